@@ -3,7 +3,8 @@
  * byte codes, trees grow with histogram split search (gini or entropy, known
  * constant features skipped, sibling histograms by subtraction when most
  * features are scanned), and trees train in parallel on Deno Workers with
- * results that depend only on the seed.
+ * results that depend only on the seed. Prediction walks the trees in a
+ * generated WebAssembly kernel, with a scalar JS walk as fallback.
  *
  * @example
  * ```ts

@@ -1,13 +1,16 @@
 /**
  * Prediction over a forest: probabilities are the mean of the trees' leaf
- * class distributions, as in scikit-learn. Traversal runs on the compiled
- * layout (see `compiled.ts`), built once per forest.
+ * class distributions, as in scikit-learn. The wasm kernel (`walker.ts`)
+ * does the walking where it can; the scalar walk over the compiled layout
+ * (`compiled.ts`) is the fallback and the reference the kernel is tested
+ * against: both give the same probabilities bit for bit.
  *
  * @module
  */
 import type { Matrix } from "../data/types.ts";
 import { compileForest } from "./compiled.ts";
 import type { PackedForest } from "./types.ts";
+import { loadWalker } from "./walker.ts";
 
 // One argmax for the whole project (ties → lowest class index, like scikit-learn).
 export { argmaxRows } from "../metrics/argmax.ts";
@@ -22,6 +25,27 @@ export { argmaxRows } from "../metrics/argmax.ts";
  * ```
  */
 export function predictProbaRow(
+  forest: PackedForest,
+  row: ArrayLike<number>,
+  out: Float64Array = new Float64Array(forest.nClasses),
+): Float64Array {
+  const walker = loadWalker(forest);
+  if (walker) {
+    walker.predictRow(row, out);
+    return out;
+  }
+  return predictProbaRowScalar(forest, row, out);
+}
+
+/**
+ * {@link predictProbaRow} without the wasm kernel.
+ *
+ * @example
+ * ```ts
+ * const p = predictProbaRowScalar(forest, row, new Float64Array(forest.nClasses));
+ * ```
+ */
+export function predictProbaRowScalar(
   forest: PackedForest,
   row: ArrayLike<number>,
   out: Float64Array = new Float64Array(forest.nClasses),
@@ -53,6 +77,22 @@ export function predictProbaRow(
  * ```
  */
 export function predictProbaMatrix(forest: PackedForest, X: Matrix): Float64Array {
+  const walker = loadWalker(forest);
+  if (!walker) return predictProbaMatrixScalar(forest, X);
+  const out = new Float64Array(X.nRows * forest.nClasses);
+  walker.predictMatrix(X, out);
+  return out;
+}
+
+/**
+ * {@link predictProbaMatrix} without the wasm kernel.
+ *
+ * @example
+ * ```ts
+ * const proba = predictProbaMatrixScalar(forest, X);
+ * ```
+ */
+export function predictProbaMatrixScalar(forest: PackedForest, X: Matrix): Float64Array {
   const { roots, f64, i32, value, nClasses: K, nTrees } = compileForest(forest);
   const n = X.nRows, data = X.data;
   const out = new Float64Array(n * K);

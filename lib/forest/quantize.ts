@@ -1,0 +1,58 @@
+/**
+ * Input quantization for the wasm kernel: a value is replaced by its rank
+ * among the thresholds the forest actually uses for that feature. A split
+ * `x > threshold` then becomes `code(x) > code(threshold)` exactly, for f32
+ * and f64 inputs alike, and a row shrinks to one or two bytes per feature.
+ *
+ * @module
+ */
+import type { PackedForest } from "./types.ts";
+
+/**
+ * Sorted distinct thresholds of each feature's splits.
+ *
+ * @example
+ * ```ts
+ * const cuts = forestCuts(forest); // cuts[f]: Float64Array, ascending
+ * ```
+ */
+export function forestCuts(forest: PackedForest): Float64Array[] {
+  const per: number[][] = Array.from({ length: forest.nFeatures }, () => []);
+  const { feature, threshold } = forest;
+  for (let i = 0; i < feature.length; i++) if (feature[i] >= 0) per[feature[i]].push(threshold[i]);
+  return per.map((t) => Float64Array.from(new Set(t)).sort());
+}
+
+/**
+ * `1 + (number of cuts < v)`: so `v > cuts[j]` exactly when
+ * `code(v) > code(cuts[j]) = j + 1`. NaN gets 1 and so goes left at every
+ * split, as in training.
+ *
+ * @example
+ * ```ts
+ * quantize(Float64Array.of(0.5, 2), 1); // 2
+ * ```
+ */
+export function quantize(cuts: Float64Array, v: number): number {
+  let lo = 0, hi = cuts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cuts[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo + 1;
+}
+
+/**
+ * Bytes needed per code (1 or 2), or null when a feature has more distinct
+ * thresholds than two bytes can rank.
+ *
+ * @example
+ * ```ts
+ * codeBytes(forestCuts(forest)); // 1 for forests trained here (≤ 255 bins)
+ * ```
+ */
+export function codeBytes(cuts: Float64Array[]): 1 | 2 | null {
+  const most = cuts.reduce((m, c) => Math.max(m, c.length), 0);
+  return most + 1 <= 0xff ? 1 : most + 1 <= 0xffff ? 2 : null;
+}

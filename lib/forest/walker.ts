@@ -1,0 +1,160 @@
+/**
+ * A forest loaded into the WebAssembly kernel's memory (see
+ * `kernel_wasm.ts`), with a fixed scratch block for rows so memory never
+ * grows after loading: large batches are walked block by block.
+ *
+ * @module
+ */
+import type { Matrix } from "../data/types.ts";
+import { GROUP, GROUP_LOG2, type KernelExports, kernelModule } from "./kernel_wasm.ts";
+import { codeBytes, forestCuts, quantize } from "./quantize.ts";
+import type { PackedForest } from "./types.ts";
+
+/** A forest ready for the wasm kernel; build with {@link loadWalker}. */
+export interface Walker {
+  /** Class probabilities for every row of `X` into `out` (`nClasses` per row). */
+  predictMatrix(X: Matrix, out: Float64Array): void;
+  /** Class probabilities for one row into `out`. */
+  predictRow(row: ArrayLike<number>, out: Float64Array): void;
+}
+
+const PAGE = 65536;
+// Per block: the leaf table and the codes stay cache-sized, and memory is fixed.
+const MAX_LEAF_BYTES = 1 << 20, MAX_ROW_BYTES = 1 << 20, MAX_BLOCK_ROWS = 4096;
+// Wasm32 addresses stop at 4 GiB; bigger forests use the scalar walk.
+const MAX_MEMORY = 1 << 30;
+
+const align = (n: number, a: number) => Math.ceil(n / a) * a;
+
+const cache = new WeakMap<PackedForest, Walker | null>();
+
+/**
+ * Loads (once per forest object; cached) the forest into kernel memory, or
+ * returns null when the kernel cannot run it (no WebAssembly, a forest too
+ * big for 32-bit memory, or a feature with more than 65,534 thresholds), in
+ * which case callers use the scalar walk.
+ *
+ * @example
+ * ```ts
+ * const w = loadWalker(forest);
+ * if (w) w.predictRow(row, out);
+ * ```
+ */
+export function loadWalker(forest: PackedForest): Walker | null {
+  if (cache.has(forest)) return cache.get(forest)!;
+  const walker = build(forest);
+  cache.set(forest, walker);
+  return walker;
+}
+
+function build(forest: PackedForest): Walker | null {
+  const mod = kernelModule();
+  const cuts = forestCuts(forest);
+  const bytes = codeBytes(cuts);
+  if (!mod || bytes === null) return null;
+  const { nTrees: T, nFeatures: d, nClasses: K, roots, feature, threshold, left, right, value } =
+    forest;
+  const nNodes = feature.length;
+  // Codes are interleaved by groups of GROUP rows: row r, feature f at
+  // (r / GROUP) × groupStride + (f × GROUP + r % GROUP) × bytes.
+  const groupStride = d * GROUP * bytes;
+  const blockGroups = Math.max(
+    1,
+    Math.min(
+      MAX_BLOCK_ROWS / GROUP,
+      Math.floor(MAX_LEAF_BYTES / (4 * T * GROUP)),
+      Math.floor(MAX_ROW_BYTES / groupStride),
+    ),
+  );
+  const blockRows = blockGroups * GROUP;
+
+  // Layout: sink (2 nodes), nodes, roots, values, out, leaves, rows.
+  const sink = 0;
+  const nodesAt = 32;
+  const rootsAt = nodesAt + 16 * nNodes;
+  const valuesAt = rootsAt + 4 * T;
+  const outAt = align(valuesAt + 4 * value.length, 8);
+  const leavesAt = outAt + 8 * blockRows * K;
+  const rowsAt = leavesAt + 4 * blockRows * T;
+  const end = rowsAt + blockGroups * groupStride;
+  if (end > MAX_MEMORY) return null;
+
+  let memory: WebAssembly.Memory, kernel: KernelExports;
+  try {
+    memory = new WebAssembly.Memory({ initial: Math.ceil(end / PAGE) });
+    kernel = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as KernelExports;
+  } catch {
+    return null;
+  }
+  const buf = memory.buffer;
+  const i32 = new Int32Array(buf);
+
+  // Sink: two nodes that always go right, to each other. An idle lane moves back
+  // and forth and, never staying put, is never taken for a lane that reached a leaf.
+  i32.set([-1, 0, 0, sink + 16, -1, 0, 0, sink], sink / 4);
+
+  // Pre-order per tree so the left child is always the next node.
+  const stack: number[] = [];
+  let next = 0;
+  for (let t = 0; t < T; t++) {
+    i32[rootsAt / 4 + t] = nodesAt + 16 * next;
+    stack.push(roots[t], -1);
+    while (stack.length > 0) {
+      const parent = stack.pop()!;
+      const old = stack.pop()!;
+      const id = next++;
+      const q = (nodesAt + 16 * id) / 4;
+      if (parent >= 0) i32[(nodesAt + 16 * parent) / 4 + 3] = 4 * q;
+      const f = feature[old];
+      if (f < 0) {
+        i32.set([-1, left[old], 0, 4 * q], q);
+      } else {
+        i32.set([quantize(cuts[f], threshold[old]), 0, f * GROUP * bytes, 0], q);
+        stack.push(right[old], id); // popped after the whole left subtree
+        stack.push(left[old], -1); // popped next: becomes id + 1
+      }
+    }
+  }
+  new Float32Array(buf, valuesAt, value.length).set(value);
+
+  const codes = bytes === 1
+    ? new Uint8Array(buf, rowsAt, blockRows * d)
+    : new Uint16Array(buf, rowsAt, blockRows * d);
+  const walkTrees = bytes === 1 ? kernel.trees1 : kernel.trees2;
+  const walkRows = bytes === 1 ? kernel.rows1 : kernel.rows2;
+  const outView = new Float64Array(buf, outAt, blockRows * K);
+  const groupLen = d * GROUP;
+
+  // Codes of one feature for rows [r0, r0 + nb) of a column-major matrix.
+  const encodeColumn = (data: Float32Array, from: number, nb: number, j: number) => {
+    const c = cuts[j], m = c.length;
+    if (m === 0) return; // no node reads it
+    for (let r = 0; r < nb; r++) {
+      const v = data[from + r];
+      const at = (r >> GROUP_LOG2) * groupLen + j * GROUP + (r & (GROUP - 1));
+      // Most encoded features are one-hot: one threshold, no search.
+      codes[at] = m === 1 ? (v > c[0] ? 2 : 1) : quantize(c, v);
+    }
+  };
+
+  return {
+    predictMatrix(X, out) {
+      const n = X.nRows, data = X.data;
+      for (let r0 = 0; r0 < n; r0 += blockRows) {
+        const nb = Math.min(blockRows, n - r0);
+        for (let j = 0; j < d; j++) encodeColumn(data, j * n + r0, nb, j);
+        walkRows(T, Math.ceil(nb / GROUP), rowsAt, groupStride, leavesAt, rootsAt);
+        kernel.sum(nb, T, K, leavesAt, outAt, valuesAt);
+        out.set(nb === blockRows ? outView : outView.subarray(0, nb * K), r0 * K);
+      }
+    },
+    predictRow(row, out) {
+      for (let j = 0; j < d; j++) {
+        if (cuts[j].length > 0) codes[j * GROUP] = quantize(cuts[j], row[j]);
+      }
+      walkTrees(T, rowsAt, leavesAt, rootsAt, sink);
+      kernel.sum(1, T, K, leavesAt, outAt, valuesAt);
+      for (let c = 0; c < K; c++) out[c] = outView[c];
+    },
+  };
+}
