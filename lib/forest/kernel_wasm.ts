@@ -11,8 +11,8 @@
  *
  * - `rows1`/`rows2` (batches): tree-major, {@link GROUP} rows per group,
  *   stepping every lane until all sit on leaves.
- * - `trees1`/`trees2` (one row): eight trees at a time, each lane taking
- *   the next tree as soon as it reaches a leaf.
+ * - `trees1`/`trees2` (one row): {@link TREE_LANES} trees at a time,
+ *   stepped the same way.
  * - `sum`: adds the recorded leaves' class distributions in tree order, so
  *   results equal the scalar JS walk bit for bit whatever order lanes finish.
  *
@@ -40,7 +40,7 @@ export const GROUP_LOG2 = 3;
 export const GROUP = 1 << GROUP_LOG2;
 
 /** Trees walked together for one row by `trees1`/`trees2`. */
-const TREE_LANES = 8;
+export const TREE_LANES = 8;
 
 const get = (i: number) => [Op.localGet, ...uleb(i)];
 const set = (i: number) => [Op.localSet, ...uleb(i)];
@@ -178,63 +178,20 @@ function rowsFunc(codeBytes: CodeBytes): FuncDef {
   };
 }
 
-// One row, all trees: TREE_LANES trees at a time, each lane taking the next
-// tree when it reaches a leaf (it notices because the step left it in place).
-// An idle lane is parked on the sink, two nodes that swap forever.
+// One row, all trees: TREE_LANES trees at a time, stepped together like a row
+// group until all sit on leaves. `roots` is padded to a multiple of
+// TREE_LANES with a leaf outside every tree, so a short last group needs no
+// special case; the padding's leaves are recorded but never summed.
 function treesFunc(codeBytes: CodeBytes): FuncDef {
-  const T = 0, ROW = 1, LEAVES = 2, ROOTS = 3, SINK = 4;
-  const NEXT_T = 5, DONE = 6, NEXT = 7, N0 = 8;
+  const T = 0, ROW = 1, LEAVES = 2, ROOTS = 3;
+  const TG = 4, RP = 5, LP = 6, N0 = 7;
   const lanes = lanesOf(TREE_LANES);
-  const node = (k: number) => N0 + 2 * k, slot = (k: number) => N0 + 2 * k + 1;
-  const refill = (k: number) => [
-    ...get(NEXT_T),
-    ...get(T),
-    Op.i32LtU,
-    Op.if,
-    VOID,
-    ...get(ROOTS),
-    ...get(NEXT_T),
-    ...i32(4),
-    Op.i32Mul,
-    Op.i32Add,
-    Op.i32Load,
-    ...memarg(2),
-    ...set(node(k)),
-    ...get(LEAVES),
-    ...get(NEXT_T),
-    ...i32(4),
-    Op.i32Mul,
-    Op.i32Add,
-    ...set(slot(k)),
-    ...add(NEXT_T, 1),
-    Op.else,
-    ...get(SINK),
-    ...set(node(k)),
-    Op.end,
-  ];
-  const laneStep = (k: number) => [
-    ...step(node(k), get(ROW), codeBytes, 0),
-    ...tee(NEXT),
-    ...get(node(k)),
-    Op.i32Eq,
-    Op.if,
-    VOID,
-    ...get(slot(k)),
-    ...get(node(k)),
-    Op.i32Store,
-    ...memarg(2),
-    ...add(DONE, 1),
-    ...refill(k),
-    Op.else,
-    ...get(NEXT),
-    ...set(node(k)),
-    Op.end,
-  ];
+  const allSteps = lanes.flatMap((k) => [...step(N0 + k, get(ROW), codeBytes, 0), ...set(N0 + k)]);
   return {
     name: `trees${codeBytes}`,
-    params: [I32, I32, I32, I32, I32],
+    params: [I32, I32, I32, I32],
     results: [],
-    locals: [I32, I32, I32, ...lanes.flatMap(() => [I32, I32])],
+    locals: [I32, I32, I32, ...lanes.map(() => I32)],
     body: [
       ...get(T),
       Op.i32Eqz,
@@ -242,13 +199,35 @@ function treesFunc(codeBytes: CodeBytes): FuncDef {
       VOID,
       Op.return,
       Op.end,
-      ...lanes.flatMap(refill),
+      ...get(ROOTS),
+      ...set(RP),
+      ...get(LEAVES),
+      ...set(LP),
       Op.loop,
-      VOID,
-      ...lanes.flatMap(laneStep),
-      ...get(DONE),
+      VOID, // groups of trees
+      ...lanes.flatMap((k) => [...get(RP), Op.i32Load, ...memarg(2, 4 * k), ...set(N0 + k)]),
+      Op.loop,
+      VOID, // steps
+      ...allSteps,
+      ...allSteps,
+      ...get(N0),
+      Op.i32Load,
+      ...memarg(2),
+      ...lanes.slice(1).flatMap((k) => [...get(N0 + k), Op.i32Load, ...memarg(2), Op.i32And]),
+      ...i32(0),
+      Op.i32GeS,
+      Op.brIf,
+      0,
+      Op.end,
+      ...lanes.flatMap((k) => [...get(LP), ...get(N0 + k), Op.i32Store, ...memarg(2, 4 * k)]),
+      ...add(RP, 4 * TREE_LANES),
+      ...add(LP, 4 * TREE_LANES),
+      ...get(TG),
+      ...i32(TREE_LANES),
+      Op.i32Add,
+      ...tee(TG),
       ...get(T),
-      Op.i32Ne,
+      Op.i32LtU,
       Op.brIf,
       0,
       Op.end,
@@ -406,14 +385,11 @@ export type RowsFn = (
   roots: number,
 ) => void;
 
-/** Records the leaf of tree t at `leaves + t × 4`. */
-export type TreesFn = (
-  nTrees: number,
-  row: number,
-  leaves: number,
-  roots: number,
-  sink: number,
-) => void;
+/**
+ * Records the leaf of tree t at `leaves + t × 4`; `roots` and `leaves` have
+ * room for `nTrees` rounded up to {@link TREE_LANES}.
+ */
+export type TreesFn = (nTrees: number, row: number, leaves: number, roots: number) => void;
 
 let compiled: WebAssembly.Module | null | undefined;
 

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Matrix } from "../data/types.ts";
-import { GROUP, GROUP_LOG2, type KernelExports, kernelModule } from "./kernel_wasm.ts";
+import { GROUP, GROUP_LOG2, type KernelExports, kernelModule, TREE_LANES } from "./kernel_wasm.ts";
 import { codeBytes, forestCuts, quantize } from "./quantize.ts";
 import type { PackedForest } from "./types.ts";
 
@@ -68,11 +68,12 @@ function build(forest: PackedForest): Walker | null {
   );
   const blockRows = blockGroups * GROUP;
 
-  // Layout: sink (2 nodes), nodes, roots, values, out, leaves, rows.
-  const sink = 0;
-  const nodesAt = 32;
+  // Layout: pad leaf, nodes, roots (padded), values, out, leaves, rows.
+  const pad = 0;
+  const nodesAt = 16;
   const rootsAt = nodesAt + 16 * nNodes;
-  const valuesAt = rootsAt + 4 * T;
+  const paddedTrees = Math.ceil(T / TREE_LANES) * TREE_LANES;
+  const valuesAt = rootsAt + 4 * paddedTrees;
   const outAt = align(valuesAt + 4 * value.length, 8);
   const leavesAt = outAt + 8 * blockRows * K;
   const rowsAt = leavesAt + 4 * blockRows * T;
@@ -89,9 +90,10 @@ function build(forest: PackedForest): Walker | null {
   const buf = memory.buffer;
   const i32 = new Int32Array(buf);
 
-  // Sink: two nodes that always go right, to each other. An idle lane moves back
-  // and forth and, never staying put, is never taken for a lane that reached a leaf.
-  i32.set([-1, 0, 0, sink + 16, -1, 0, 0, sink], sink / 4);
+  // A leaf outside every tree: the single-row walk's lanes past the last tree
+  // start there (roots are padded with it) and stay put.
+  i32.set([-1, 0, 0, pad], pad / 4);
+  i32.fill(pad, rootsAt / 4 + T, rootsAt / 4 + paddedTrees);
 
   // Pre-order per tree so the left child is always the next node.
   const stack: number[] = [];
@@ -152,7 +154,7 @@ function build(forest: PackedForest): Walker | null {
       for (let j = 0; j < d; j++) {
         if (cuts[j].length > 0) codes[j * GROUP] = quantize(cuts[j], row[j]);
       }
-      walkTrees(T, rowsAt, leavesAt, rootsAt, sink);
+      walkTrees(T, rowsAt, leavesAt, rootsAt);
       kernel.sum(1, T, K, leavesAt, outAt, valuesAt);
       for (let c = 0; c < K; c++) out[c] = outView[c];
     },
