@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler, Next } from "hono";
 import { ApiError } from "../errors.ts";
 
 /**
@@ -28,18 +28,25 @@ export function limitBody(maxBytes: number): MiddlewareHandler {
       "PAYLOAD_TOO_LARGE",
       `request body exceeds ${maxBytes} bytes; split the batch`,
     );
-  return async function limitBody(c, next) {
+  // The common case (a declared length) is checked synchronously; only chunked
+  // bodies need the async path.
+  return function limitBody(c, next) {
     const raw = c.req.raw;
     const length = raw.headers.get("content-length");
     if (length !== null && !raw.headers.has("transfer-encoding")) {
       if (!(Number(length) <= maxBytes)) throw tooLarge();
-      return await next();
+      return next();
     }
-    if (raw.body === null) return await next();
+    if (raw.body === null) return next();
+    return buffered(c, raw.body, next);
+  };
+
+  async function buffered(c: Context, stream: ReadableStream<Uint8Array>, next: Next) {
+    const raw = c.req.raw;
     // Chunked: buffer at most maxBytes, then hand on a request with that body.
     const chunks: Uint8Array[] = [];
     let size = 0;
-    const reader = raw.body.getReader();
+    const reader = stream.getReader();
     try {
       for (;;) {
         const { done, value } = await reader.read();
@@ -61,5 +68,5 @@ export function limitBody(maxBytes: number): MiddlewareHandler {
     }
     c.req.raw = new Request(raw, { body });
     await next();
-  };
+  }
 }

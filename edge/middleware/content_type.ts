@@ -18,7 +18,8 @@ import { ApiError } from "../errors.ts";
 export function requireContentType(...types: string[]): MiddlewareHandler {
   const allowed = new Set(types.map((t) => t.toLowerCase()));
   const expected = types.join(" or ");
-  return async function requireContentType(c, next) {
+  // Not async: a guard that only throws or passes on adds no promise of its own.
+  return function requireContentType(c, next) {
     const header = c.req.header("content-type");
     const type = header?.split(";", 1)[0].trim().toLowerCase();
     if (!type || !allowed.has(type)) {
@@ -30,6 +31,6 @@ export function requireContentType(...types: string[]): MiddlewareHandler {
           : `missing Content-Type; send ${expected}`,
       );
     }
-    await next();
+    return next();
   };
 }

@@ -18,7 +18,7 @@ import type { ModelHolder } from "../serving/model_holder.ts";
  * ```
  */
 export function requireModel(holder: ModelHolder) {
-  return createMiddleware<EdgeEnv>(async function requireModel(c, next) {
+  return createMiddleware<EdgeEnv>(function requireModel(c, next) {
     const state = holder.state;
     if (state.status !== "ready") {
       const why = state.status === "loading" ? "model is still loading" : state.reason;
@@ -26,6 +26,6 @@ export function requireModel(holder: ModelHolder) {
       throw new ApiError(503, "MODEL_NOT_READY", `no model is being served: ${why}`);
     }
     c.set("model", state.model);
-    await next();
+    return next();
   });
 }
