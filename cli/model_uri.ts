@@ -4,12 +4,14 @@
  *
  * @module
  */
-import { openStore, parseModelUri, resolveModel } from "../lib/mlflow/mod.ts";
+import { openStore, parseModelUri, resolveModelVersion } from "../lib/mlflow/mod.ts";
 import { readBundle } from "../lib/model/io.ts";
 import type { ModelBundle } from "../lib/model/types.ts";
 
 /**
- * Loads the bundle behind a model reference.
+ * Loads the bundle behind a model reference. A registry reference names the
+ * model: the bundle comes back with the registered name and version (a run's
+ * bundle is written before the registry numbers it, so it holds none).
  *
  * @example
  * ```ts
@@ -18,5 +20,6 @@ import type { ModelBundle } from "../lib/model/types.ts";
  */
 export async function loadModel(ref: string, trackingUri?: string): Promise<ModelBundle> {
   if (!parseModelUri(ref)) return await readBundle(ref);
-  return await readBundle(await resolveModel(ref, openStore(trackingUri)));
+  const mv = await resolveModelVersion(ref, openStore(trackingUri));
+  return { ...await readBundle(mv.path), name: mv.name, version: mv.version };
 }

@@ -222,6 +222,11 @@ Deno.test("train logs the run to MLflow: params, metrics, dataset input, model a
     join(tmp, "r.csv"),
   );
   assert.equal(viaRegistry.code, 0, viaRegistry.stderr);
+  // Through the registry the model is the registered version, not the run's unnumbered bundle.
+  assert.deepEqual(JSON.parse(viaRegistry.stdout).model, {
+    name: "telco-customer-churn",
+    version: "1",
+  });
   // The logged model can be predicted from directly.
   const p = await mlops(
     "predict",
@@ -235,4 +240,5 @@ Deno.test("train logs the run to MLflow: params, metrics, dataset input, model a
   );
   assert.equal(p.code, 0, p.stderr);
   assert.equal(JSON.parse(p.stdout).rows, 7043);
+  assert.equal(JSON.parse(p.stdout).model.version, null);
 });

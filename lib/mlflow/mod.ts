@@ -72,5 +72,11 @@ export {
 export type { ColSpec, ColType, MlmodelOptions, ModelSignature } from "./mlmodel.ts";
 export { syncStore } from "./sync.ts";
 export type { SyncedRun, SyncReport } from "./sync.ts";
-export { cacheRoot, parseModelUri, resolveModel } from "./model-uri.ts";
+export {
+  cacheRoot,
+  parseModelUri,
+  type ResolvedModel,
+  resolveModel,
+  resolveModelVersion,
+} from "./model-uri.ts";
 export type { ModelUri } from "./model-uri.ts";

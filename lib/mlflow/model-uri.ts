@@ -85,8 +85,33 @@ export async function resolveModel(
   store?: TrackingStore,
   options: { cacheDir?: string } = {},
 ): Promise<string> {
+  if (!parseModelUri(uri)) return uri;
+  return (await resolveModelVersion(uri, store, options)).path;
+}
+
+/** A registered model version and where its bundle was put locally. */
+export interface ResolvedModel {
+  path: string;
+  name: string;
+  version: string;
+}
+
+/**
+ * Like {@link resolveModel} for a `models:/` URI, but also says which
+ * registered name and version the URI meant (an alias or `latest` hides it).
+ *
+ * @example
+ * ```ts
+ * const { path, version } = await resolveModelVersion("models:/churn@champion");
+ * ```
+ */
+export async function resolveModelVersion(
+  uri: string,
+  store?: TrackingStore,
+  options: { cacheDir?: string } = {},
+): Promise<ResolvedModel> {
   const ref = parseModelUri(uri);
-  if (!ref) return uri;
+  if (!ref) throw new UserError(`${uri} is not a models:/ URI`, { code: "BAD_MODEL_URI" });
   const s = store ?? openStore();
   const mv = await findVersion(s, ref, uri);
   const dest = join(
@@ -96,7 +121,10 @@ export async function resolveModel(
     encodeURIComponent(mv.name),
     mv.version,
   );
-  if (s.kind === "rest" && await exists(join(dest, BUNDLE_FILE))) return join(dest, BUNDLE_FILE);
+  const found = { name: mv.name, version: mv.version };
+  if (s.kind === "rest" && await exists(join(dest, BUNDLE_FILE))) {
+    return { path: join(dest, BUNDLE_FILE), ...found };
+  }
   const local = await download(s, mv, dest);
   const bundle = local.endsWith(BUNDLE_FILE) ? local : join(local, BUNDLE_FILE);
   if (!await exists(bundle)) {
@@ -105,7 +133,7 @@ export async function resolveModel(
       { code: "BAD_MODEL" },
     );
   }
-  return bundle;
+  return { path: bundle, ...found };
 }
 
 async function findVersion(store: TrackingStore, ref: ModelUri, uri: string) {
