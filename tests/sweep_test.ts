@@ -5,6 +5,7 @@ import { loadTrainingData } from "../lib/train/mod.ts";
 import { DEFAULT_PARAMS } from "../lib/forest/types.ts";
 import { createForestPool } from "../lib/forest/pool.ts";
 import { openStore } from "../lib/mlflow/open.ts";
+import { gitHead } from "../lib/mlflow/log-run.ts";
 import {
   configId,
   crossValidate,
@@ -227,6 +228,9 @@ Deno.test("a sweep logs parent and children; a rerun resumes and skips finished 
   const parent = await store.getRun(first.parent_run_id);
   assert.equal(parent.data.tags[SWEEP_TAGS.sweepId], first.sweep_id);
   assert.equal(parent.data.tags[SWEEP_TAGS.shard], "1/1");
+  // The code that ran: the checkout's commit (CI runs in a clone; absent outside git).
+  const sha = await gitHead();
+  assert.equal(parent.data.tags["mlflow.source.git.commit"], sha ?? undefined);
   assert.ok(parent.data.params.n_estimators, "best params on the parent");
   const files = (await store.listArtifacts(first.parent_run_id)).map((f) => f.path);
   assert.ok(files.includes("cv_results.csv") && files.includes("model"), files.join(","));
@@ -238,6 +242,7 @@ Deno.test("a sweep logs parent and children; a rerun resumes and skips finished 
   assert.equal(children.length, 4);
   for (const c of children) {
     assert.equal(c.info.status, "FINISHED");
+    assert.equal(c.data.tags["mlflow.source.git.commit"], sha ?? undefined);
     const keys = c.data.metrics.map((m) => m.key);
     for (const k of ["cv_mean_accuracy", "cv_std_accuracy", "cv_mean_log_loss", "fit_time_ms"]) {
       assert.ok(keys.includes(k), k);

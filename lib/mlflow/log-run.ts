@@ -406,7 +406,16 @@ function entryScript(): string {
 }
 
 /** The checked-out commit; null when git is missing, not permitted, or not in a repo. */
-async function gitHead(): Promise<string | null> {
+/**
+ * The commit checked out in the working directory, for
+ * `mlflow.source.git.commit`; null outside a git checkout or without git.
+ *
+ * @example
+ * ```ts
+ * const sha = await gitHead(); // "0fc2ea0…" or null
+ * ```
+ */
+export async function gitHead(): Promise<string | null> {
   try {
     const out = await new Deno.Command("git", {
       args: ["rev-parse", "HEAD"],

@@ -20,7 +20,7 @@
 import { join } from "node:path";
 import type { DatasetSchema } from "../data/types.ts";
 import type { ForestParams } from "../forest/types.ts";
-import { ensureExperiment } from "../mlflow/log-run.ts";
+import { ensureExperiment, gitHead } from "../mlflow/log-run.ts";
 import { colSpecsFromSchema, signatureFromSchema, writeMlmodel } from "../mlflow/mlmodel.ts";
 import type { DatasetInput, Run, TrackingStore } from "../mlflow/types.ts";
 import { UserError } from "../errors.ts";
@@ -86,11 +86,16 @@ export function sweepExperiment(store: TrackingStore, name: string): Promise<str
   return ensureExperiment(store, name);
 }
 
-function baseTags(): Record<string, string> {
+// One `git rev-parse` per process, however many runs a sweep logs.
+let commit: Promise<string | null> | undefined;
+
+async function baseTags(): Promise<Record<string, string>> {
+  const sha = await (commit ??= gitHead());
   return {
     "mlflow.user": currentUser(),
     "mlflow.source.name": "mlops sweep",
     "mlflow.source.type": "LOCAL",
+    ...(sha ? { "mlflow.source.git.commit": sha } : {}),
   };
 }
 
@@ -126,7 +131,7 @@ export async function startParentRun(
     runName: [o.sweepId, suffix].filter(Boolean).join("-"),
     userId: currentUser(),
     tags: {
-      ...baseTags(),
+      ...await baseTags(),
       [SWEEP_TAGS.sweepId]: o.sweepId,
       [SWEEP_TAGS.role]: o.role,
       [SWEEP_TAGS.shard]: o.shard,
@@ -192,7 +197,7 @@ export async function logChildRun(
     runName: Object.entries(config.swept).map(([k, v]) => `${k}=${v}`).join(" ") || config.id,
     userId: currentUser(),
     tags: {
-      ...baseTags(),
+      ...await baseTags(),
       [SWEEP_TAGS.parent]: o.parentRunId,
       [SWEEP_TAGS.sweepId]: o.sweepId,
       [SWEEP_TAGS.role]: "child",
