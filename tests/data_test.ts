@@ -11,6 +11,7 @@ import {
   encodeTable,
   featureStats,
   inferSchema,
+  isBlank,
   type Matrix,
   type NumericStats,
   OTHER_CATEGORY,
@@ -337,6 +338,25 @@ Deno.test("encode: encodeRecord matches encodeTable on the same rows", async () 
   const out2 = new Float64Array(X.nCols);
   assert.deepEqual(encodeRecord(schema, typed, out2), { errors: [], unknown: [] });
   for (let c = 0; c < X.nCols; c++) assert.ok(sameNumber(Math.fround(out2[c]), at(X, 0, c)));
+});
+
+Deno.test("encode: features named like Object.prototype members never read inherited values", () => {
+  const schema = inferSchema(
+    parseCsv("toString,constructor,y\na,1,No\nb,2,Yes\na,3,No\n", "proto.csv"),
+    { target: "y" },
+  );
+  const encode = createRecordEncoder(schema);
+  const out = new Float64Array(schema.encodedNames.length);
+  const missing = encode({}, out);
+  assert.deepEqual(missing.errors.map((e) => [e.field, e.message]).sort(), [
+    ["constructor", "missing field"],
+    ["toString", "missing field"],
+  ]);
+  assert.deepEqual(encode({ toString: "b", constructor: 2 }, out), { errors: [], unknown: [] });
+  assert.deepEqual(Array.from(out), [1, 2]);
+  assert.equal(isBlank(" \u00a0\t"), true);
+  assert.equal(isBlank("\u00a0x"), false);
+  assert.equal(isBlank("x "), false);
 });
 
 Deno.test("encode: encodeRecord validates fields", () => {

@@ -83,7 +83,7 @@ export class DriftTracker {
    * (row-major, `nEncoded` per row) so numeric strings count as parsed;
    * categories from the raw records, since encoding hides unseen ones.
    */
-  observe(records: readonly unknown[], encoded: Float64Array, nEncoded: number): void {
+  observe(records: readonly unknown[], encoded: ArrayLike<number>, nEncoded: number): void {
     const F = this.#features.length;
     if (F === 0) return;
     for (let r = 0; r < records.length; r++) {

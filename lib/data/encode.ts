@@ -148,10 +148,15 @@ export function createRecordEncoder(schema: DatasetSchema): RecordEncoder {
     }
     const errors: FieldError[] = [];
     const unknown: string[] = [];
-    for (const p of plans) {
+    for (let i = 0; i < plans.length; i++) {
+      const p = plans[i];
       const offset = p.offset;
-      // hasOwn: a feature named like an Object.prototype member must not see it.
-      const value = Object.hasOwn(record, p.name) ? record[p.name] : undefined;
+      let value = record[p.name];
+      // A feature named like an Object.prototype member must not see the inherited
+      // function (or __proto__ object); valid fields are primitives or null.
+      if (value !== null && (typeof value === "object" || typeof value === "function")) {
+        if (!Object.hasOwn(record, p.name)) value = undefined;
+      }
       if (p.numeric) {
         out[offset] = numericField(p.name, value, errors);
         continue;

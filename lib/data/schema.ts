@@ -158,7 +158,9 @@ export function encodedColumnNames(feature: FeatureSpec): string[] {
 
 /** True for cells that mean "no value": empty or whitespace only. */
 export function isBlank(cell: string): boolean {
-  return cell.length === 0 || cell.trim().length === 0;
+  // Most cells start with a non-space character: answer those without trim().
+  return cell.length === 0 || (cell.charCodeAt(0) <= 0x20 || cell.charCodeAt(0) >= 0x7f) &&
+      cell.trim().length === 0;
 }
 
 function inferClasses(table: RawTable, col: number): string[] {
