@@ -54,184 +54,100 @@ function step(node: number, codeAt: number[], codeBytes: CodeBytes, offset: numb
   const load = codeBytes === 1
     ? [Op.i32Load8U, ...memarg(0, offset)]
     : [Op.i32Load16U, ...memarg(1, 2 * offset)];
+  // deno-fmt-ignore
   return [
-    ...get(node),
-    Op.i32Load,
-    ...memarg(2, 12),
-    ...get(node),
-    ...i32(16),
-    Op.i32Add,
-    ...codeAt,
-    ...get(node),
-    Op.i32Load,
-    ...memarg(2, 8),
-    Op.i32Add,
-    ...load,
-    ...get(node),
-    Op.i32Load,
-    ...memarg(2),
-    Op.i32GtS,
-    Op.select,
+    ...get(node), Op.i32Load, ...memarg(2, 12),
+    ...get(node), ...i32(16), Op.i32Add,
+    ...codeAt, ...get(node), Op.i32Load, ...memarg(2, 8), Op.i32Add, ...load,
+    ...get(node), Op.i32Load, ...memarg(2),
+    Op.i32GtS, Op.select,
   ];
 }
 
-// Batch walk, tree-major: each group of GROUP rows walks a tree together, all
-// lanes stepping unconditionally (a lane on a leaf stays there) until a check
-// after every two steps finds every lane on a leaf (all thresholds are -1).
-// One hard-to-predict branch per group instead of one per row.
+/**
+ * Steps every lane (locals `nodes`) twice, and again, until all sit on leaves:
+ * a lane on a leaf stays there, and all thresholds being -1 ends the loop.
+ * One hard-to-predict branch per group of lanes instead of one per lane.
+ */
+function stepUntilLeaves(nodes: number[], stepLane: (k: number) => number[]): number[] {
+  const all = nodes.flatMap((n, k) => [...stepLane(k), ...set(n)]);
+  // deno-fmt-ignore
+  return [
+    Op.loop, VOID,
+    ...all, ...all,
+    ...get(nodes[0]), Op.i32Load, ...memarg(2),
+    ...nodes.slice(1).flatMap((n) => [...get(n), Op.i32Load, ...memarg(2), Op.i32And]),
+    ...i32(0), Op.i32GeS, Op.brIf, 0,
+    Op.end,
+  ];
+}
+
+// Batch walk, tree-major: each group of GROUP rows walks a tree together.
 function rowsFunc(codeBytes: CodeBytes): FuncDef {
   const T = 0, GROUPS = 1, ROWS = 2, GROUP_STRIDE = 3, LEAVES = 4, ROOTS = 5;
   const TI = 6, G = 7, BASE = 8, LB = 9, ROOT = 10, N0 = 11;
-  const lanes = lanesOf(GROUP);
-  const allSteps = lanes.flatMap((k) => [...step(N0 + k, get(BASE), codeBytes, k), ...set(N0 + k)]);
+  const lanes = lanesOf(GROUP), nodes = lanes.map((k) => N0 + k);
+  // deno-fmt-ignore
+  const body = [
+    ...get(T), Op.i32Eqz, ...get(GROUPS), Op.i32Eqz, Op.i32Or, Op.if, VOID, Op.return, Op.end,
+    Op.loop, VOID, // trees
+    ...get(ROOTS), ...get(TI), ...i32(4), Op.i32Mul, Op.i32Add, Op.i32Load, ...memarg(2),
+    ...set(ROOT),
+    ...get(ROWS), ...set(BASE),
+    ...get(LEAVES), ...get(TI), ...i32(4), Op.i32Mul, Op.i32Add, ...set(LB),
+    ...i32(0), ...set(G),
+    Op.loop, VOID, // groups
+    ...nodes.flatMap((n) => [...get(ROOT), ...set(n)]),
+    ...stepUntilLeaves(nodes, (k) => step(N0 + k, get(BASE), codeBytes, k)),
+    // Leaf of (tree t, row GROUP × g + k) at leaves + ((GROUP × g + k) × T + t) × 4.
+    ...lanes.flatMap((k) => [
+      ...get(LB), ...get(T), ...i32(4 * k), Op.i32Mul, Op.i32Add, ...get(N0 + k),
+      Op.i32Store, ...memarg(2),
+    ]),
+    ...get(LB), ...get(T), ...i32(4 * GROUP), Op.i32Mul, Op.i32Add, ...set(LB),
+    ...get(BASE), ...get(GROUP_STRIDE), Op.i32Add, ...set(BASE),
+    ...get(G), ...i32(1), Op.i32Add, ...tee(G), ...get(GROUPS), Op.i32Ne, Op.brIf, 0,
+    Op.end,
+    ...get(TI), ...i32(1), Op.i32Add, ...tee(TI), ...get(T), Op.i32Ne, Op.brIf, 0,
+    Op.end,
+  ];
   return {
     name: `rows${codeBytes}`,
     params: [I32, I32, I32, I32, I32, I32],
     results: [],
     locals: [I32, I32, I32, I32, I32, ...lanes.map(() => I32)],
-    body: [
-      ...get(T),
-      Op.i32Eqz,
-      ...get(GROUPS),
-      Op.i32Eqz,
-      Op.i32Or,
-      Op.if,
-      VOID,
-      Op.return,
-      Op.end,
-      Op.loop,
-      VOID, // trees
-      ...get(ROOTS),
-      ...get(TI),
-      ...i32(4),
-      Op.i32Mul,
-      Op.i32Add,
-      Op.i32Load,
-      ...memarg(2),
-      ...set(ROOT),
-      ...get(ROWS),
-      ...set(BASE),
-      ...get(LEAVES),
-      ...get(TI),
-      ...i32(4),
-      Op.i32Mul,
-      Op.i32Add,
-      ...set(LB),
-      ...i32(0),
-      ...set(G),
-      Op.loop,
-      VOID, // groups
-      ...lanes.flatMap((k) => [...get(ROOT), ...set(N0 + k)]),
-      Op.loop,
-      VOID, // steps
-      ...allSteps,
-      ...allSteps,
-      ...get(N0),
-      Op.i32Load,
-      ...memarg(2),
-      ...lanes.slice(1).flatMap((k) => [...get(N0 + k), Op.i32Load, ...memarg(2), Op.i32And]),
-      ...i32(0),
-      Op.i32GeS,
-      Op.brIf,
-      0,
-      Op.end,
-      // Leaf of (tree t, row GROUP × g + k) at leaves + ((GROUP × g + k) × T + t) × 4.
-      ...lanes.flatMap((k) => [
-        ...get(LB),
-        ...get(T),
-        ...i32(4 * k),
-        Op.i32Mul,
-        Op.i32Add,
-        ...get(N0 + k),
-        Op.i32Store,
-        ...memarg(2),
-      ]),
-      ...get(LB),
-      ...get(T),
-      ...i32(4 * GROUP),
-      Op.i32Mul,
-      Op.i32Add,
-      ...set(LB),
-      ...get(BASE),
-      ...get(GROUP_STRIDE),
-      Op.i32Add,
-      ...set(BASE),
-      ...get(G),
-      ...i32(1),
-      Op.i32Add,
-      ...tee(G),
-      ...get(GROUPS),
-      Op.i32Ne,
-      Op.brIf,
-      0,
-      Op.end,
-      ...get(TI),
-      ...i32(1),
-      Op.i32Add,
-      ...tee(TI),
-      ...get(T),
-      Op.i32Ne,
-      Op.brIf,
-      0,
-      Op.end,
-    ],
+    body,
   };
 }
 
 // One row, all trees: TREE_LANES trees at a time, stepped together like a row
-// group until all sit on leaves. `roots` is padded to a multiple of
-// TREE_LANES with a leaf outside every tree, so a short last group needs no
-// special case; the padding's leaves are recorded but never summed.
+// group. `roots` is padded to a multiple of TREE_LANES with a leaf outside
+// every tree, so a short last group needs no special case; the padding's
+// leaves are recorded but never summed.
 function treesFunc(codeBytes: CodeBytes): FuncDef {
   const T = 0, ROW = 1, LEAVES = 2, ROOTS = 3;
   const TG = 4, RP = 5, LP = 6, N0 = 7;
-  const lanes = lanesOf(TREE_LANES);
-  const allSteps = lanes.flatMap((k) => [...step(N0 + k, get(ROW), codeBytes, 0), ...set(N0 + k)]);
+  const lanes = lanesOf(TREE_LANES), nodes = lanes.map((k) => N0 + k);
+  // deno-fmt-ignore
+  const body = [
+    ...get(T), Op.i32Eqz, Op.if, VOID, Op.return, Op.end,
+    ...get(ROOTS), ...set(RP),
+    ...get(LEAVES), ...set(LP),
+    Op.loop, VOID, // groups of trees
+    ...nodes.flatMap((n, k) => [...get(RP), Op.i32Load, ...memarg(2, 4 * k), ...set(n)]),
+    ...stepUntilLeaves(nodes, (k) => step(N0 + k, get(ROW), codeBytes, 0)),
+    ...nodes.flatMap((n, k) => [...get(LP), ...get(n), Op.i32Store, ...memarg(2, 4 * k)]),
+    ...add(RP, 4 * TREE_LANES),
+    ...add(LP, 4 * TREE_LANES),
+    ...get(TG), ...i32(TREE_LANES), Op.i32Add, ...tee(TG), ...get(T), Op.i32LtU, Op.brIf, 0,
+    Op.end,
+  ];
   return {
     name: `trees${codeBytes}`,
     params: [I32, I32, I32, I32],
     results: [],
     locals: [I32, I32, I32, ...lanes.map(() => I32)],
-    body: [
-      ...get(T),
-      Op.i32Eqz,
-      Op.if,
-      VOID,
-      Op.return,
-      Op.end,
-      ...get(ROOTS),
-      ...set(RP),
-      ...get(LEAVES),
-      ...set(LP),
-      Op.loop,
-      VOID, // groups of trees
-      ...lanes.flatMap((k) => [...get(RP), Op.i32Load, ...memarg(2, 4 * k), ...set(N0 + k)]),
-      Op.loop,
-      VOID, // steps
-      ...allSteps,
-      ...allSteps,
-      ...get(N0),
-      Op.i32Load,
-      ...memarg(2),
-      ...lanes.slice(1).flatMap((k) => [...get(N0 + k), Op.i32Load, ...memarg(2), Op.i32And]),
-      ...i32(0),
-      Op.i32GeS,
-      Op.brIf,
-      0,
-      Op.end,
-      ...lanes.flatMap((k) => [...get(LP), ...get(N0 + k), Op.i32Store, ...memarg(2, 4 * k)]),
-      ...add(RP, 4 * TREE_LANES),
-      ...add(LP, 4 * TREE_LANES),
-      ...get(TG),
-      ...i32(TREE_LANES),
-      Op.i32Add,
-      ...tee(TG),
-      ...get(T),
-      Op.i32LtU,
-      Op.brIf,
-      0,
-      Op.end,
-    ],
+    body,
   };
 }
 
@@ -241,96 +157,42 @@ function treesFunc(codeBytes: CodeBytes): FuncDef {
 function sumFunc(): FuncDef {
   const N = 0, T = 1, K = 2, LEAVES = 3, OUT = 4, VALUES = 5;
   const R = 6, C = 7, TI = 8, LP = 9, RS = 10, DIV = 11, A0 = 12;
+  const zero = [Op.f64Const, 0, 0, 0, 0, 0, 0, 0, 0];
   const chunk = (rows: number) => {
     const ks = lanesOf(rows);
+    // deno-fmt-ignore
     return [
-      Op.block,
-      VOID,
-      Op.loop,
-      VOID, // rows, `rows` at a time
-      ...get(N),
-      ...get(R),
-      Op.i32Sub,
-      ...i32(rows),
-      Op.i32LtU,
-      Op.brIf,
-      1,
-      ...i32(0),
-      ...set(C),
-      Op.loop,
-      VOID, // classes
-      ...ks.flatMap((k) => [Op.f64Const, 0, 0, 0, 0, 0, 0, 0, 0, ...set(A0 + k)]),
-      ...get(LEAVES),
-      ...get(R),
-      ...get(RS),
-      Op.i32Mul,
-      Op.i32Add,
-      ...set(LP),
-      ...i32(0),
-      ...set(TI),
-      Op.loop,
-      VOID, // trees, in order
+      Op.block, VOID,
+      Op.loop, VOID, // rows, `rows` at a time
+      ...get(N), ...get(R), Op.i32Sub, ...i32(rows), Op.i32LtU, Op.brIf, 1,
+      ...i32(0), ...set(C),
+      Op.loop, VOID, // classes
+      ...ks.flatMap((k) => [...zero, ...set(A0 + k)]),
+      ...get(LEAVES), ...get(R), ...get(RS), Op.i32Mul, Op.i32Add, ...set(LP),
+      ...i32(0), ...set(TI),
+      Op.loop, VOID, // trees, in order
       ...ks.flatMap((k) => [
         ...get(A0 + k),
         ...get(VALUES),
-        ...get(LP),
-        ...(k === 0 ? [] : [...get(RS), ...i32(k), Op.i32Mul, Op.i32Add]),
-        Op.i32Load,
-        ...memarg(2),
-        Op.i32Load,
-        ...memarg(2, 4),
-        ...get(C),
-        Op.i32Add,
-        ...i32(4),
-        Op.i32Mul,
-        Op.i32Add,
-        Op.f32Load,
-        ...memarg(2),
-        Op.f64PromoteF32,
-        Op.f64Add,
-        ...set(A0 + k),
+        ...get(LP), ...(k === 0 ? [] : [...get(RS), ...i32(k), Op.i32Mul, Op.i32Add]),
+        Op.i32Load, ...memarg(2), Op.i32Load, ...memarg(2, 4),
+        ...get(C), Op.i32Add, ...i32(4), Op.i32Mul, Op.i32Add, Op.f32Load, ...memarg(2),
+        Op.f64PromoteF32, Op.f64Add, ...set(A0 + k),
       ]),
       ...add(LP, 4),
-      ...get(TI),
-      ...i32(1),
-      Op.i32Add,
-      ...tee(TI),
-      ...get(T),
-      Op.i32Ne,
-      Op.brIf,
-      0,
+      ...get(TI), ...i32(1), Op.i32Add, ...tee(TI), ...get(T), Op.i32Ne, Op.brIf, 0,
       Op.end,
       // Divide (not multiply by 1/T) like the scalar walk.
       ...ks.flatMap((k) => [
-        ...get(OUT),
-        ...get(R),
-        ...i32(k),
-        Op.i32Add,
-        ...get(K),
-        Op.i32Mul,
-        ...get(C),
-        Op.i32Add,
-        ...i32(8),
-        Op.i32Mul,
-        Op.i32Add,
-        ...get(A0 + k),
-        ...get(DIV),
-        Op.f64Div,
-        Op.f64Store,
-        ...memarg(3),
+        ...get(OUT), ...get(R), ...i32(k), Op.i32Add, ...get(K), Op.i32Mul, ...get(C), Op.i32Add,
+        ...i32(8), Op.i32Mul, Op.i32Add,
+        ...get(A0 + k), ...get(DIV), Op.f64Div,
+        Op.f64Store, ...memarg(3),
       ]),
-      ...get(C),
-      ...i32(1),
-      Op.i32Add,
-      ...tee(C),
-      ...get(K),
-      Op.i32Ne,
-      Op.brIf,
-      0,
+      ...get(C), ...i32(1), Op.i32Add, ...tee(C), ...get(K), Op.i32Ne, Op.brIf, 0,
       Op.end,
       ...add(R, rows),
-      Op.br,
-      0,
+      Op.br, 0,
       Op.end,
       Op.end,
     ];
