@@ -120,7 +120,7 @@ export class ServingModel {
     const proba = new Array<number>(n * K);
     const classIndex = new Array<number>(n);
     for (let i = 0; i < n; i++) {
-      if (n > 1) for (let j = 0; j < E; j++) row[j] = encoded[i * E + j];
+      if (n > 1) { for (let j = 0; j < E; j++) row[j] = encoded[i * E + j]; }
       predictProbaRow(forest, row, p);
       let best = 0;
       for (let c = 0; c < K; c++) {
