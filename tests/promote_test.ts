@@ -1,18 +1,14 @@
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { mlops } from "./support/cli.ts";
+import { smallTelco, sweep as sweepOn } from "./support/sweep.ts";
 import { GATE_EXIT_CODE } from "../cli/commands/promote.ts";
 import { readBundle } from "../lib/model/io.ts";
 import { openStore } from "../lib/mlflow/open.ts";
 import { PROMOTE_TAGS } from "../lib/sweep/mod.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const tmp = await Deno.makeTempDir({ prefix: "mlops-promote-test-" });
-const DATA = join(tmp, "telco-small.csv");
-{
-  const lines = (await Deno.readTextFile(join(ROOT, "data/telco-customer-churn.csv"))).split("\n");
-  await Deno.writeTextFile(DATA, lines.slice(0, 1501).join("\n") + "\n");
-}
+const DATA = await smallTelco(tmp);
 const MODEL = "telco-small"; // default: the experiment name, i.e. the dataset name
 
 /** A fresh store with two sweeps: a weak model (1 stump) and a good one. */
@@ -20,24 +16,7 @@ async function setup(name: string) {
   const dir = join(tmp, name);
   const mlruns = join(dir, "mlruns");
   const out = join(dir, "edge-model");
-  const sweep = async (...grid: string[]) => {
-    const r = await mlops(
-      "sweep",
-      "--data",
-      DATA,
-      "--tracking-uri",
-      mlruns,
-      "--workers",
-      "2",
-      "--cv",
-      "2",
-      "--json",
-      "--grid",
-      ...grid,
-    );
-    assert.equal(r.code, 0, r.stderr);
-    return JSON.parse(r.stdout);
-  };
+  const sweep = (...grid: string[]) => sweepOn(DATA, mlruns, "--cv", "2", "--grid", ...grid);
   const weak = await sweep("trees=1", "max-depth=1");
   const good = await sweep("trees=15,30", "max-depth=6");
   assert.ok(

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { mlops } from "./support/cli.ts";
+import { smallTelco, sweep as sweepOn } from "./support/sweep.ts";
 import { loadTrainingData } from "../lib/train/mod.ts";
 import { DEFAULT_PARAMS } from "../lib/forest/types.ts";
 import { createForestPool } from "../lib/forest/pool.ts";
@@ -24,32 +25,12 @@ import {
 } from "../lib/sweep/mod.ts";
 import { UserError } from "../lib/errors.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const tmp = await Deno.makeTempDir({ prefix: "mlops-sweep-test-" });
 
-// A 1,500-row slice of Telco keeps every sweep here well under a second of training.
-const DATA = join(tmp, "telco-small.csv");
-{
-  const lines = (await Deno.readTextFile(join(ROOT, "data/telco-customer-churn.csv"))).split("\n");
-  await Deno.writeTextFile(DATA, lines.slice(0, 1501).join("\n") + "\n");
-}
+const DATA = await smallTelco(tmp);
 
 /** `mlops sweep` on the small data, in store `mlruns`, returning the JSON summary. */
-async function sweep(mlruns: string, ...args: string[]) {
-  const r = await mlops(
-    "sweep",
-    "--data",
-    DATA,
-    "--tracking-uri",
-    mlruns,
-    "--workers",
-    "2",
-    "--json",
-    ...args,
-  );
-  assert.equal(r.code, 0, r.stderr);
-  return JSON.parse(r.stdout);
-}
+const sweep = (mlruns: string, ...args: string[]) => sweepOn(DATA, mlruns, ...args);
 
 function throwsUser(fn: () => unknown, re: RegExp) {
   assert.throws(fn, (e: unknown) => {
