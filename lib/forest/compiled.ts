@@ -35,33 +35,16 @@ const cache = new WeakMap<PackedForest, CompiledForest>();
 export function compileForest(forest: PackedForest): CompiledForest {
   const hit = cache.get(forest);
   if (hit) return hit;
-  const { nTrees, roots, feature, threshold, left, right } = forest;
-  const n = feature.length;
-  const buf = new ArrayBuffer(n * 16);
+  const { nTrees, feature, threshold, left } = forest;
+  const buf = new ArrayBuffer(feature.length * 16);
   const f64 = new Float64Array(buf), i32 = new Int32Array(buf);
-  const newRoots = new Int32Array(nTrees);
-  let next = 0;
-  // Stack of (old node, new index of the parent whose right child it is, or -1).
-  const stack: number[] = [];
-  for (let t = 0; t < nTrees; t++) {
-    newRoots[t] = next;
-    stack.push(roots[t], -1);
-    while (stack.length > 0) {
-      const parent = stack.pop()!;
-      const old = stack.pop()!;
-      const id = next++;
-      if (parent >= 0) i32[4 * parent + 3] = id;
-      const f = feature[old];
-      i32[4 * id + 2] = f;
-      if (f < 0) {
-        i32[4 * id + 3] = left[old];
-      } else {
-        f64[2 * id] = threshold[old];
-        stack.push(right[old], id); // popped after the whole left subtree
-        stack.push(left[old], -1); // popped next: becomes id + 1
-      }
-    }
-  }
+  const newRoots = preorder(forest, (old, id, rightOf) => {
+    if (rightOf >= 0) i32[4 * rightOf + 3] = id;
+    const f = feature[old];
+    i32[4 * id + 2] = f;
+    if (f < 0) i32[4 * id + 3] = left[old];
+    else f64[2 * id] = threshold[old];
+  });
   const compiled: CompiledForest = {
     nTrees,
     nFeatures: forest.nFeatures,
@@ -73,4 +56,42 @@ export function compileForest(forest: PackedForest): CompiledForest {
   };
   cache.set(forest, compiled);
   return compiled;
+}
+
+/**
+ * Renumbers every tree's nodes in pre-order, so a node's left child is always
+ * the next node; both traversal layouts (this one and the wasm kernel's) are
+ * built on it. Calls `visit(old, id, rightOf)` for each node in new order,
+ * where `rightOf` is the new id of the node whose right child this is, or -1
+ * (a root or a left child). Returns the new id of each tree's root.
+ *
+ * @example
+ * ```ts
+ * const roots = preorder(forest, (old, id, rightOf) => { ... });
+ * ```
+ */
+export function preorder(
+  forest: PackedForest,
+  visit: (old: number, id: number, rightOf: number) => void,
+): Int32Array {
+  const { nTrees, roots, feature, left, right } = forest;
+  const newRoots = new Int32Array(nTrees);
+  let next = 0;
+  // Stack of (old node, new id of the node whose right child it is, or -1).
+  const stack: number[] = [];
+  for (let t = 0; t < nTrees; t++) {
+    newRoots[t] = next;
+    stack.push(roots[t], -1);
+    while (stack.length > 0) {
+      const rightOf = stack.pop()!;
+      const old = stack.pop()!;
+      const id = next++;
+      visit(old, id, rightOf);
+      if (feature[old] >= 0) {
+        stack.push(right[old], id); // popped after the whole left subtree
+        stack.push(left[old], -1); // popped next: becomes id + 1
+      }
+    }
+  }
+  return newRoots;
 }

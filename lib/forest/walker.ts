@@ -7,6 +7,7 @@
  */
 import type { Matrix } from "../data/types.ts";
 import { GROUP, GROUP_LOG2, type KernelExports, kernelModule, TREE_LANES } from "./kernel_wasm.ts";
+import { preorder } from "./compiled.ts";
 import { codeBytes, forestCuts, quantize } from "./quantize.ts";
 import type { PackedForest } from "./types.ts";
 
@@ -41,7 +42,8 @@ const cache = new WeakMap<PackedForest, Walker | null>();
  * ```
  */
 export function loadWalker(forest: PackedForest): Walker | null {
-  if (cache.has(forest)) return cache.get(forest)!;
+  const hit = cache.get(forest);
+  if (hit !== undefined) return hit;
   const walker = build(forest);
   cache.set(forest, walker);
   return walker;
@@ -52,8 +54,7 @@ function build(forest: PackedForest): Walker | null {
   const cuts = forestCuts(forest);
   const bytes = codeBytes(cuts);
   if (!mod || bytes === null) return null;
-  const { nTrees: T, nFeatures: d, nClasses: K, roots, feature, threshold, left, right, value } =
-    forest;
+  const { nTrees: T, nFeatures: d, nClasses: K, feature, threshold, left, value } = forest;
   const nNodes = feature.length;
   // Codes are interleaved by groups of GROUP rows: row r, feature f at
   // (r / GROUP) × groupStride + (f × GROUP + r % GROUP) × bytes.
@@ -95,28 +96,15 @@ function build(forest: PackedForest): Walker | null {
   i32.set([-1, 0, 0, pad], pad / 4);
   i32.fill(pad, rootsAt / 4 + T, rootsAt / 4 + paddedTrees);
 
-  // Pre-order per tree so the left child is always the next node.
-  const stack: number[] = [];
-  let next = 0;
-  for (let t = 0; t < T; t++) {
-    i32[rootsAt / 4 + t] = nodesAt + 16 * next;
-    stack.push(roots[t], -1);
-    while (stack.length > 0) {
-      const parent = stack.pop()!;
-      const old = stack.pop()!;
-      const id = next++;
-      const q = (nodesAt + 16 * id) / 4;
-      if (parent >= 0) i32[(nodesAt + 16 * parent) / 4 + 3] = 4 * q;
-      const f = feature[old];
-      if (f < 0) {
-        i32.set([-1, left[old], 0, 4 * q], q);
-      } else {
-        i32.set([quantize(cuts[f], threshold[old]), 0, f * GROUP * bytes, 0], q);
-        stack.push(right[old], id); // popped after the whole left subtree
-        stack.push(left[old], -1); // popped next: becomes id + 1
-      }
-    }
-  }
+  // Pre-order, so the left child is always the next node (+16 bytes).
+  const at = (id: number) => nodesAt + 16 * id;
+  const newRoots = preorder(forest, (old, id, rightOf) => {
+    if (rightOf >= 0) i32[at(rightOf) / 4 + 3] = at(id);
+    const f = feature[old];
+    if (f < 0) i32.set([-1, left[old], 0, at(id)], at(id) / 4);
+    else i32.set([quantize(cuts[f], threshold[old]), 0, f * GROUP * bytes, 0], at(id) / 4);
+  });
+  for (let t = 0; t < T; t++) i32[rootsAt / 4 + t] = at(newRoots[t]);
   new Float32Array(buf, valuesAt, value.length).set(value);
 
   const codes = bytes === 1
