@@ -1,7 +1,10 @@
 /**
- * The Hono app: routes and the middleware each one needs, composed in the
- * order a request meets them. Pure wiring — every behaviour lives in the
- * module it is imported from.
+ * The Hono app: routes and the guards each one needs, in the order a request
+ * meets them, with request metrics around the whole. Pure wiring — every
+ * behaviour lives in the module it is imported from.
+ *
+ * Each route is a single handler (see `middleware/guard.ts` for why); only
+ * the opt-in access log and CORS are Hono middleware.
  *
  * @module
  */
@@ -11,10 +14,10 @@ import type { EdgeConfig } from "./config.ts";
 import type { EdgeEnv } from "./env.ts";
 import { accessLog } from "./middleware/access_log.ts";
 import { apiKeyAuth } from "./middleware/api_key.ts";
-import { limitBody } from "./middleware/body_limit.ts";
 import { requireContentType } from "./middleware/content_type.ts";
 import { errorHandler, notFound } from "./middleware/errors.ts";
-import { requestMetrics } from "./middleware/request_metrics.ts";
+import { guarded } from "./middleware/guard.ts";
+import { withRequestMetrics } from "./middleware/request_metrics.ts";
 import { requireModel } from "./middleware/require_model.ts";
 import { feedbackHandler } from "./routes/feedback.ts";
 import { healthz, readyz } from "./routes/health.ts";
@@ -63,7 +66,6 @@ export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
   const { holder, monitor, log } = deps;
   const app = new Hono<EdgeEnv>();
 
-  app.use(requestMetrics(monitor, { liveRoutes: LIVE_ROUTES }));
   if (config.accessLog) app.use(accessLog());
   if (config.corsOrigins.length > 0) {
     app.use(cors({
@@ -76,24 +78,25 @@ export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
   app.onError(errorHandler(monitor));
   app.notFound(notFound);
 
-  const auth = apiKeyAuth(config.apiKeys);
+  const auth = apiKeyAuth<EdgeEnv>(config.apiKeys);
   const ready = requireModel(holder);
-  const json = requireContentType("application/json");
-  const jsonOrCsv = requireContentType("application/json", "text/csv");
-  const limit = limitBody(config.maxBodyBytes);
-  const { maxBatch } = config;
+  const json = requireContentType<EdgeEnv>("application/json");
+  const jsonOrCsv = requireContentType<EdgeEnv>("application/json", "text/csv");
+  const { maxBatch, maxBodyBytes } = config;
 
-  app.post("/v1/predict", auth, ready, json, limit, predictHandler({ monitor, log, maxBatch }));
+  app.post(
+    "/v1/predict",
+    guarded(auth, ready, json)(predictHandler({ monitor, log, maxBatch, maxBodyBytes })),
+  );
   app.post(
     "/invocations",
-    auth,
-    ready,
-    jsonOrCsv,
-    limit,
-    invocationsHandler({ monitor, maxBatch }),
+    guarded(auth, ready, jsonOrCsv)(invocationsHandler({ monitor, maxBatch, maxBodyBytes })),
   );
-  app.post("/v1/feedback", auth, ready, json, limit, feedbackHandler({ monitor, log }));
-  app.get("/v1/model", ready, modelHandler);
+  app.post(
+    "/v1/feedback",
+    guarded(auth, ready, json)(feedbackHandler({ monitor, log, maxBodyBytes })),
+  );
+  app.get("/v1/model", guarded(ready)(modelHandler));
   app.get("/v1/status", statusHandler(holder, monitor));
 
   app.get("/healthz", healthz);
@@ -111,5 +114,5 @@ export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
   app.get("/openapi.json", openApiHandler(holder, spec));
   app.get("/docs", docsHandler(holder, spec));
   app.get("/", statusPage);
-  return app;
+  return withRequestMetrics(app, monitor, { liveRoutes: LIVE_ROUTES });
 }

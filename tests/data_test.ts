@@ -380,6 +380,25 @@ Deno.test("encode: encodeRecord validates fields", () => {
   }
 });
 
+Deno.test("encode: the record encoder reports each feature's category index", () => {
+  const schema = inferSchema(parseCsv("n,c,b,y\n1,a,t,No\n2,b,f,Yes\n3,c,t,No\n"), {
+    target: "y",
+  });
+  const encode = createRecordEncoder(schema);
+  const out = new Float64Array(schema.encodedNames.length);
+  const cats = new Int32Array(schema.features.length).fill(9);
+  const [c, b] = [schema.features[1], schema.features[2]];
+  assert.equal(c.kind, "categorical");
+  assert.equal(b.kind, "categorical");
+  const index = (f: typeof c, v: string) => f.kind === "categorical" ? f.categories.indexOf(v) : -2;
+  encode({ n: 4, c: "c", b: "f" }, out, cats);
+  assert.deepEqual(Array.from(cats), [-1, index(c, "c"), index(b, "f")]);
+  // Missing and unseen values have no index.
+  encode({ n: 4, c: "zz", b: null }, out, cats);
+  assert.deepEqual(Array.from(cats), [-1, -1, -1]);
+  assert.throws(() => encode({ n: 1, c: "a", b: "t" }, out, new Int32Array(2)), RangeError);
+});
+
 // --- Splits ----------------------------------------------------------------
 
 Deno.test("split: stratified, deterministic, class ratio kept", async () => {

@@ -4,6 +4,7 @@ import { createKeyVerifier } from "../edge/middleware/api_key.ts";
 import { fieldPath } from "../edge/payloads/field_path.ts";
 import { redactUrl } from "../edge/serving/load_bundle.ts";
 import { PredictionLog } from "../edge/serving/prediction_log.ts";
+import { ServingModel } from "../edge/serving/serving_model.ts";
 import { DriftTracker } from "../edge/telemetry/drift.ts";
 import { fanoutMeter } from "../edge/telemetry/fanout_meter.ts";
 import { LiveAccuracy } from "../edge/telemetry/live_accuracy.ts";
@@ -51,12 +52,12 @@ Deno.test("live accuracy: a sliding window of outcomes", () => {
 
 Deno.test("drift: PSI is ~0 for training-like traffic and large for shifted traffic", () => {
   const b = tinyBundle();
-  const E = b.schema.encodedNames.length;
+  const model = new ServingModel(b);
   const drift = new DriftTracker(b.schema, b.featureStats, 100);
   const feed = (rows: { x: unknown; color: unknown }[]) => {
-    const enc = new Float64Array(rows.length * E);
-    rows.forEach((r, i) => (enc[i * E] = typeof r.x === "number" ? r.x : NaN));
-    drift.observe(rows, enc, E);
+    const scored = model.predict(rows, (i) => `[${i}]`);
+    assert.ok(scored.ok);
+    drift.observe(scored.value);
   };
   // Bins (-inf,3], (3,5], (5,7], (7,inf): 25% each, like training.
   const like = [2, 4, 6, 8].flatMap((x) => [
@@ -66,8 +67,9 @@ Deno.test("drift: PSI is ~0 for training-like traffic and large for shifted traf
   feed(like);
   for (const d of drift.snapshot()) assert.ok(d.psi! < 1e-9, `${d.name} ${d.psi}`);
 
-  // Fill the window with shifted traffic; missing and unseen values do not count.
-  feed(Array.from({ length: 100 }, () => ({ x: 9, color: "red" })));
+  // Fill the window with shifted traffic (numeric strings count as parsed);
+  // missing and unseen values do not count.
+  feed(Array.from({ length: 100 }, () => ({ x: "9", color: "red" })));
   feed([{ x: null, color: "green" }]);
   const [x, color] = drift.snapshot();
   assert.equal(x.n, 99);
@@ -79,7 +81,7 @@ Deno.test("drift: PSI is ~0 for training-like traffic and large for shifted traf
 Deno.test("drift: features without training stats are skipped", () => {
   const b = tinyBundle();
   const drift = new DriftTracker(b.schema, [], 10);
-  drift.observe([{ x: 1, color: "red" }], new Float64Array(2), 2);
+  drift.observe({ n: 1, encoded: [1, 0], categories: [-1, 1] });
   assert.deepEqual(drift.snapshot(), []);
 });
 
@@ -126,13 +128,15 @@ Deno.test("fanout meter: one instrument records into every meter", async () => {
   await Promise.all(providers.map((p) => p.shutdown()));
 });
 
-Deno.test("api keys: verifier accepts any configured key and nothing else", async () => {
+Deno.test("api keys: verifier accepts any configured key and nothing else", () => {
   const verify = createKeyVerifier(["alpha", "beta="]);
-  assert.equal(await verify("alpha"), true);
-  assert.equal(await verify("beta="), true);
-  assert.equal(await verify("alph"), false);
-  assert.equal(await verify("alphaa"), false);
-  assert.equal(await verify(""), false);
+  assert.equal(verify("alpha"), true);
+  assert.equal(verify("beta="), true);
+  assert.equal(verify("alph"), false);
+  assert.equal(verify("alphaa"), false);
+  assert.equal(verify("alpha\0"), false);
+  assert.equal(verify("bet"), false);
+  assert.equal(verify(""), false);
 });
 
 Deno.test("helpers: field paths and URL redaction", () => {

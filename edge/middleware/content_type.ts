@@ -3,8 +3,9 @@
  *
  * @module
  */
-import type { MiddlewareHandler } from "hono";
+import type { Env } from "hono";
 import { ApiError } from "../errors.ts";
+import type { Guard } from "./guard.ts";
 
 /**
  * Allows only the given media types (parameters such as `charset` are
@@ -12,14 +13,13 @@ import { ApiError } from "../errors.ts";
  *
  * @example
  * ```ts
- * app.post("/v1/predict", requireContentType("application/json"), handler);
+ * app.post("/echo", guarded(requireContentType("application/json"))(handler));
  * ```
  */
-export function requireContentType(...types: string[]): MiddlewareHandler {
+export function requireContentType<E extends Env>(...types: string[]): Guard<E> {
   const allowed = new Set(types.map((t) => t.toLowerCase()));
   const expected = types.join(" or ");
-  // Not async: a guard that only throws or passes on adds no promise of its own.
-  return function requireContentType(c, next) {
+  return function requireContentType(c) {
     const header = c.req.header("content-type");
     const type = header?.split(";", 1)[0].trim().toLowerCase();
     if (!type || !allowed.has(type)) {
@@ -31,6 +31,5 @@ export function requireContentType(...types: string[]): MiddlewareHandler {
           : `missing Content-Type; send ${expected}`,
       );
     }
-    return next();
   };
 }

@@ -26,7 +26,7 @@ export function errorHandler(monitor: Monitor): ErrorHandler {
       return withHeaders(c, err.getResponse());
     }
     if (err instanceof HTTPException) {
-      // Hono's own middleware (bearer auth) already built a response.
+      // Hono (its middleware, or its body parsers) already built a response.
       monitor.rejected(err.status === 401 ? "unauthorized" : `http_${err.status}`);
       return withHeaders(c, err.getResponse());
     }

@@ -4,21 +4,23 @@
  *
  * @module
  */
-import { createMiddleware } from "hono/factory";
 import type { EdgeEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import type { ModelHolder } from "../serving/model_holder.ts";
+import type { Guard } from "./guard.ts";
 
 /**
- * Sets `c.var.model`, or answers 503 with why there is none.
+ * Sets the `model` variable (`c.get("model")`), or answers 503 with why
+ * there is none. (Handlers read it with `c.get`: Hono builds a fresh object
+ * on every `c.var` access.)
  *
  * @example
  * ```ts
- * app.post("/v1/predict", requireModel(holder), (c) => c.json({ classes: c.var.model.classes }));
+ * app.get("/v1/model", guarded(requireModel(holder))((c) => c.json(c.get("model").classes)));
  * ```
  */
-export function requireModel(holder: ModelHolder) {
-  return createMiddleware<EdgeEnv>(function requireModel(c, next) {
+export function requireModel(holder: ModelHolder): Guard<EdgeEnv> {
+  return function requireModel(c) {
     const state = holder.state;
     if (state.status !== "ready") {
       const why = state.status === "loading" ? "model is still loading" : state.reason;
@@ -26,6 +28,5 @@ export function requireModel(holder: ModelHolder) {
       throw new ApiError(503, "MODEL_NOT_READY", `no model is being served: ${why}`);
     }
     c.set("model", state.model);
-    return next();
-  });
+  };
 }

@@ -38,6 +38,17 @@ export function routeLabel(c: Context): string {
  * ```
  */
 export function methodLabel(c: Context): string {
-  const m = c.req.method;
-  return METHODS.has(m) ? m : "OTHER";
+  return methodOf(c.req.method);
+}
+
+/**
+ * A request method folded to a fixed set for labels.
+ *
+ * @example
+ * ```ts
+ * methodOf("PROPFIND"); // "OTHER"
+ * ```
+ */
+export function methodOf(method: string): string {
+  return METHODS.has(method) ? method : "OTHER";
 }

@@ -14,7 +14,7 @@ import type { Monitor } from "../telemetry/monitor.ts";
  *
  * @example
  * ```ts
- * const batch = score(c.var.model, parsePredictBody(body, 1000), monitor);
+ * const batch = score(c.get("model"), parsePredictBody(body, 1000), monitor);
  * ```
  */
 export function score(
@@ -24,7 +24,7 @@ export function score(
 ): BatchPrediction {
   const result = model.predict(instances.records, instances.path);
   if (!result.ok) throw invalidInput(result.errors);
-  monitor.predicted(model, instances.records, result.value);
+  monitor.predicted(model, result.value);
   return result.value;
 }
 

@@ -9,7 +9,7 @@ import type { EdgeEnv } from "../env.ts";
 import { ApiError, invalidInput } from "../errors.ts";
 import { parseFeedbackBody } from "../payloads/feedback_request.ts";
 import { fieldPath } from "../payloads/field_path.ts";
-import { readJson } from "../payloads/json_body.ts";
+import { readJson } from "../payloads/body.ts";
 import type { PredictionLog } from "../serving/prediction_log.ts";
 import type { Monitor } from "../telemetry/monitor.ts";
 
@@ -17,20 +17,22 @@ import type { Monitor } from "../telemetry/monitor.ts";
 export interface FeedbackDeps {
   monitor: Monitor;
   log: PredictionLog;
+  /** Largest body read, in bytes (413 above). */
+  maxBodyBytes: number;
 }
 
 /**
- * The handler (mount after `requireModel`).
+ * The handler (guard it with `requireModel`).
  *
  * @example
  * ```ts
- * app.post("/v1/feedback", requireModel(holder), feedbackHandler({ monitor, log }));
+ * app.post("/v1/feedback", guarded(requireModel(holder))(feedbackHandler({ monitor, log, maxBodyBytes: 1 << 20 })));
  * ```
  */
 export function feedbackHandler(deps: FeedbackDeps): Handler<EdgeEnv> {
   return async function feedback(c) {
-    const model = c.var.model;
-    const fb = parseFeedbackBody(await readJson(c), model.classes);
+    const model = c.get("model");
+    const fb = parseFeedbackBody(await readJson(c, deps.maxBodyBytes), model.classes);
     let predicted: string;
     if (fb.kind === "prediction") {
       const recall = deps.log.recall(fb.predictionId);

@@ -7,7 +7,7 @@
  */
 import type { Handler } from "hono";
 import type { EdgeEnv } from "../env.ts";
-import { readJson, readText } from "../payloads/json_body.ts";
+import { readJson, readText } from "../payloads/body.ts";
 import { parseInvocationsBody, parseInvocationsCsv } from "../payloads/invocations_request.ts";
 import type { Monitor } from "../telemetry/monitor.ts";
 import { labelsOf, score } from "./_score.ts";
@@ -16,24 +16,27 @@ import { labelsOf, score } from "./_score.ts";
 export interface InvocationsDeps {
   monitor: Monitor;
   maxBatch: number;
+  /** Largest body read, in bytes (413 above). */
+  maxBodyBytes: number;
 }
 
 /**
- * The handler (mount after `requireModel` and a JSON-or-CSV content type check).
+ * The handler (guard it with `requireModel` and a JSON-or-CSV content type check).
  *
  * @example
  * ```ts
- * app.post("/invocations", requireModel(holder), invocationsHandler({ monitor, maxBatch: 1000 }));
+ * const scoring = guarded(requireModel(holder), requireContentType("application/json", "text/csv"));
+ * app.post("/invocations", scoring(invocationsHandler({ monitor, maxBatch: 1000, maxBodyBytes: 1 << 20 })));
  * ```
  */
 export function invocationsHandler(deps: InvocationsDeps): Handler<EdgeEnv> {
   return async function invocations(c) {
-    const model = c.var.model;
+    const model = c.get("model");
     const csv = c.req.header("content-type")?.toLowerCase().startsWith("text/csv") ?? false;
     const instances = csv
-      ? parseInvocationsCsv(await readText(c), deps.maxBatch)
+      ? parseInvocationsCsv(await readText(c, deps.maxBodyBytes), deps.maxBatch)
       : parseInvocationsBody(
-        await readJson(c),
+        await readJson(c, deps.maxBodyBytes),
         model.bundle.schema.features.map((f) => f.name),
         deps.maxBatch,
       );

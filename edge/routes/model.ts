@@ -52,13 +52,13 @@ export function describeModel(model: ServingModel): Record<string, unknown> {
 }
 
 /**
- * The handler (mount after `requireModel`).
+ * The handler (guard it with `requireModel`).
  *
  * @example
  * ```ts
- * app.get("/v1/model", requireModel(holder), modelHandler);
+ * app.get("/v1/model", guarded(requireModel(holder))(modelHandler));
  * ```
  */
 export const modelHandler: Handler<EdgeEnv> = function model(c) {
-  return c.json(describeModel(c.var.model));
+  return c.json(describeModel(c.get("model")));
 };

@@ -7,7 +7,7 @@
  */
 import type { Handler } from "hono";
 import type { EdgeEnv } from "../env.ts";
-import { readJson } from "../payloads/json_body.ts";
+import { readJson } from "../payloads/body.ts";
 import { parsePredictBody } from "../payloads/predict_request.ts";
 import type { PredictionLog } from "../serving/prediction_log.ts";
 import type { ServingModel } from "../serving/serving_model.ts";
@@ -22,23 +22,26 @@ export interface PredictDeps {
   monitor: Monitor;
   log: PredictionLog;
   maxBatch: number;
+  /** Largest body read, in bytes (413 above). */
+  maxBodyBytes: number;
 }
 
 const JSON_HEADERS = { "content-type": "application/json" };
 
 /**
- * The handler (mount after `requireModel`, which sets `c.var.model`).
+ * The handler (guard it with `requireModel`, which sets the `model` variable).
  *
  * @example
  * ```ts
- * app.post("/v1/predict", requireModel(holder), predictHandler({ monitor, log, maxBatch: 1000 }));
+ * const deps = { monitor, log, maxBatch: 1000, maxBodyBytes: 1 << 20 };
+ * app.post("/v1/predict", guarded(requireModel(holder))(predictHandler(deps)));
  * ```
  */
 export function predictHandler(deps: PredictDeps): Handler<EdgeEnv> {
   const writers = new WeakMap<ServingModel, PredictionJson>();
   return async function predict(c) {
-    const model = c.var.model;
-    const instances = parsePredictBody(await readJson(c), deps.maxBatch);
+    const model = c.get("model");
+    const instances = parsePredictBody(await readJson(c, deps.maxBodyBytes), deps.maxBatch);
     const batch = score(model, instances, deps.monitor);
     const ids = deps.log.record(labelsOf(model, batch));
     let json = writers.get(model);

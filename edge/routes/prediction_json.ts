@@ -23,11 +23,18 @@ export interface PredictionBody {
   unknown_categories?: readonly string[];
 }
 
+/** Distinct probabilities whose text a {@link PredictionJson} keeps. */
+const MAX_CACHED_NUMBERS = 4096;
+
 /** Writes prediction responses for one model. */
 export class PredictionJson {
   readonly #labels: string[];
   readonly #keys: string[];
   readonly #model: string;
+  // A forest's probabilities are means over its trees' leaves, so a few
+  // values recur (multiples of 1/trees when leaves are pure); their text is
+  // kept instead of formatting the same double again on every request.
+  readonly #numbers = new Map<number, string>();
 
   /**
    * @example
@@ -62,15 +69,20 @@ export class PredictionJson {
     // Ids are hex and base-36 digits: nothing to escape.
     let out = '{"prediction_id":"' + ids[i] + '","label":' + this.#labels[batch.classIndex[i]] +
       ',"probabilities":';
-    for (let k = 0; k < K; k++) out += this.#keys[k] + number(batch.proba[i * K + k]);
+    for (let k = 0; k < K; k++) out += this.#keys[k] + this.#number(batch.proba[i * K + k]);
     out += "}";
     const unknown = batch.unknown[i];
     if (unknown.length > 0) out += ',"unknown_categories":' + JSON.stringify(unknown);
     return out;
   }
-}
 
-/** A probability as JSON writes it (they are always finite). */
-function number(x: number): string {
-  return Number.isFinite(x) ? String(x) : "null";
+  /** A probability as JSON writes it (they are always finite). */
+  #number(x: number): string {
+    let text = this.#numbers.get(x);
+    if (text === undefined) {
+      text = Number.isFinite(x) ? String(x) : "null";
+      if (this.#numbers.size < MAX_CACHED_NUMBERS) this.#numbers.set(x, text);
+    }
+    return text;
+  }
 }

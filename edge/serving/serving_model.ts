@@ -23,6 +23,12 @@ export interface BatchPrediction {
   readonly proba: readonly number[];
   /** Row-major encoded features, `nEncoded` per instance (for drift). */
   readonly encoded: readonly number[];
+  /**
+   * Row-major category indexes, `nFeatures` per instance: per schema
+   * feature, the value's index in its `categories`, -1 when missing or
+   * unseen and for numeric features (for drift).
+   */
+  readonly categories: readonly number[];
   /** Per instance, the features whose category was unseen in training. */
   readonly unknown: readonly (readonly string[])[];
 }
@@ -44,9 +50,12 @@ export class ServingModel {
   readonly version: string | null;
   readonly classes: readonly string[];
   readonly nEncoded: number;
+  /** Raw features (schema order). */
+  readonly nFeatures: number;
   readonly #encode: ReturnType<typeof createRecordEncoder>;
   // Scratch for one instance, reused across calls (predict is synchronous).
   readonly #row: Float64Array;
+  readonly #cats: Int32Array;
   readonly #p: Float64Array;
 
   /**
@@ -78,8 +87,10 @@ export class ServingModel {
     this.version = bundle.version;
     this.classes = schema.classes;
     this.nEncoded = schema.encodedNames.length;
+    this.nFeatures = schema.features.length;
     this.#encode = createRecordEncoder(schema);
     this.#row = new Float64Array(this.nEncoded);
+    this.#cats = new Int32Array(this.nFeatures);
     this.#p = new Float64Array(this.classes.length);
   }
 
@@ -88,9 +99,10 @@ export class ServingModel {
    * fields in error messages (e.g. `instances[3].tenure`).
    */
   predict(records: readonly unknown[], path: InstancePath): PredictResult {
-    const n = records.length, E = this.nEncoded, K = this.classes.length;
+    const n = records.length, E = this.nEncoded, F = this.nFeatures, K = this.classes.length;
     const encoded = new Array<number>(n * E).fill(0);
-    const row = this.#row, p = this.#p;
+    const categories = new Array<number>(n * F).fill(-1);
+    const row = this.#row, cats = this.#cats, p = this.#p;
     const unknown: (readonly string[])[] = new Array(n);
     const errors: FieldError[] = [];
     for (let i = 0; i < n && errors.length < MAX_ERRORS; i++) {
@@ -101,7 +113,7 @@ export class ServingModel {
       }
       let result;
       try {
-        result = this.#encode(record as Record<string, unknown>, row);
+        result = this.#encode(record as Record<string, unknown>, row, cats);
       } catch {
         // The encoder should report, not throw; if it ever does, the client
         // still gets a 400 that points at the instance instead of a 500.
@@ -112,6 +124,7 @@ export class ServingModel {
         errors.push({ path: path(i, e.field), message: e.message });
       }
       for (let j = 0; j < E; j++) encoded[i * E + j] = row[j];
+      for (let f = 0; f < F; f++) categories[i * F + f] = cats[f];
       unknown[i] = result.unknown.length > 0 ? result.unknown : NO_UNKNOWN;
     }
     if (errors.length > 0) return { ok: false, errors };
@@ -129,6 +142,6 @@ export class ServingModel {
       }
       classIndex[i] = best;
     }
-    return { ok: true, value: { n, classIndex, proba, encoded, unknown } };
+    return { ok: true, value: { n, classIndex, proba, encoded, categories, unknown } };
   }
 }

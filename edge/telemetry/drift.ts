@@ -5,15 +5,18 @@
  * A ring of the last `window` instances keeps the comparison about the
  * present; memory is `window × features` 16-bit bin codes, fixed.
  *
+ * Bins come from what encoding already worked out: numeric values from the
+ * encoded row (so numeric strings count as parsed), categories as the
+ * encoder's category index (so unseen values, which encode as all zeros,
+ * count as nothing rather than as a known category). Per-feature state sits
+ * in flat typed arrays, so observing is the same few array reads for every
+ * feature, with no per-feature objects or field-name lookups.
+ *
  * @module
  */
-import { binCategory, binNumeric, psi } from "../../lib/data/mod.ts";
-import type {
-  CategoricalFeature,
-  DatasetSchema,
-  FeatureStats,
-  NumericStats,
-} from "../../lib/data/types.ts";
+import { binNumeric, psi } from "../../lib/data/mod.ts";
+import type { DatasetSchema, FeatureStats, NumericStats } from "../../lib/data/types.ts";
+import type { BatchPrediction } from "../serving/serving_model.ts";
 
 /** Drift of one feature over the window. */
 export interface FeatureDrift {
@@ -25,85 +28,89 @@ export interface FeatureDrift {
   n: number;
 }
 
+/** What drift reads from a scored batch. */
+export type DriftInput = Pick<BatchPrediction, "n" | "encoded" | "categories">;
+
 /** Bin code for "nothing counted" (missing or unseen value). */
 const NONE = 0xffff;
 
-type Tracked =
-  & { name: string; counts: Float64Array; expected: readonly number[]; n: number }
-  & (
-    | { kind: "numeric"; stats: NumericStats; column: number }
-    | { kind: "categorical"; spec: CategoricalFeature }
-  );
-
 /** Sliding-window bin counts for every feature that has training stats. */
 export class DriftTracker {
-  readonly #features: Tracked[] = [];
+  readonly #names: string[] = [];
+  readonly #expected: (readonly number[])[] = [];
+  /** Numeric: bin edges; categorical: null. */
+  readonly #edges: (Pick<NumericStats, "edges"> | null)[] = [];
+  /** Numeric: encoded column; categorical: feature index (into `categories`). */
+  readonly #source: Int32Array;
+  /** First count slot of each tracked feature in `#counts`. */
+  readonly #offset: Int32Array;
+  readonly #counts: Float64Array;
+  readonly #n: Float64Array;
   readonly #ring: Uint16Array;
   readonly #window: number;
+  readonly #nEncoded: number;
+  readonly #nFeatures: number;
   #next = 0;
 
   /**
    * @example
    * ```ts
    * const drift = new DriftTracker(bundle.schema, bundle.featureStats, 5000);
-   * drift.observe(records, batch.encoded, schema.encodedNames.length);
+   * drift.observe(batch); // a BatchPrediction from ServingModel.predict
    * drift.snapshot(); // [{ name: "tenure", kind: "numeric", psi: 0.03, n: 812 }, ...]
    * ```
    */
   constructor(schema: DatasetSchema, stats: readonly FeatureStats[], window: number) {
     const byName = new Map(stats.map((s) => [s.name, s]));
+    const source: number[] = [], offset: number[] = [];
+    let slots = 0;
     schema.features.forEach((spec, f) => {
       const s = byName.get(spec.name);
       // Features without usable training stats cannot drift from anything.
       if (!s || s.kind !== spec.kind || s.count === 0) return;
       if (s.proportions.length === 0 || s.proportions.length >= NONE) return;
-      const base = {
-        name: spec.name,
-        counts: new Float64Array(s.proportions.length),
-        expected: s.proportions,
-        n: 0,
-      };
-      if (s.kind === "numeric") {
-        this.#features.push({
-          ...base,
-          kind: "numeric",
-          stats: s,
-          column: schema.encodedSource.indexOf(f),
-        });
-      } else if (spec.kind === "categorical") {
-        this.#features.push({ ...base, kind: "categorical", spec });
-      }
+      this.#names.push(spec.name);
+      this.#expected.push(s.proportions);
+      this.#edges.push(s.kind === "numeric" ? { edges: s.edges } : null);
+      source.push(s.kind === "numeric" ? schema.encodedSource.indexOf(f) : f);
+      offset.push(slots);
+      slots += s.proportions.length;
     });
+    this.#source = Int32Array.from(source);
+    this.#offset = Int32Array.from(offset);
+    this.#counts = new Float64Array(slots);
+    this.#n = new Float64Array(source.length);
     this.#window = window;
-    this.#ring = new Uint16Array(window * this.#features.length).fill(NONE);
+    this.#nEncoded = schema.encodedNames.length;
+    this.#nFeatures = schema.features.length;
+    this.#ring = new Uint16Array(window * source.length).fill(NONE);
   }
 
-  /**
-   * Adds validated instances. Numeric values are read from `encoded`
-   * (row-major, `nEncoded` per row) so numeric strings count as parsed;
-   * categories from the raw records, since encoding hides unseen ones.
-   */
-  observe(records: readonly unknown[], encoded: ArrayLike<number>, nEncoded: number): void {
-    const F = this.#features.length;
-    if (F === 0) return;
-    for (let r = 0; r < records.length; r++) {
-      const record = records[r] as Record<string, unknown>;
-      const slot = this.#next * F;
-      for (let f = 0; f < F; f++) {
-        const t = this.#features[f];
-        const old = this.#ring[slot + f];
+  /** Adds the instances of a validated, scored batch. */
+  observe(batch: DriftInput): void {
+    const T = this.#source.length;
+    if (T === 0) return;
+    const { encoded, categories } = batch;
+    const E = this.#nEncoded, F = this.#nFeatures;
+    const ring = this.#ring, counts = this.#counts, n = this.#n;
+    for (let r = 0; r < batch.n; r++) {
+      const slot = this.#next * T;
+      for (let t = 0; t < T; t++) {
+        const at = this.#offset[t];
+        const old = ring[slot + t];
         if (old !== NONE) {
-          t.counts[old]--;
-          t.n--;
+          counts[at + old]--;
+          n[t]--;
         }
-        const bin = t.kind === "numeric"
-          ? binNumeric(t.stats, encoded[r * nEncoded + t.column])
-          : binCategory(t.spec, categoryOf(record[t.name]));
+        const edges = this.#edges[t];
+        const bin = edges !== null
+          ? binNumeric(edges, encoded[r * E + this.#source[t]])
+          : categories[r * F + this.#source[t]];
         const code = bin >= 0 ? bin : NONE;
-        this.#ring[slot + f] = code;
+        ring[slot + t] = code;
         if (code !== NONE) {
-          t.counts[code]++;
-          t.n++;
+          counts[at + code]++;
+          n[t]++;
         }
       }
       this.#next = (this.#next + 1) % this.#window;
@@ -112,16 +119,17 @@ export class DriftTracker {
 
   /** PSI per tracked feature, in schema order. */
   snapshot(): FeatureDrift[] {
-    return this.#features.map((t) => {
-      const value = t.n > 0 ? psi(t.expected, t.counts) : NaN;
-      return { name: t.name, kind: t.kind, psi: Number.isFinite(value) ? value : null, n: t.n };
+    return this.#names.map((name, t) => {
+      const at = this.#offset[t], bins = this.#expected[t].length;
+      const value = this.#n[t] > 0
+        ? psi(this.#expected[t], this.#counts.subarray(at, at + bins))
+        : NaN;
+      return {
+        name,
+        kind: this.#edges[t] !== null ? "numeric" : "categorical",
+        psi: Number.isFinite(value) ? value : null,
+        n: this.#n[t],
+      };
     });
   }
-}
-
-/** The category string the encoder would use (numbers and booleans as text). */
-function categoryOf(value: unknown): string | null {
-  if (typeof value === "string") return value;
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  return null;
 }

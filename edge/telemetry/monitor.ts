@@ -73,6 +73,32 @@ class Tallies<A> {
   }
 }
 
+/** Request counters of one route, by status. */
+export class RouteMetrics {
+  /** Attributes of the route's latency observations. */
+  readonly attrs: RouteAttrs;
+  readonly #byStatus = new Map<number, Tally<RequestAttrs>>();
+
+  constructor(method: string, route: string, readonly live: boolean) {
+    this.attrs = { method, route };
+  }
+
+  /** Counts one response with `status`. */
+  count(status: number): void {
+    let t = this.#byStatus.get(status);
+    if (!t) {
+      const { method, route } = this.attrs;
+      this.#byStatus.set(status, t = { attrs: { method, route, status: String(status) }, n: 0 });
+    }
+    t.n++;
+  }
+
+  /** Counts per status, for the requests counter. */
+  tallies(): Iterable<Tally<RequestAttrs>> {
+    return this.#byStatus.values();
+  }
+}
+
 /** Reports from the request path, and snapshots for readers. */
 export class Monitor implements Disposable {
   readonly #h: Histograms;
@@ -86,8 +112,7 @@ export class Monitor implements Disposable {
   #inFlight = 0;
   #apiRequests = 0;
   #predictions = 0;
-  readonly #requests = new Map<string, Tally<RequestAttrs>>();
-  readonly #routes = new Map<string, RouteAttrs>();
+  readonly #routes = new Map<string, RouteMetrics>();
   readonly #byLabel = new Tallies<ClassAttrs>((c) => ({ class: c }));
   readonly #rejected = new Tallies((reason) => ({ reason }));
   readonly #unknown = new Tallies((feature) => ({ feature }));
@@ -104,8 +129,9 @@ export class Monitor implements Disposable {
    * ```ts
    * const { meter } = createMeters({ otlp: false });
    * const monitor = new Monitor(meter, holder, { driftWindow: 5000, accuracyWindow: 500 });
+   * const predict = monitor.route("POST", "/v1/predict", true);
    * monitor.requestStarted();
-   * monitor.requestFinished("POST", "/v1/predict", 200, 0.0008, true);
+   * monitor.requestFinished(predict, 200, 0.0008);
    * ```
    */
   constructor(meter: Meter, holder: ModelHolder, options: MonitorOptions) {
@@ -114,7 +140,7 @@ export class Monitor implements Disposable {
     this.#window = new LiveWindow(options.liveSeconds ?? 60, options.now);
     this.#accuracy = new LiveAccuracy(options.accuracyWindow);
     observeAll(meter, {
-      requests: () => this.#requests.values(),
+      requests: () => [...this.#routes.values()].flatMap((r) => [...r.tallies()]),
       inFlight: () => this.#inFlight,
       predictions: () => this.#byLabel.values(),
       rejected: () => this.#rejected.values(),
@@ -148,29 +174,23 @@ export class Monitor implements Disposable {
   }
 
   /**
-   * Records a finished request. `route` must be a route template (or a fixed
-   * placeholder), never a raw path: raw paths are unbounded label values.
-   * `live` requests also count on the status page.
+   * The counters of one route, created on first use. `route` must be a
+   * route template (or a fixed placeholder), never a raw path: raw paths are
+   * unbounded label values. `live` requests also count on the status page.
    */
-  requestFinished(
-    method: string,
-    route: string,
-    status: number,
-    seconds: number,
-    live: boolean,
-  ): void {
-    this.#inFlight--;
+  route(method: string, route: string, live: boolean): RouteMetrics {
     const key = method + " " + route;
-    let ra = this.#routes.get(key);
-    if (!ra) this.#routes.set(key, ra = { method, route });
-    const skey = key + " " + status;
-    let t = this.#requests.get(skey);
-    if (!t) {
-      this.#requests.set(skey, t = { attrs: { method, route, status: String(status) }, n: 0 });
-    }
-    t.n++;
-    this.#h.duration.record(seconds, ra);
-    if (live) {
+    let r = this.#routes.get(key);
+    if (!r) this.#routes.set(key, r = new RouteMetrics(method, route, live));
+    return r;
+  }
+
+  /** Records a finished request on `route` (from {@link route}). */
+  requestFinished(route: RouteMetrics, status: number, seconds: number): void {
+    this.#inFlight--;
+    route.count(status);
+    this.#h.duration.record(seconds, route.attrs);
+    if (route.live) {
       this.#apiRequests++;
       this.#window.request(status, seconds);
     }
@@ -182,7 +202,7 @@ export class Monitor implements Disposable {
   }
 
   /** Records a scored batch: class mix, confidence, unknown categories, drift. */
-  predicted(model: ServingModel, records: readonly unknown[], batch: BatchPrediction): void {
+  predicted(model: ServingModel, batch: BatchPrediction): void {
     if (model !== this.#model) this.#useModel(model);
     const K = model.classes.length;
     for (let i = 0; i < batch.n; i++) {
@@ -197,7 +217,7 @@ export class Monitor implements Disposable {
     this.#h.batchSize.record(batch.n);
     this.#predictions += batch.n;
     this.#window.predictions(batch.classIndex, K);
-    this.#drift!.observe(records, batch.encoded, model.nEncoded);
+    this.#drift!.observe(batch);
   }
 
   /** Records ground truth for one prediction. */

@@ -46,8 +46,18 @@ export interface RecordEncoding {
   unknown: string[];
 }
 
-/** Encodes one JSON record into `out` (length ≥ `schema.encodedNames.length`). */
-export type RecordEncoder = (record: Record<string, unknown>, out: Float64Array) => RecordEncoding;
+/**
+ * Encodes one JSON record into `out` (length ≥ `schema.encodedNames.length`).
+ * With `categories` (length ≥ `schema.features.length`), also writes, per
+ * schema feature, the index of the record's value in the feature's
+ * `categories` (the `__other__` bucket for unlisted values when there is
+ * one), or -1 when the value is missing or unseen, and for numeric features.
+ */
+export type RecordEncoder = (
+  record: Record<string, unknown>,
+  out: Float64Array,
+  categories?: Int32Array,
+) => RecordEncoding;
 
 /**
  * Encodes a table with a schema. Columns are matched by header name, so
@@ -141,10 +151,17 @@ export function encodeTable(
 export function createRecordEncoder(schema: DatasetSchema): RecordEncoder {
   const plans = featurePlans(schema);
   const nCols = schema.encodedNames.length;
+  // Without a caller's array, category indexes go to scratch nobody reads.
+  const scratch = new Int32Array(plans.length);
 
-  return (record, out) => {
+  return (record, out, categories = scratch) => {
     if (out.length < nCols) {
       throw new RangeError(`output has ${out.length} slots, schema needs ${nCols}`);
+    }
+    if (categories.length < plans.length) {
+      throw new RangeError(
+        `categories has ${categories.length} slots, schema has ${plans.length} features`,
+      );
     }
     const errors: FieldError[] = [];
     const unknown: string[] = [];
@@ -157,6 +174,7 @@ export function createRecordEncoder(schema: DatasetSchema): RecordEncoder {
       if (value !== null && (typeof value === "object" || typeof value === "function")) {
         if (!Object.hasOwn(record, p.name)) value = undefined;
       }
+      categories[i] = -1;
       if (p.numeric) {
         out[offset] = numericField(p.name, value, errors);
         continue;
@@ -170,6 +188,7 @@ export function createRecordEncoder(schema: DatasetSchema): RecordEncoder {
           else k = p.other;
         }
         if (k !== undefined) {
+          categories[i] = k;
           if (!p.binary) out[offset + k] = 1;
           else if (k === 1) out[offset] = 1;
         }

@@ -1,0 +1,38 @@
+/**
+ * Guards: the checks a route makes before its handler runs (auth, a loaded
+ * model, the content type). A guard is synchronous; it passes by returning
+ * and rejects by throwing an {@link ApiError}, which the app's error handler
+ * renders.
+ *
+ * Why not Hono middleware: Hono's `compose` runs every layer in an async
+ * frame of its own, awaited whether the layer is async or not. A route with
+ * four checks paid five frames per request — a tenth of the edge's CPU time
+ * per prediction. A route built with {@link guarded} is a single handler,
+ * which Hono calls directly, and its checks are plain calls.
+ *
+ * @module
+ */
+import type { Context, Env, Handler } from "hono";
+import type { EdgeEnv } from "../env.ts";
+
+/** A check before a handler: returns to pass, throws an `ApiError` to reject. */
+export type Guard<E extends Env = EdgeEnv> = (c: Context<E>) => void;
+
+/**
+ * Composes guards, run in order, in front of a handler.
+ *
+ * @example
+ * ```ts
+ * const scoring = guarded(apiKeyAuth(keys), requireModel(holder), requireContentType("application/json"));
+ * app.post("/v1/predict", scoring(predictHandler(deps)));
+ * ```
+ */
+export function guarded<E extends Env = EdgeEnv>(
+  ...guards: Guard<E>[]
+): (handler: Handler<E>) => Handler<E> {
+  return (handler) =>
+    guards.length === 0 ? handler : function guardedHandler(c, next) {
+      for (let i = 0; i < guards.length; i++) guards[i](c);
+      return handler(c, next);
+    };
+}
