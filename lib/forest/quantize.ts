@@ -17,10 +17,23 @@ import type { PackedForest } from "./types.ts";
  * ```
  */
 export function forestCuts(forest: PackedForest): Float64Array[] {
-  const per: number[][] = Array.from({ length: forest.nFeatures }, () => []);
-  const { feature, threshold } = forest;
-  for (let i = 0; i < feature.length; i++) if (feature[i] >= 0) per[feature[i]].push(threshold[i]);
-  return per.map((t) => Float64Array.from(new Set(t)).sort());
+  const { nFeatures, feature, threshold } = forest;
+  // Counting pass, then each feature's thresholds in a typed array: sorted
+  // natively and deduplicated in place (no Set; this runs at model load).
+  const count = new Int32Array(nFeatures);
+  for (let i = 0; i < feature.length; i++) if (feature[i] >= 0) count[feature[i]]++;
+  const per = Array.from(count, (n) => new Float64Array(n));
+  const fill = new Int32Array(nFeatures);
+  for (let i = 0; i < feature.length; i++) {
+    const f = feature[i];
+    if (f >= 0) per[f][fill[f]++] = threshold[i];
+  }
+  return per.map((t) => {
+    t.sort();
+    let m = 0;
+    for (let i = 0; i < t.length; i++) if (i === 0 || t[i] !== t[m - 1]) t[m++] = t[i];
+    return t.slice(0, m);
+  });
 }
 
 /**

@@ -98,11 +98,19 @@ function build(forest: PackedForest): Walker | null {
 
   // Pre-order, so the left child is always the next node (+16 bytes).
   const at = (id: number) => nodesAt + 16 * id;
+  // Plain stores, no temporaries: this runs once per node (~200k for the
+  // default Telco model) between loading a model and its first prediction.
   const newRoots = preorder(forest, (old, id, rightOf) => {
     if (rightOf >= 0) i32[at(rightOf) / 4 + 3] = at(id);
-    const f = feature[old];
-    if (f < 0) i32.set([-1, left[old], 0, at(id)], at(id) / 4);
-    else i32.set([quantize(cuts[f], threshold[old]), 0, f * GROUP * bytes, 0], at(id) / 4);
+    const f = feature[old], w = at(id) / 4;
+    if (f < 0) {
+      i32[w] = -1;
+      i32[w + 1] = left[old];
+      i32[w + 3] = at(id);
+    } else {
+      i32[w] = quantize(cuts[f], threshold[old]);
+      i32[w + 2] = f * GROUP * bytes;
+    }
   });
   for (let t = 0; t < T; t++) i32[rootsAt / 4 + t] = at(newRoots[t]);
   new Float32Array(buf, valuesAt, value.length).set(value);
