@@ -49,6 +49,10 @@ Deno.test("corrupted, truncated and incompatible bundles fail with clear message
   const i = text.indexOf('"threshold":"') + 20;
   const flipped = text.slice(0, i) + (text[i] === "A" ? "B" : "A") + text.slice(i + 1);
   expectBundleError(flipped, /corrupted \(checksum mismatch\)/);
+  // The same change in a reformatted file, which takes the slower check.
+  const pretty = JSON.stringify(JSON.parse(text), null, 2);
+  assert.equal(parseBundle(pretty, "pretty.json").forest.nTrees, trained.bundle.forest.nTrees);
+  expectBundleError(pretty.replace('"nTrees": 25', '"nTrees": 24'), /checksum mismatch/);
   const future = JSON.parse(text);
   future.formatVersion = 99;
   expectBundleError(JSON.stringify(future), /format version 99.*upgrade mlops/);
