@@ -30,7 +30,7 @@ class PullMetricReader extends MetricReader {
 /**
  * The Prometheus text serializer, loaded on the first scrape: its package
  * also brings Node's HTTP server (for an exporter we do not use) and the
- * full semantic-conventions table, ~70 ms of start-up that would otherwise
+ * full semantic-conventions table, ~30 ms of start-up that would otherwise
  * sit between process start and the first prediction.
  */
 async function loadSerializer(): Promise<PrometheusSerializer> {
