@@ -26,9 +26,9 @@ import { ApiError } from "../errors.ts";
  * ```
  */
 export function readJson(c: Context, maxBytes: number): Promise<unknown> {
-  const raw = c.req.raw;
-  if (!hasLength(raw)) return readChunked(raw, maxBytes).then(parseJson);
-  if (!withinLength(raw, maxBytes)) return Promise.reject(tooLarge(maxBytes));
+  const raw = c.req.raw, length = declaredLength(raw);
+  if (length === null) return readChunked(raw, maxBytes).then(parseJson);
+  if (!(length <= maxBytes)) return Promise.reject(tooLarge(maxBytes));
   // One promise from the runtime's own reader: no text copy, no extra layers
   // (this runs on every prediction).
   return raw.json().catch(jsonError);
@@ -45,19 +45,20 @@ export function readJson(c: Context, maxBytes: number): Promise<unknown> {
  * ```
  */
 export function readText(c: Context, maxBytes: number): Promise<string> {
-  const raw = c.req.raw;
-  if (!hasLength(raw)) return readChunked(raw, maxBytes);
-  if (!withinLength(raw, maxBytes)) return Promise.reject(tooLarge(maxBytes));
+  const raw = c.req.raw, length = declaredLength(raw);
+  if (length === null) return readChunked(raw, maxBytes);
+  if (!(length <= maxBytes)) return Promise.reject(tooLarge(maxBytes));
   return raw.text().catch(unreadable);
 }
 
-/** Whether the body's size is declared (and so can be checked before reading). */
-function hasLength(raw: Request): boolean {
-  return raw.headers.has("content-length") && !raw.headers.has("transfer-encoding");
-}
-
-function withinLength(raw: Request, maxBytes: number): boolean {
-  return Number(raw.headers.get("content-length")) <= maxBytes;
+/**
+ * The body's declared size (so it can be checked before reading), or null
+ * when it is not declared or framing is chunked. A malformed length is NaN,
+ * which no cap admits.
+ */
+function declaredLength(raw: Request): number | null {
+  const length = raw.headers.get("content-length");
+  return length === null || raw.headers.has("transfer-encoding") ? null : Number(length);
 }
 
 function readChunked(raw: Request, maxBytes: number): Promise<string> {
