@@ -55,12 +55,12 @@ export interface MonitorSnapshot {
   runtime: { memory: MemorySnapshot | null; eventLoopLagMs: number | null };
 }
 
-/** Counts keyed by a string, each with the attributes it is reported under. */
-class Tallies<A> {
-  readonly #map = new Map<string, Tally<A>>();
-  constructor(readonly attrsOf: (key: string) => A) {}
+/** Counts by key, each with the attributes it is reported under. */
+class Tallies<A, K extends string | number = string> {
+  readonly #map = new Map<K, Tally<A>>();
+  constructor(readonly attrsOf: (key: K) => A) {}
   /** The tally for `key`, created at zero on first use. */
-  get(key: string): Tally<A> {
+  get(key: K): Tally<A> {
     let t = this.#map.get(key);
     if (!t) this.#map.set(key, t = { attrs: this.attrsOf(key), n: 0 });
     return t;
@@ -77,20 +77,16 @@ class Tallies<A> {
 export class RouteMetrics {
   /** Attributes of the route's latency observations. */
   readonly attrs: RouteAttrs;
-  readonly #byStatus = new Map<number, Tally<RequestAttrs>>();
+  readonly #byStatus: Tallies<RequestAttrs, number>;
 
   constructor(method: string, route: string, readonly live: boolean) {
     this.attrs = { method, route };
+    this.#byStatus = new Tallies((status) => ({ method, route, status: String(status) }));
   }
 
   /** Counts one response with `status`. */
   count(status: number): void {
-    let t = this.#byStatus.get(status);
-    if (!t) {
-      const { method, route } = this.attrs;
-      this.#byStatus.set(status, t = { attrs: { method, route, status: String(status) }, n: 0 });
-    }
-    t.n++;
+    this.#byStatus.get(status).n++;
   }
 
   /** Counts per status, for the requests counter. */
