@@ -27,7 +27,8 @@ export function errorHandler(monitor: Monitor): ErrorHandler {
     }
     if (err instanceof HTTPException) {
       // Hono (its middleware, or its body parsers) already built a response.
-      monitor.rejected(err.status === 401 ? "unauthorized" : `http_${err.status}`);
+      // Auth failures are ApiErrors (api_key.ts): no status needs a reason of its own.
+      monitor.rejected(`http_${err.status}`);
       return withHeaders(c, err.getResponse());
     }
     console.error(
