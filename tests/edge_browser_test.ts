@@ -11,17 +11,10 @@ import { createEdge } from "../edge/edge.ts";
 import { readCsvFile } from "../lib/data/mod.ts";
 import { readBundle } from "../lib/model/mod.ts";
 import { testConfig } from "./support/edge_harness.ts";
+import { needs, PARTS } from "./support/parts.ts";
 import { trainedModel } from "./support/trained_model.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-
-async function hasChromium(): Promise<boolean> {
-  try {
-    return (await Deno.stat(CHROMIUM)).isFile;
-  } catch {
-    return false;
-  }
-}
+const CHROMIUM = PARTS.chromium.path;
 
 /** Runs headless Chromium with `args` then `url`; killed after `ms`. */
 async function chromium(profile: string, args: string[], url: string, ms = 60_000) {
@@ -53,12 +46,8 @@ async function chromium(profile: string, args: string[], url: string, ms = 60_00
   }
 }
 
-const skip = !(await hasChromium());
-if (skip) console.warn(`SKIPPED browser test: ${CHROMIUM} not found (apt-get install -y chromium)`);
-
-Deno.test({
+Deno.test(needs(["chromium"], {
   name: "browser: the status page renders live data and screenshots cleanly",
-  ignore: skip,
   async fn() {
     const { modelDir, csv } = await trainedModel();
     const bundle = await readBundle(modelDir);
@@ -151,4 +140,4 @@ Deno.test({
       await Deno.remove(profile, { recursive: true }).catch(() => {});
     }
   },
-});
+}));

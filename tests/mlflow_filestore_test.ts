@@ -12,14 +12,12 @@ import {
   resolveModel,
 } from "../lib/mlflow/mod.ts";
 import { BUNDLE_FILE } from "../lib/model/types.ts";
+import { needs } from "./support/parts.ts";
 
 /** The real MLflow 3 store next to the repository (absent in users' clones). */
 const FIXTURE = fileURLToPath(
   new URL("../../shared/fixtures/mlflow3-filestore/mlruns", import.meta.url),
 );
-const haveFixture = await Deno.stat(FIXTURE).then((s) => s.isDirectory, () => false);
-const ignoreFixture = !haveFixture;
-if (ignoreFixture) console.warn(`skipping fixture tests: ${FIXTURE} not found`);
 
 async function tempStore(): Promise<{ dir: string; store: FileStore }> {
   const dir = await Deno.makeTempDir({ prefix: "mlops-fs-test-" });
@@ -270,9 +268,8 @@ Deno.test("file store: logTrainingRun writes MLflow's standard tags, params and 
   }
 });
 
-Deno.test({
+Deno.test(needs(["shared"], {
   name: "file store: reads every run of a real MLflow 3 store",
-  ignore: ignoreFixture,
   fn: async () => {
     const store = openStore(FIXTURE);
     const experiments = await store.listExperiments();
@@ -369,7 +366,7 @@ Deno.test({
       { key: "training_score", value: 0.8682050144220103, timestamp: 1751195596330, step: 0 },
     ]);
   },
-});
+}));
 
 Deno.test("file store: a run interrupted mid-write leaves the store readable", async () => {
   const { dir, store } = await tempStore();

@@ -1,22 +1,14 @@
 import { strict as assert } from "node:assert";
 import { parse } from "yaml";
+import { needs, PARTS } from "./support/parts.ts";
 
 /** Tests for monitoring/: Prometheus, Alertmanager and Grafana configs. */
 
 const ROOT = new URL("../", import.meta.url);
 const p = (rel: string) => decodeURIComponent(new URL(rel, ROOT).pathname);
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const PROMTOOL = "/usr/bin/promtool";
-const AMTOOL = "/usr/bin/amtool";
+const PROMTOOL = PARTS.promtool.path;
+const AMTOOL = PARTS.amtool.path;
 
 async function run(cmd: string, args: string[]): Promise<{ code: number; out: string }> {
   const { code, stdout, stderr } = await new Deno.Command(cmd, { args, cwd: p(".") }).output();
@@ -139,9 +131,8 @@ Deno.test("monitoring: alerts carry severity and annotations; each is tested fir
   }
 });
 
-Deno.test({
+Deno.test(needs(["promtool"], {
   name: "monitoring: promtool check config / check rules / test rules",
-  ignore: !exists(PROMTOOL),
   async fn() {
     const [config, rules, unit] = await Promise.all([
       run(PROMTOOL, ["check", "config", "monitoring/prometheus.yml"]),
@@ -154,11 +145,10 @@ Deno.test({
     assert.equal(unit.code, 0, unit.out);
     assert.match(unit.out, /SUCCESS/);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["amtool"], {
   name: "monitoring: amtool check-config and routing by severity",
-  ignore: !exists(AMTOOL),
   async fn() {
     const check = await run(AMTOOL, ["check-config", "monitoring/alertmanager.yml"]);
     assert.equal(check.code, 0, check.out);
@@ -174,7 +164,7 @@ Deno.test({
     assert.equal(await route("severity=warning"), "telegram-warning,mlops-bot");
     assert.equal(await route("severity=info"), "mlops-bot");
   },
-});
+}));
 
 type Panel = {
   type: string;
@@ -238,9 +228,8 @@ Deno.test("monitoring: dashboard queries only metrics the edge or the rules defi
   }
 });
 
-Deno.test({
+Deno.test(needs(["promtool"], {
   name: "monitoring: dashboard PromQL parses (promtool, with Grafana variables substituted)",
-  ignore: !exists(PROMTOOL),
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "mlops-dash-" });
     try {
@@ -256,7 +245,7 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
-});
+}));
 
 Deno.test("monitoring: grafana provisioning, compose and otel collector configs are consistent", async () => {
   const dsFile = parse(
@@ -278,7 +267,10 @@ Deno.test("monitoring: grafana provisioning, compose and otel collector configs 
     for (const v of svc.volumes ?? []) {
       const [host, container] = v.split(":");
       if (!host.startsWith(".")) continue; // named volume
-      assert.ok(exists(p(`monitoring/${host}`)), `${name}: ${host} does not exist`);
+      assert.ok(
+        await Deno.stat(p(`monitoring/${host}`)).then(() => true, () => false),
+        `${name}: ${host} does not exist`,
+      );
       if (host === "./grafana/dashboards") {
         assert.equal(container, dashProv.providers[0].options.path);
       }

@@ -2,16 +2,15 @@ import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { mlops } from "./support/cli.ts";
+import { needs } from "./support/parts.ts";
 import { FileStore, logTrainingRun } from "../lib/mlflow/mod.ts";
 
 const FIXTURE = fileURLToPath(
   new URL("../../shared/fixtures/mlflow3-filestore/mlruns", import.meta.url),
 );
-const ignoreFixture = !await Deno.stat(FIXTURE).then((s) => s.isDirectory, () => false);
 
-Deno.test({
+Deno.test(needs(["shared"], {
   name: "runs list/show/compare on a real MLflow 3 store",
-  ignore: ignoreFixture,
   fn: async () => {
     const list = await mlops("runs", "list", "--tracking-uri", FIXTURE);
     assert.equal(list.code, 0, list.stderr);
@@ -87,7 +86,7 @@ Deno.test({
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /no experiment named 'x'/);
   },
-});
+}));
 
 Deno.test("runs list/show/compare on a store we wrote", async () => {
   const dir = await Deno.makeTempDir({ prefix: "mlops-cli-test-" });
