@@ -286,6 +286,11 @@ export interface MlflowServerOptions {
   auth?: { username: string; password: string } | { token: string };
   /** Accept the credentials but deny access (403), like a user without permission. */
   forbidden?: boolean;
+  /**
+   * Answers a request instead of the server when it returns a response (a
+   * hostile or broken server); `path` is as in {@link LoggedRequest}.
+   */
+  intercept?: (req: Request, path: string, query: URLSearchParams) => Response | undefined;
 }
 
 /** A running test server. */
@@ -847,6 +852,11 @@ export function startMlflowServer(options: MlflowServerOptions = {}): MlflowTest
           { error_code: "PERMISSION_DENIED", message: "Permission denied" },
           { status: 403 },
         );
+      }
+      const hostile = options.intercept?.(req, path, url.searchParams);
+      if (hostile) {
+        await req.body?.cancel();
+        return hostile;
       }
       if (path.startsWith(ARTIFACTS)) {
         return await handleArtifacts(req, path, url.searchParams, entry);
