@@ -16,7 +16,10 @@ export type Credentials =
 
 /** Tuning and test seams of the client. */
 export interface RestClientOptions {
-  /** Credentials; default: from `MLFLOW_TRACKING_USERNAME`/`_PASSWORD` or `_TOKEN`. */
+  /**
+   * Credentials; default: from `MLFLOW_TRACKING_USERNAME`/`_PASSWORD` or
+   * `_TOKEN`, else from the URL's userinfo (`https://user:password@host`).
+   */
   credentials?: Credentials | null;
   /** Attempts per request, including the first; default 5 (`MLFLOW_HTTP_REQUEST_MAX_RETRIES` + 1). */
   maxAttempts?: number;
@@ -82,8 +85,42 @@ function networkReason(e: unknown): string {
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /**
+ * Splits credentials off a URL: `https://ada:pw@host/x` is `https://host/x`
+ * with basic credentials ada/pw (a lone user part is a username with an
+ * empty password, as browsers and `requests` send it). The URL without them
+ * is safe to show.
+ *
+ * @example
+ * ```ts
+ * import { splitCredentials } from "./rest-client.ts";
+ *
+ * splitCredentials("https://ada:pw@host/"); // { url: "https://host", credentials: {...} }
+ * ```
+ */
+export function splitCredentials(raw: string): { url: string; credentials: Credentials | null } {
+  const trimmed = raw.replace(/\/+$/, "");
+  let u: URL;
+  try {
+    u = new URL(trimmed);
+  } catch {
+    return { url: trimmed, credentials: null };
+  }
+  if (!u.username && !u.password) return { url: trimmed, credentials: null };
+  const credentials: Credentials = {
+    kind: "basic",
+    username: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+  };
+  u.username = "";
+  u.password = "";
+  return { url: u.href.replace(/\/+$/, ""), credentials };
+}
+
+/**
  * A client for one tracking server. `baseUrl` is the tracking URI, which may
- * carry a path (DagsHub: `https://dagshub.com/<user>/<repo>.mlflow`).
+ * carry a path (DagsHub: `https://dagshub.com/<user>/<repo>.mlflow`) and
+ * credentials (`https://user:password@host`): those are sent as an
+ * `Authorization` header and kept out of `baseUrl`, which errors show.
  *
  * @example
  * ```ts
@@ -105,8 +142,11 @@ export class RestClient {
   readonly #fetch: typeof fetch;
 
   constructor(baseUrl: string, options: RestClientOptions = {}) {
-    this.baseUrl = baseUrl.replace(/\/+$/, "");
-    this.#creds = options.credentials === undefined ? credentialsFromEnv() : options.credentials;
+    const { url, credentials } = splitCredentials(baseUrl);
+    this.baseUrl = url;
+    this.#creds = options.credentials === undefined
+      ? credentialsFromEnv() ?? credentials
+      : options.credentials;
     const retries = Number(env("MLFLOW_HTTP_REQUEST_MAX_RETRIES"));
     this.#maxAttempts = options.maxAttempts ??
       (Number.isInteger(retries) && retries >= 0 ? retries + 1 : 5);

@@ -7,6 +7,7 @@
  */
 import { basename, dirname, join } from "node:path";
 import { UserError } from "../errors.ts";
+import { redactUri } from "../redact.ts";
 import { tmpName, walkFiles } from "./_fs.ts";
 import { checkArtifactPath } from "./_names.ts";
 import {
@@ -66,8 +67,9 @@ export class RestStore implements TrackingStore {
   readonly #artifactUris = new Map<string, string>();
 
   constructor(uri: string, options: RestClientOptions = {}) {
-    this.uri = uri.replace(/\/+$/, "");
-    this.client = new RestClient(this.uri, options);
+    // The client keeps the credentials; what users see (messages, tags) never has them.
+    this.uri = redactUri(uri.replace(/\/+$/, ""));
+    this.client = new RestClient(uri, options);
   }
 
   // ---- experiments -------------------------------------------------------
