@@ -11,6 +11,7 @@ import { writeBundle } from "../lib/model/io.ts";
 import { mlops } from "./support/cli.ts";
 import { startMlflowServer } from "./support/mlflow_server.ts";
 import { tinyBundle } from "./support/tiny_bundle.ts";
+import { withEnv } from "./support/env.ts";
 
 const FAST: RestClientOptions = { credentials: null, sleep: () => Promise.resolve() };
 const ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts";
@@ -74,19 +75,6 @@ async function hostileSetup() {
       await Deno.remove(root, { recursive: true });
     },
   };
-}
-
-async function withEnv<T>(vars: Record<string, string>, f: () => Promise<T>): Promise<T> {
-  const old = Object.fromEntries(Object.keys(vars).map((k) => [k, Deno.env.get(k)]));
-  for (const [k, v] of Object.entries(vars)) Deno.env.set(k, v);
-  try {
-    return await f();
-  } finally {
-    for (const [k, v] of Object.entries(old)) {
-      if (v === undefined) Deno.env.delete(k);
-      else Deno.env.set(k, v);
-    }
-  }
 }
 
 /** Files under the cache that are not in a finished version folder. */

@@ -9,23 +9,12 @@ import { FileStore } from "../lib/mlflow/mod.ts";
 import { mlops } from "./support/cli.ts";
 import { fetchWithin, startEdgeProcess } from "./support/edge_process.ts";
 import { startMlflowServer } from "./support/mlflow_server.ts";
+import { withEnv } from "./support/env.ts";
 
 const URI_PASS = "uri-pass-7f3a9c";
 const ENV_PASS = "env-pass-51bd2e";
 const ENV_TOKEN = "env-token-c0ffee99";
 const SECRETS = [URI_PASS, ENV_PASS, ENV_TOKEN];
-
-async function withEnv<T>(vars: Record<string, string | undefined>, f: () => Promise<T>) {
-  const old = Object.fromEntries(Object.keys(vars).map((k) => [k, Deno.env.get(k)]));
-  const set = (k: string, v: string | undefined) =>
-    v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
-  for (const [k, v] of Object.entries(vars)) set(k, v);
-  try {
-    return await f();
-  } finally {
-    for (const [k, v] of Object.entries(old)) set(k, v);
-  }
-}
 
 /** Every file under `dir` as `path: content` (binary files as latin1, so bytes still match). */
 async function everyFile(dir: string): Promise<string[]> {

@@ -115,7 +115,7 @@ export class RestStore implements TrackingStore {
       ...(options.runName ? { run_name: options.runName } : {}),
       start_time: options.startTime ?? Date.now(),
       tags: keyValues(options.tags ?? {}),
-    });
+    }, { once: true });
     const info = toRunInfo(res.run?.info ?? {});
     this.#artifactUris.set(info.runId, info.artifactUri);
     return info;
@@ -300,7 +300,7 @@ export class RestStore implements TrackingStore {
       ...(o.runId ? { run_id: o.runId } : {}),
       ...(o.description ? { description: o.description } : {}),
       tags: keyValues(o.tags ?? {}),
-    });
+    }, { once: true });
     return this.#version(res.model_version, "model-versions/create");
   }
 

@@ -622,7 +622,14 @@ export function startMlflowServer(options: MlflowServerOptions = {}): MlflowTest
       }
     }
     for (const [k, v] of seen) run.params.set(k, v);
-    for (const m of metrics) run.metrics.push({ ...m, step: m.step ?? 0 });
+    // As MLflow's SQL store (the server's default): an identical point is stored once.
+    const same = (a: Msg, b: Msg) =>
+      a.key === b.key && a.timestamp === b.timestamp && a.step === b.step &&
+      Object.is(a.value, b.value);
+    for (const m of metrics) {
+      const point = { ...m, step: m.step ?? 0 };
+      if (!run.metrics.some((old) => same(old, point))) run.metrics.push(point);
+    }
     for (const t of tags) {
       if (!t.key) throw invalid("Tag key is required");
       run.tags.set(t.key, t.value ?? "");
