@@ -42,6 +42,8 @@ import type {
 const ARTIFACTS_API = "/api/2.0/mlflow-artifacts/artifacts";
 /** Page size for searches: every server supports at least 1000. */
 const PAGE = 1000;
+/** Page size for metric histories (MLflow's own default). */
+const HISTORY_PAGE = 25_000;
 /** Deepest artifact tree a download follows (a listing could recurse forever). */
 const MAX_ARTIFACT_DEPTH = 32;
 
@@ -200,6 +202,9 @@ export class RestStore implements TrackingStore {
       const res = await this.client.call<Json>("GET", "mlflow/metrics/get-history", {
         run_id: runId,
         metric_key: key,
+        // Always sent: MLflow 3's server reads a missing max_results as 0 and
+        // answers an empty page with a token it then refuses.
+        max_results: HISTORY_PAGE,
         ...(page_token ? { page_token } : {}),
       });
       out.push(...(res.metrics ?? []).map(toMetric));
