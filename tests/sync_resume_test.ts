@@ -13,6 +13,7 @@ import {
   openStore,
   type RestClientOptions,
   syncStore,
+  type TrackingStore,
 } from "../lib/mlflow/mod.ts";
 import { writeBundle } from "../lib/model/io.ts";
 import { type DropPlan, startDropProxy } from "./support/drop_proxy.ts";
@@ -20,6 +21,8 @@ import { type MlflowTestServer, startMlflowServer } from "./support/mlflow_serve
 import { tinyBundle } from "./support/tiny_bundle.ts";
 import { mlops } from "./support/cli.ts";
 import { withEnv } from "./support/env.ts";
+import { needs } from "./support/parts.ts";
+import { startRealMlflow } from "./support/real_mlflow.ts";
 
 const FAST: RestClientOptions = {
   credentials: null,
@@ -28,15 +31,19 @@ const FAST: RestClientOptions = {
 };
 const QUIET = { gitCommit: () => Promise.resolve(null), user: "ada", sourceName: "train.ts" };
 
-/** A fallback store with a parent run and a child run waiting to be registered. */
-async function pendingStore(dir: string): Promise<string> {
+/**
+ * A fallback store with a parent run and a child run waiting to be
+ * registered, in experiment and model `churn<suffix>`.
+ */
+async function pendingStore(dir: string, suffix = ""): Promise<string> {
   const down = startMlflowServer();
   await down.close();
   const unreachable = openStore(down.url, { ...FAST, maxAttempts: 1 });
-  const fallback = join(dir, "template");
+  const fallback = join(dir, `pending${suffix}`);
   const opts = { ...QUIET, fallback, warn: () => {} };
+  const name = `churn${suffix}`;
   const parent = await logTrainingRun(unreachable, {
-    experiment: "churn",
+    experiment: name,
     runName: "sweep",
     params: { grid: "trees" },
     metrics: { best_accuracy: 0.8 },
@@ -46,7 +53,7 @@ async function pendingStore(dir: string): Promise<string> {
   const bundlePath = await writeBundle(modelDir, tinyBundle());
   await Deno.writeTextFile(join(dir, "importances.csv"), "feature,importance\nx,0.5\n");
   await logTrainingRun(unreachable, {
-    experiment: "churn",
+    experiment: name,
     runName: "rf-100",
     parentRunId: parent.runId,
     params: { n_estimators: 100, max_depth: null },
@@ -54,9 +61,51 @@ async function pendingStore(dir: string): Promise<string> {
     tags: { team: "risk" },
     dataset: { name: "churn", digest: "9f2c", source: "data/churn.csv", rows: 100, schema: {} },
     artifacts: [{ localPath: join(dir, "importances.csv"), artifactPath: "" }],
-    model: { bundlePath, register: { name: "churn", alias: "champion" } },
+    model: { bundlePath, register: { name, alias: "champion" } },
   }, opts);
   return fallback;
+}
+
+/**
+ * What a store holds for experiment and model `name`, read through the REST
+ * API (so it works on any server), with run ids replaced by run names.
+ */
+async function remoteState(store: TrackingStore, name: string) {
+  const exp = await store.getExperimentByName(name);
+  const runs = exp ? await store.searchRuns([exp.experimentId]) : [];
+  const nameOf = new Map(runs.map((r) => [r.info.runId, r.info.runName]));
+  const ids = (s: string) => s.replace(/[0-9a-f]{32}/g, (id) => nameOf.get(id) ?? id);
+  const out = [];
+  for (const r of runs.sort((a, b) => a.info.runName.localeCompare(b.info.runName))) {
+    const history = [];
+    for (const m of r.data.metrics) {
+      history.push(...await store.getMetricHistory(r.info.runId, m.key));
+    }
+    const files = [];
+    for (const a of await store.listArtifacts(r.info.runId)) {
+      if (!a.isDir) files.push(a.path);
+      else files.push(...(await store.listArtifacts(r.info.runId, a.path)).map((f) => f.path));
+    }
+    out.push({
+      name: r.info.runName,
+      status: r.info.status,
+      params: r.data.params,
+      // Without timestamps: each case logs its own runs.
+      metrics: history.map((m) => `${m.key}=${m.value}/${m.step}`).sort(),
+      parent: ids(r.data.tags["mlflow.parentRunId"] ?? ""),
+      inputs: r.inputs.length,
+      files: files.sort(),
+    });
+  }
+  const versions = (await store.searchModelVersions({ name })).map((v) =>
+    `${v.version} run=${ids(v.runId ?? "")}`
+  );
+  // Read by alias: MLflow's search leaves version aliases out.
+  const champion = await store.getModelVersionByAlias(name, "champion").then(
+    (v) => v.version,
+    () => null,
+  );
+  return { runs: out, versions, champion };
 }
 
 async function copyDir(from: string, to: string) {
@@ -180,3 +229,42 @@ Deno.test("sync: after a dropped connection at any request, a rerun equals a cle
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test(needs(["mlflow"], {
+  name: "sync: the same holds against the real MLflow server (sqlite, artifact proxy)",
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "mlops-sync-real-" });
+    await using mlflow = await startRealMlflow();
+    const proxy = startDropProxy(mlflow.url);
+    try {
+      const remote = openStore(proxy.url, FAST);
+      const clean = await pendingStore(dir, "-clean");
+      await syncStore(new FileStore(clean), remote);
+      const requests = proxy.count();
+      const expected = await remoteState(remote, "churn-clean");
+      assert.equal(expected.runs.length, 2);
+      assert.ok(expected.runs.every((r) => r.status === "FINISHED"));
+      assert.deepEqual(expected.versions, ["1 run=rf-100"]);
+      assert.equal(expected.champion, "1");
+      const failures: string[] = [];
+      // The server does the work, then is gone until the rerun: every request in turn.
+      for (let at = 1; at <= requests; at++) {
+        const local = await pendingStore(dir, `-${at}`);
+        proxy.failAt({ at, when: "after", persist: true });
+        await assert.rejects(() => syncStore(new FileStore(local), remote));
+        proxy.heal();
+        await syncStore(new FileStore(local), remote);
+        const got = await remoteState(remote, `churn-${at}`);
+        try {
+          assert.deepEqual(got, expected);
+        } catch {
+          failures.push(`request ${at}: ${JSON.stringify(got)}`);
+        }
+      }
+      assert.deepEqual(failures, [], `${failures.length} of ${requests} cases differ`);
+    } finally {
+      await proxy.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+}));
