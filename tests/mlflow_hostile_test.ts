@@ -92,6 +92,27 @@ async function halfWritten(cache: string): Promise<string[]> {
   return out;
 }
 
+/**
+ * `mlops predict --model <model>` fails with one line matching `pattern`,
+ * leaving everything outside the cache as `before` and no half-written
+ * version in it; returns that line.
+ */
+async function refused(
+  h: Awaited<ReturnType<typeof hostileSetup>>,
+  model: string,
+  pattern: RegExp,
+  before: string[],
+  label = model,
+): Promise<string> {
+  const r = await h.predict(model);
+  assert.notEqual(r.code, 0, label);
+  assert.equal(r.stderr.split("\n").length, 1, r.stderr);
+  assert.match(r.stderr, pattern, label);
+  assert.deepEqual(await h.outside(), before, `${label}: nothing outside the cache changed`);
+  assert.deepEqual(await halfWritten(h.cache), [], label);
+  return r.stderr;
+}
+
 Deno.test("hostile server: an alias answering a version that climbs out of the cache is refused", async () => {
   const h = await hostileSetup();
   try {
@@ -108,13 +129,13 @@ Deno.test("hostile server: an alias answering a version that climbs out of the c
         },
       });
     });
-    const r = await h.predict("models:/m@champion");
-    assert.notEqual(r.code, 0);
-    assert.equal(r.stderr.split("\n").length, 1, r.stderr);
-    assert.match(r.stderr, /^mlops: MLflow at http:\/\/127\.0\.0\.1:\d+ answered .*version/);
-    assert.match(r.stderr, /\.\.\/\.\.\/\.\.\/\.\.\/victim/);
-    assert.deepEqual(await h.outside(), before, "nothing outside the cache changed");
-    assert.deepEqual(await halfWritten(h.cache), []);
+    const line = await refused(
+      h,
+      "models:/m@champion",
+      /^mlops: MLflow at http:\/\/127\.0\.0\.1:\d+ answered .*version/,
+      before,
+    );
+    assert.match(line, /\.\.\/\.\.\/\.\.\/\.\.\/victim/);
   } finally {
     await h.close();
   }
@@ -130,13 +151,9 @@ Deno.test("hostile server: a model version answer for another name or version is
           ? Response.json({ model_version: { name, version, source: h.source } })
           : undefined
       );
-      const r = await h.predict("models:/m/1");
-      assert.notEqual(r.code, 0, `${name}/${version}`);
-      assert.equal(r.stderr.split("\n").length, 1, r.stderr);
-      assert.match(r.stderr, /^mlops: MLflow at http:\/\/127\.0\.0\.1:\d+ answered /);
+      const answered = /^mlops: MLflow at http:\/\/127\.0\.0\.1:\d+ answered /;
+      await refused(h, "models:/m/1", answered, before, `${name}/${version}`);
     }
-    assert.deepEqual(await h.outside(), before);
-    assert.deepEqual(await halfWritten(h.cache), []);
   } finally {
     await h.close();
   }
@@ -171,16 +188,8 @@ Deno.test("hostile server: artifact listings with names that leave their folder 
         }
         return undefined;
       });
-      const r = await h.predict("models:/m/1");
-      assert.notEqual(r.code, 0, JSON.stringify(entry));
-      assert.equal(r.stderr.split("\n").length, 1, r.stderr);
-      assert.match(
-        r.stderr,
-        /^mlops: MLflow at http:\/\/127\.0\.0\.1:\d+ answered .*artifact listing/,
-        r.stderr,
-      );
-      assert.deepEqual(await h.outside(), before, JSON.stringify(entry));
-      assert.deepEqual(await halfWritten(h.cache), []);
+      const listing = /^mlops: MLflow at http:\/\/127\.0\.0\.1:\d+ answered .*artifact listing/;
+      await refused(h, "models:/m/1", listing, before, JSON.stringify(entry));
     }
     // An honest answer still works, and a full path under the asked folder is fine.
     h.setLie((_req, path, q) => {
@@ -208,11 +217,7 @@ Deno.test("hostile server: a symlink planted in the cache does not redirect the 
     const modelDir = join(h.cache, "models", md5Hex(h.server.url).slice(0, 12), "m");
     await Deno.mkdir(join(modelDir, ".."), { recursive: true });
     await Deno.symlink(join(h.root, "victim"), modelDir);
-    const r = await h.predict("models:/m/1");
-    assert.notEqual(r.code, 0);
-    assert.equal(r.stderr.split("\n").length, 1, r.stderr);
-    assert.match(r.stderr, /outside/);
-    assert.deepEqual(await h.outside(), before);
+    await refused(h, "models:/m/1", /^mlops: refusing to write .* outside /, before);
   } finally {
     await h.close();
   }

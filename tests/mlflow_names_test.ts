@@ -7,37 +7,14 @@ import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { FileStore } from "../lib/mlflow/mod.ts";
 import { mlops } from "./support/cli.ts";
+import { trainTiny, writeTinyCsv } from "./support/tiny_csv.ts";
 
 const tmp = await Deno.makeTempDir({ prefix: "mlops-names-test-" });
-const csv = join(tmp, "small.csv");
-await Deno.writeTextFile(
-  csv,
-  "x,color,label\n" +
-    Array.from(
-      { length: 60 },
-      (_, i) => `${i % 10},${i % 3 ? "red" : "blue"},${i % 10 < 5 ? "no" : "yes"}`,
-    )
-      .join("\n") +
-    "\n",
-);
+const csv = await writeTinyCsv(tmp);
 
-/** Runs `mlops train` on the small CSV into `store`. */
+/** Runs `mlops train --json` on the small CSV into `store`. */
 function train(store: string, ...args: string[]) {
-  return mlops(
-    "train",
-    "--data",
-    csv,
-    "--target",
-    "label",
-    "--trees",
-    "3",
-    "--out",
-    join(tmp, "out"),
-    "--tracking-uri",
-    store,
-    "--json",
-    ...args,
-  );
+  return trainTiny({ csv, out: join(tmp, "out"), trackingUri: store }, "--json", ...args);
 }
 
 async function runCount(store: string): Promise<number> {

@@ -7,6 +7,7 @@ import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { FileStore } from "../lib/mlflow/mod.ts";
 import { mlops } from "./support/cli.ts";
+import { trainTiny, writeTinyCsv } from "./support/tiny_csv.ts";
 import { fetchWithin, startEdgeProcess } from "./support/edge_process.ts";
 import { startMlflowServer } from "./support/mlflow_server.ts";
 import { withEnv } from "./support/env.ts";
@@ -49,14 +50,7 @@ Deno.test("secrets: a dead server with credentials in the URI and the environmen
   const tmp = await Deno.makeTempDir({ prefix: "mlops-secrets-" });
   const server = startMlflowServer({ auth: { username: "ada", password: URI_PASS } });
   try {
-    const csv = join(tmp, "small.csv");
-    await Deno.writeTextFile(
-      csv,
-      "x,color,label\n" +
-        Array.from({ length: 40 }, (_, i) => `${i % 10},${i % 3 ? "red" : "blue"},${i % 2}`)
-          .join("\n") +
-        "\n",
-    );
+    const csv = await writeTinyCsv(tmp);
     const mlruns = join(tmp, "mlruns");
     const dead = `http://ada:${URI_PASS}@127.0.0.1:${deadPort()}`;
     const outputs: string[] = [];
@@ -73,20 +67,7 @@ Deno.test("secrets: a dead server with credentials in the URI and the environmen
         MLFLOW_TRACKING_TOKEN: ENV_TOKEN,
         MLFLOW_HTTP_REQUEST_MAX_RETRIES: "0",
         MLOPS_FALLBACK_STORE: mlruns,
-      }, () =>
-        mlops(
-          "train",
-          "--data",
-          csv,
-          "--target",
-          "label",
-          "--trees",
-          "3",
-          "--out",
-          join(tmp, "out"),
-          "--tracking-uri",
-          dead,
-        )),
+      }, () => trainTiny({ csv, out: join(tmp, "out"), trackingUri: dead })),
     );
     assert.equal(train.code, 0, train.stderr);
     assert.match(train.stderr, /unreachable/);
