@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { md5Hex } from "../lib/mlflow/_ids.ts";
 import { openStore, registerModelVersion, type RestClientOptions } from "../lib/mlflow/mod.ts";
 import { writeBundle } from "../lib/model/io.ts";
+import { fetchBundle } from "../lib/sweep/edge_bundle.ts";
 import { mlops } from "./support/cli.ts";
 import { startMlflowServer } from "./support/mlflow_server.ts";
 import { tinyBundle } from "./support/tiny_bundle.ts";
@@ -218,6 +219,26 @@ Deno.test("hostile server: a symlink planted in the cache does not redirect the 
     await Deno.mkdir(join(modelDir, ".."), { recursive: true });
     await Deno.symlink(join(h.root, "victim"), modelDir);
     await refused(h, "models:/m/1", /^mlops: refusing to write .* outside /, before);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("hostile server: promote's bundle download checks listings the same way", async () => {
+  const h = await hostileSetup();
+  try {
+    const before = await h.outside();
+    h.setLie((_req, path, q) =>
+      path === ARTIFACTS && (q.get("path") ?? "").endsWith("/model")
+        ? Response.json({ files: [{ path: "../../escaped.json", is_dir: false }] })
+        : undefined
+    );
+    const store = openStore(h.server.url, FAST);
+    await assert.rejects(
+      () => fetchBundle(store, `runs:/${h.run.runId}/model`),
+      /answered in the artifact listing .* "\.\.\/\.\.\/escaped\.json"/,
+    );
+    assert.deepEqual(await h.outside(), before);
   } finally {
     await h.close();
   }
