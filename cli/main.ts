@@ -7,6 +7,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { isUserError } from "../lib/errors.ts";
+import { redact } from "../lib/redact.ts";
 import { VERSION } from "../lib/version.ts";
 import { COMMANDS } from "./commands/mod.ts";
 
@@ -35,7 +36,7 @@ export async function run(args: string[]): Promise<number> {
       return e.exitCode === 0 ? 0 : 2;
     }
     if (isUserError(e)) {
-      console.error(`mlops: ${e.message}`);
+      console.error(`mlops: ${redact(e.message)}`);
       return e.exitCode;
     }
     throw e;

@@ -6,8 +6,14 @@
  * @module
  */
 import { dirname } from "node:path";
-import { logTrainingRun, openStore } from "../lib/mlflow/mod.ts";
+import {
+  checkExperimentName,
+  checkModelName,
+  logTrainingRun,
+  openStore,
+} from "../lib/mlflow/mod.ts";
 import { mlflowParams } from "../lib/sweep/hyperparams.ts";
+import { defaultModelName } from "../lib/sweep/promote.ts";
 import type { ArtifactPaths } from "../lib/train/artifacts.ts";
 import type { TrainingData, TrainResult } from "../lib/train/mod.ts";
 
@@ -18,6 +24,28 @@ export interface Tracked {
   trackingUri: string;
   pendingSync: string | null;
   modelVersion: string | null;
+}
+
+/**
+ * Checks the names a training run will be logged and registered under, and
+ * returns the model name to register (null for none): `registerAs`, else the
+ * name `mlops promote` derives from the experiment (`a/b` → `a-b`).
+ *
+ * @example
+ * ```ts
+ * checkRegistration("a/b", undefined); // "a-b"
+ * checkRegistration("churn", null); // null: do not register
+ * ```
+ */
+export function checkRegistration(
+  experiment: string,
+  registerAs: string | null | undefined,
+): string | null {
+  checkExperimentName(experiment);
+  if (registerAs === null) return null;
+  const name = registerAs ?? defaultModelName(experiment);
+  checkModelName(name);
+  return name;
 }
 
 /**

@@ -90,6 +90,43 @@ export function redactUri(uri: string): string {
 }
 
 /**
+ * A URI without its userinfo and with credential query parameters blanked:
+ * the form to store (a tag) or suggest in a command, where credentials must
+ * come from the environment or be typed again.
+ *
+ * @example
+ * ```ts
+ * import { stripCredentials } from "./redact.ts";
+ *
+ * stripCredentials("https://ada:s3cret@mlflow.example.com/"); // "https://mlflow.example.com/"
+ * ```
+ */
+export function stripCredentials(uri: string): string {
+  return uri.replace(USERINFO, "$1").replace(SECRET_QUERY, `$1${REDACTED}`);
+}
+
+/**
+ * A URL cut down to scheme, host and path, with `?…` for any query: for URLs
+ * whose query may be signed (`MODEL_URL` on a bucket), where any parameter
+ * can be a credential.
+ *
+ * @example
+ * ```ts
+ * import { redactUrl } from "./redact.ts";
+ *
+ * redactUrl("https://u:pw@host/m.json?sig=abc"); // "https://host/m.json?…"
+ * ```
+ */
+export function redactUrl(raw: string): string {
+  try {
+    const u = new URL(raw);
+    return `${u.protocol}//${u.host}${u.pathname}${u.search ? "?…" : ""}`;
+  } catch {
+    return "<invalid url>";
+  }
+}
+
+/**
  * `text` with every secret replaced: URI userinfo, bot tokens, bearer and
  * basic credentials, credential query parameters, and each value of
  * `secrets` (default: {@link knownSecrets} of this process' environment).

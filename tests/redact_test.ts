@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
-import { knownSecrets, redact, redactUri } from "../lib/redact.ts";
+import { knownSecrets, redact, redactUri, stripCredentials } from "../lib/redact.ts";
+import { splitCredentials } from "../lib/mlflow/rest-client.ts";
 
 Deno.test("redactUri: passwords and lone tokens in userinfo, credential query parameters", () => {
   assert.equal(redactUri("https://ada:s3cret@host:5000/x"), "https://ada:***@host:5000/x");
@@ -48,4 +49,19 @@ Deno.test("redact: every shape and every known value, wherever it appears", () =
   assert.match(out, /https:\/\/ada:\*\*\*@mlflow\.example\//);
   assert.match(out, /api\.telegram\.org\/bot\*\*\*\/sendMessage/);
   assert.match(out, /server said: bad password \*\*\*/);
+});
+
+Deno.test("stripCredentials and splitCredentials: the URI to store or show, the credentials to send", () => {
+  assert.equal(stripCredentials("https://ada:s3cret@host:5000/x"), "https://host:5000/x");
+  assert.equal(stripCredentials("https://tok3n@host/"), "https://host/");
+  assert.equal(stripCredentials("http://127.0.0.1:5000"), "http://127.0.0.1:5000");
+  assert.equal(stripCredentials("https://host/?token=abc"), "https://host/?token=***");
+  assert.deepEqual(splitCredentials("https://ada:p%40ss@host/x.mlflow/"), {
+    url: "https://host/x.mlflow",
+    credentials: { kind: "basic", username: "ada", password: "p@ss" },
+  });
+  assert.deepEqual(splitCredentials("http://127.0.0.1:5000/"), {
+    url: "http://127.0.0.1:5000",
+    credentials: null,
+  });
 });

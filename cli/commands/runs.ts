@@ -6,6 +6,7 @@
  */
 import type { Command } from "commander";
 import { UserError } from "../../lib/errors.ts";
+import { redact } from "../../lib/redact.ts";
 import {
   type ArtifactFile,
   type Experiment,
@@ -180,7 +181,8 @@ async function showRun(ref: string, opts: JsonOptions): Promise<void> {
   const run = await findRun(store, ref);
   const artifacts = await listTree(store, run.info.runId);
   if (opts.json) {
-    console.log(toJson({
+    // Redacted: tags written by older versions may hold a tracking URI's password.
+    console.log(redact(toJson({
       info: {
         run_id: run.info.runId,
         run_name: run.info.runName,
@@ -207,7 +209,7 @@ async function showRun(ref: string, opts: JsonOptions): Promise<void> {
         tags: i.tags,
       })),
       artifacts: artifacts.map((a) => ({ path: a.path, is_dir: a.isDir, file_size: a.fileSize })),
-    }));
+    })));
     return;
   }
   const { info } = run;
@@ -255,7 +257,7 @@ async function showRun(ref: string, opts: JsonOptions): Promise<void> {
     "Artifacts",
     artifacts.filter((a) => !a.isDir).map((a) => [a.path, formatSize(a.fileSize)]),
   );
-  console.log(out.join("\n"));
+  console.log(redact(out.join("\n")));
 }
 
 /** The whole artifact tree, files and folders, depth first (bounded for huge runs). */

@@ -1,12 +1,19 @@
 /**
  * `mlops sync --to URI [--from DIR]`: uploads runs that were logged locally
- * while the tracking server was unreachable. Safe to run again: runs already
- * on the server are skipped.
+ * while the tracking server was unreachable. Safe to run again, also after a
+ * failure half-way: runs already on the server are skipped, an interrupted
+ * upload is resumed (see lib/mlflow/sync.ts).
  *
  * @module
  */
 import type { Command } from "commander";
-import { fallbackStoreUri, openStore, syncStore } from "../../lib/mlflow/mod.ts";
+import { UserError } from "../../lib/errors.ts";
+import {
+  fallbackStoreUri,
+  MlflowUnavailableError,
+  openStore,
+  syncStore,
+} from "../../lib/mlflow/mod.ts";
 import { toJson, withJson } from "../options.ts";
 
 interface SyncOptions {
@@ -28,7 +35,15 @@ export function register(program: Command): void {
   ).action(async (opts: SyncOptions) => {
     const from = openStore(opts.from ?? fallbackStoreUri());
     const to = openStore(opts.to);
-    const report = await syncStore(from, to);
+    const report = await syncStore(from, to).catch((e) => {
+      if (!(e instanceof MlflowUnavailableError)) throw e;
+      throw new UserError(
+        `${e.message}; run the same mlops sync again to resume where it stopped`,
+        {
+          code: e.code,
+        },
+      );
+    });
     if (opts.json) {
       const rows = (list: typeof report.uploaded) =>
         list.map((r) => ({

@@ -16,7 +16,7 @@ import {
 } from "../params.ts";
 import { loadTrainingData, trainModel } from "../../lib/train/mod.ts";
 import { writeArtifacts } from "../../lib/train/artifacts.ts";
-import { logTraining } from "../tracking.ts";
+import { checkRegistration, logTraining } from "../tracking.ts";
 
 interface TrainFlags extends ForestOptionValues {
   data?: string;
@@ -66,6 +66,11 @@ export function register(program: Command): void {
         test: flags.test,
       });
       const params = paramsFromOptions(flags);
+      // Checked before training: a name refused after the run was logged leaves an orphan run.
+      const experiment = flags.experiment ?? data.dataset.name;
+      const modelName = flags.track
+        ? checkRegistration(experiment, flags.register ? flags.registerAs : null)
+        : null;
       const progress = createProgress({
         label: "trees",
         total: params.nTrees,
@@ -80,8 +85,6 @@ export function register(program: Command): void {
       });
       progress.done();
       const paths = await writeArtifacts(flags.out, result);
-      const experiment = flags.experiment ?? data.dataset.name;
-      const modelName = flags.register ? (flags.registerAs ?? experiment) : null;
       const tracked = flags.track
         ? await logTraining({
           trackingUri: flags.trackingUri,

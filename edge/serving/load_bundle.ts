@@ -5,6 +5,7 @@
  * @module
  */
 import { UserError } from "../../lib/errors.ts";
+import { redact, redactUrl } from "../../lib/redact.ts";
 import { parseBundle, readBundle } from "../../lib/model/mod.ts";
 import type { ModelBundle } from "../../lib/model/types.ts";
 import type { ModelSource } from "../config.ts";
@@ -61,26 +62,11 @@ export async function loadBundle(
   }
 }
 
-/**
- * Drops credentials and the query string: signed URLs carry tokens there, and
- * this string ends up in `/readyz` and logs.
- *
- * @example
- * ```ts
- * redactUrl("https://u:pw@host/m.json?sig=abc"); // "https://host/m.json?…"
- * ```
- */
-export function redactUrl(raw: string): string {
-  try {
-    const u = new URL(raw);
-    return `${u.protocol}//${u.host}${u.pathname}${u.search ? "?…" : ""}`;
-  } catch {
-    return "<invalid url>";
-  }
-}
+/** The edge's form of `MODEL_URL` in `/readyz` and logs (see lib/redact.ts). */
+export { redactUrl } from "../../lib/redact.ts";
 
 function asUserError(e: unknown, context: string): UserError {
   if (e instanceof UserError) return e;
-  const detail = e instanceof Error ? e.message : String(e);
+  const detail = redact(e instanceof Error ? e.message : String(e));
   return new UserError(`${context}: ${detail}`, { code: "MODEL_LOAD", cause: e });
 }

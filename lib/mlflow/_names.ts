@@ -25,10 +25,55 @@ export function checkKey(kind: "metric" | "param" | "tag", key: string): void {
   }
 }
 
-/** Checks a registered model name (it becomes a folder name). */
+/** NUL and the other control characters: no name may hold them (paths, YAML, terminals). */
+// deno-lint-ignore no-control-regex
+export const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** Longest name of one file or folder on common file systems (bytes of UTF-8). */
+export const MAX_NAME_BYTES = 255;
+
+/**
+ * Checks a registered model name (it becomes a folder name).
+ *
+ * @example
+ * ```ts
+ * import { checkModelName } from "./_names.ts";
+ *
+ * checkModelName("churn"); // fine
+ * // checkModelName("a/b") throws: no '/'
+ * ```
+ */
 export function checkModelName(name: string): void {
+  if (CONTROL.test(name)) {
+    throw bad(`invalid registered model name ${JSON.stringify(name)}: no control characters`);
+  }
   if (!name || /[/\\%]/.test(name) || name === "." || name === ".." || name.startsWith(".")) {
     throw bad(`invalid registered model name '${name}': no '/', '\\', '%' or leading '.'`);
+  }
+  const bytes = new TextEncoder().encode(name).length;
+  if (bytes > MAX_NAME_BYTES) {
+    throw bad(
+      `invalid registered model name '${name.slice(0, 40)}...': ${bytes} bytes, ` +
+        `longer than the ${MAX_NAME_BYTES} a folder name can have`,
+    );
+  }
+}
+
+/**
+ * Checks an experiment name: MLflow takes any non-empty name; control
+ * characters are refused because they garble every listing that shows it.
+ *
+ * @example
+ * ```ts
+ * import { checkExperimentName } from "./_names.ts";
+ *
+ * checkExperimentName("churn/2025"); // fine: experiment names are not paths
+ * ```
+ */
+export function checkExperimentName(name: string): void {
+  if (!name.trim()) throw bad("invalid experiment name: it is empty");
+  if (CONTROL.test(name)) {
+    throw bad(`invalid experiment name ${JSON.stringify(name)}: no control characters`);
   }
 }
 

@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { userInfo } from "node:os";
 import type { DatasetSchema } from "../data/types.ts";
 import { BUNDLE_FILE } from "../model/types.ts";
+import { redact, stripCredentials } from "../redact.ts";
 import { env } from "./_env.ts";
 import { hasErrorCode, MlflowError, MlflowUnavailableError } from "./errors.ts";
 import { FileStore } from "./file-store.ts";
@@ -159,7 +160,7 @@ export async function logTrainingRun(
   run: TrainingRunLog,
   options: LogRunOptions = {},
 ): Promise<LoggedRun> {
-  const warn = options.warn ?? ((m: string) => console.error(m));
+  const warn = options.warn ?? ((m: string) => console.error(redact(m)));
   const tags = await standardTags(run, options);
   try {
     return await logTo(store, run, tags, warn);
@@ -168,15 +169,22 @@ export async function logTrainingRun(
     const fallback = typeof options.fallback === "object"
       ? options.fallback
       : new FileStore(options.fallback ?? fallbackStoreUri());
+    // Stored and suggested without credentials: sync takes them from the
+    // environment or from the URI the user passes to --to.
+    const target = stripCredentials(store.uri);
+    const credentialsHint = target === store.uri
+      ? ""
+      : " (with the credentials in MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD, " +
+        "MLFLOW_TRACKING_TOKEN or the URI)";
     warn(
       `mlops: warning: ${e.message}; logged the run to ${fallback.uri} instead. ` +
-        `Upload it later with: mlops sync --to ${store.uri} --from ${fallback.uri}`,
+        `Upload it later with: mlops sync --to ${target} --from ${fallback.uri}${credentialsHint}`,
     );
     const reg = run.model?.register;
-    const pending: Record<string, string> = { [SYNC_TAGS.pending]: store.uri };
+    const pending: Record<string, string> = { [SYNC_TAGS.pending]: target };
     if (reg) pending[SYNC_TAGS.pendingRegister] = reg.alias ? `${reg.name}@${reg.alias}` : reg.name;
     const logged = await logTo(fallback, run, { ...tags, ...pending }, warn);
-    return { ...logged, pendingSync: store.uri };
+    return { ...logged, pendingSync: target };
   }
 }
 

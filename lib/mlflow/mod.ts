@@ -80,3 +80,4 @@ export {
   resolveModelVersion,
 } from "./model-uri.ts";
 export type { ModelUri } from "./model-uri.ts";
+export { checkExperimentName, checkModelName } from "./_names.ts";

@@ -11,6 +11,8 @@ import { BUNDLE_FILE } from "../model/types.ts";
 import { env } from "./_env.ts";
 import { exists } from "./_fs.ts";
 import { md5Hex } from "./_ids.ts";
+import { CONTROL } from "./_names.ts";
+import { badAnswer, confirmInside, serverVersion } from "./_server_paths.ts";
 import { hasErrorCode } from "./errors.ts";
 import { openStore } from "./open.ts";
 import type { ModelVersion, TrackingStore } from "./types.ts";
@@ -41,8 +43,26 @@ export function parseModelUri(uri: string): ModelUri | null {
       { code: "BAD_MODEL_URI" },
     );
   }
-  const name = decodeURIComponent(m[1]);
+  let name: string;
+  try {
+    name = decodeURIComponent(m[1]);
+  } catch {
+    throw new UserError(`bad model URI ${uri}: '${m[1]}' has a malformed %-escape`, {
+      code: "BAD_MODEL_URI",
+    });
+  }
+  if (CONTROL.test(name)) {
+    throw new UserError(`bad model URI ${JSON.stringify(uri)}: the name has control characters`, {
+      code: "BAD_MODEL_URI",
+    });
+  }
   return m[3] !== undefined ? { name, alias: m[3] } : { name, version: m[2] };
+}
+
+/** A model name as one cache folder name: escaped, and hashed when too long for one. */
+function cacheName(name: string): string {
+  const escaped = encodeURIComponent(name);
+  return escaped.length <= 200 ? escaped : `${escaped.slice(0, 100)}-${md5Hex(name)}`;
 }
 
 /**
@@ -114,16 +134,20 @@ export async function resolveModelVersion(
   if (!ref) throw new UserError(`${uri} is not a models:/ URI`, { code: "BAD_MODEL_URI" });
   const s = store ?? openStore();
   const mv = await findVersion(s, ref, uri);
-  const dest = join(
-    options.cacheDir ?? cacheRoot(),
-    "models",
-    md5Hex(s.uri).slice(0, 12),
-    encodeURIComponent(mv.name),
-    mv.version,
-  );
-  const found = { name: mv.name, version: mv.version };
-  if (s.kind === "rest" && await exists(join(dest, BUNDLE_FILE))) {
-    return { path: join(dest, BUNDLE_FILE), ...found };
+  // The answer names the cache folder: it must be the model asked for, and a number.
+  if (mv.name !== ref.name) {
+    throw badAnswer(s.uri, `for ${uri} a version of`, mv.name, `expected '${ref.name}'`);
+  }
+  const version = serverVersion(s.uri, `for ${uri} the version`, mv.version);
+  if (ref.version !== undefined && ref.version !== "latest" && version !== ref.version) {
+    throw badAnswer(s.uri, `for ${uri} the version`, version, `expected ${ref.version}`);
+  }
+  const root = options.cacheDir ?? cacheRoot();
+  const dest = join(root, "models", md5Hex(s.uri).slice(0, 12), cacheName(ref.name), version);
+  const found = { name: ref.name, version };
+  if (s.kind === "rest") {
+    await confirmInside(root, dest);
+    if (await exists(join(dest, BUNDLE_FILE))) return { path: join(dest, BUNDLE_FILE), ...found };
   }
   const local = await download(s, mv, dest);
   const bundle = local.endsWith(BUNDLE_FILE) ? local : join(local, BUNDLE_FILE);

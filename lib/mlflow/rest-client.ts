@@ -16,7 +16,10 @@ export type Credentials =
 
 /** Tuning and test seams of the client. */
 export interface RestClientOptions {
-  /** Credentials; default: from `MLFLOW_TRACKING_USERNAME`/`_PASSWORD` or `_TOKEN`. */
+  /**
+   * Credentials; default: from `MLFLOW_TRACKING_USERNAME`/`_PASSWORD` or
+   * `_TOKEN`, else from the URL's userinfo (`https://user:password@host`).
+   */
   credentials?: Credentials | null;
   /** Attempts per request, including the first; default 5 (`MLFLOW_HTTP_REQUEST_MAX_RETRIES` + 1). */
   maxAttempts?: number;
@@ -69,6 +72,17 @@ export function defaultBackoff(attempt: number): number {
   return Math.random() * Math.min(16_000, 500 * 2 ** (attempt - 1));
 }
 
+/**
+ * True when a fetch failure happened before the request left (no connection,
+ * no such host): only then is retrying a request that creates something safe.
+ */
+function neverSent(e: unknown): boolean {
+  const text = e instanceof Error
+    ? `${e.message} ${e.cause instanceof Error ? e.cause.message : ""}`
+    : String(e);
+  return /client error \(Connect\)|tcp connect error|dns error|connection refused/i.test(text);
+}
+
 /** The most specific reason of a fetch failure ("Connection refused", a timeout, ...). */
 function networkReason(e: unknown): string {
   if (e instanceof DOMException && e.name === "TimeoutError") return "timed out";
@@ -82,8 +96,42 @@ function networkReason(e: unknown): string {
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /**
+ * Splits credentials off a URL: `https://ada:pw@host/x` is `https://host/x`
+ * with basic credentials ada/pw (a lone user part is a username with an
+ * empty password, as browsers and `requests` send it). The URL without them
+ * is safe to show.
+ *
+ * @example
+ * ```ts
+ * import { splitCredentials } from "./rest-client.ts";
+ *
+ * splitCredentials("https://ada:pw@host/"); // { url: "https://host", credentials: {...} }
+ * ```
+ */
+export function splitCredentials(raw: string): { url: string; credentials: Credentials | null } {
+  const trimmed = raw.replace(/\/+$/, "");
+  let u: URL;
+  try {
+    u = new URL(trimmed);
+  } catch {
+    return { url: trimmed, credentials: null };
+  }
+  if (!u.username && !u.password) return { url: trimmed, credentials: null };
+  const credentials: Credentials = {
+    kind: "basic",
+    username: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+  };
+  u.username = "";
+  u.password = "";
+  return { url: u.href.replace(/\/+$/, ""), credentials };
+}
+
+/**
  * A client for one tracking server. `baseUrl` is the tracking URI, which may
- * carry a path (DagsHub: `https://dagshub.com/<user>/<repo>.mlflow`).
+ * carry a path (DagsHub: `https://dagshub.com/<user>/<repo>.mlflow`) and
+ * credentials (`https://user:password@host`): those are sent as an
+ * `Authorization` header and kept out of `baseUrl`, which errors show.
  *
  * @example
  * ```ts
@@ -105,8 +153,11 @@ export class RestClient {
   readonly #fetch: typeof fetch;
 
   constructor(baseUrl: string, options: RestClientOptions = {}) {
-    this.baseUrl = baseUrl.replace(/\/+$/, "");
-    this.#creds = options.credentials === undefined ? credentialsFromEnv() : options.credentials;
+    const { url, credentials } = splitCredentials(baseUrl);
+    this.baseUrl = url;
+    this.#creds = options.credentials === undefined
+      ? credentialsFromEnv() ?? credentials
+      : options.credentials;
     const retries = Number(env("MLFLOW_HTTP_REQUEST_MAX_RETRIES"));
     this.#maxAttempts = options.maxAttempts ??
       (Number.isInteger(retries) && retries >= 0 ? retries + 1 : 5);
@@ -120,11 +171,13 @@ export class RestClient {
   /**
    * Calls `/api/2.0/<endpoint>`. GET sends `params` as a query string
    * (arrays as repeated keys); other methods send them as a JSON body.
+   * `once` is for requests that create something (see {@link request}).
    */
   async call<T>(
     method: Method,
     endpoint: string,
     params: Record<string, unknown> = {},
+    options: { once?: boolean } = {},
   ): Promise<T> {
     let url = `${this.baseUrl}/api/2.0/${endpoint}`;
     let body: string | undefined;
@@ -141,8 +194,17 @@ export class RestClient {
     const res = await this.request(method, url, {
       body,
       headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      once: options.once,
     });
-    const text = await res.text();
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (e) {
+      throw new MlflowUnavailableError(
+        this.baseUrl,
+        `${method} ${endpoint}: the answer was cut off (${networkReason(e)})`,
+      );
+    }
     try {
       return (text ? JSON.parse(text) : {}) as T;
     } catch {
@@ -157,11 +219,21 @@ export class RestClient {
    * (body unread). Throws {@link MlflowUnavailableError} when retries run
    * out, a credentials `UserError` on 401/403, and {@link MlflowError} on
    * other errors. With `allow404`, a 404 is returned instead of thrown.
+   *
+   * With `once` (a request that creates something: a run, a model version),
+   * a connection lost after the request may have reached the server is not
+   * retried: a retry could create it twice. The caller gets
+   * {@link MlflowUnavailableError} and can look before trying again.
    */
   async request(
     method: Method,
     url: string,
-    init: { body?: BodyInit; headers?: Record<string, string>; allow404?: boolean } = {},
+    init: {
+      body?: BodyInit;
+      headers?: Record<string, string>;
+      allow404?: boolean;
+      once?: boolean;
+    } = {},
   ): Promise<Response> {
     const headers: Record<string, string> = { ...init.headers };
     if (this.#creds?.kind === "basic") {
@@ -184,6 +256,12 @@ export class RestClient {
         });
       } catch (e) {
         lastProblem = `${what}: ${networkReason(e)}`;
+        if (init.once && !neverSent(e)) {
+          throw new MlflowUnavailableError(
+            this.baseUrl,
+            `${lastProblem} (not retried: the server may have done it already)`,
+          );
+        }
         continue;
       }
       if (res.ok || (init.allow404 && res.status === 404)) return res;

@@ -7,8 +7,16 @@
  */
 import { basename, dirname, join } from "node:path";
 import { UserError } from "../errors.ts";
+import { redactUri } from "../redact.ts";
 import { tmpName, walkFiles } from "./_fs.ts";
 import { checkArtifactPath } from "./_names.ts";
+import {
+  badAnswer,
+  confirmInside,
+  listedName,
+  segmentProblem,
+  serverVersion,
+} from "./_server_paths.ts";
 import { chunkBatch } from "./batch.ts";
 import { hasErrorCode, MlflowError } from "./errors.ts";
 import { RestClient, type RestClientOptions } from "./rest-client.ts";
@@ -34,6 +42,10 @@ import type {
 const ARTIFACTS_API = "/api/2.0/mlflow-artifacts/artifacts";
 /** Page size for searches: every server supports at least 1000. */
 const PAGE = 1000;
+/** Page size for metric histories (MLflow's own default). */
+const HISTORY_PAGE = 25_000;
+/** Deepest artifact tree a download follows (a listing could recurse forever). */
+const MAX_ARTIFACT_DEPTH = 32;
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -57,8 +69,9 @@ export class RestStore implements TrackingStore {
   readonly #artifactUris = new Map<string, string>();
 
   constructor(uri: string, options: RestClientOptions = {}) {
-    this.uri = uri.replace(/\/+$/, "");
-    this.client = new RestClient(this.uri, options);
+    // The client keeps the credentials; what users see (messages, tags) never has them.
+    this.uri = redactUri(uri.replace(/\/+$/, ""));
+    this.client = new RestClient(uri, options);
   }
 
   // ---- experiments -------------------------------------------------------
@@ -104,7 +117,7 @@ export class RestStore implements TrackingStore {
       ...(options.runName ? { run_name: options.runName } : {}),
       start_time: options.startTime ?? Date.now(),
       tags: keyValues(options.tags ?? {}),
-    });
+    }, { once: true });
     const info = toRunInfo(res.run?.info ?? {});
     this.#artifactUris.set(info.runId, info.artifactUri);
     return info;
@@ -189,6 +202,9 @@ export class RestStore implements TrackingStore {
       const res = await this.client.call<Json>("GET", "mlflow/metrics/get-history", {
         run_id: runId,
         metric_key: key,
+        // Always sent: MLflow 3's server reads a missing max_results as 0 and
+        // answers an empty page with a token it then refuses.
+        max_results: HISTORY_PAGE,
         ...(page_token ? { page_token } : {}),
       });
       out.push(...(res.metrics ?? []).map(toMetric));
@@ -244,7 +260,12 @@ export class RestStore implements TrackingStore {
           throw new MlflowError("RESOURCE_DOES_NOT_EXIST", `no artifacts at ${uri}`);
         }
         const name = basename(at.relPath) || "artifact";
-        await Deno.writeFile(join(tmp, name), new Uint8Array(await res.arrayBuffer()));
+        const problem = segmentProblem(name);
+        if (problem) throw badAnswer(this.uri, "an artifact named", name, problem);
+        await Deno.writeFile(
+          await confirmInside(tmp, join(tmp, name)),
+          res.body ?? new Uint8Array(),
+        );
         result = join(destDir, name);
       }
       await Deno.remove(destDir, { recursive: true }).catch(() => {});
@@ -284,8 +305,8 @@ export class RestStore implements TrackingStore {
       ...(o.runId ? { run_id: o.runId } : {}),
       ...(o.description ? { description: o.description } : {}),
       tags: keyValues(o.tags ?? {}),
-    });
-    return toModelVersion(res.model_version);
+    }, { once: true });
+    return this.#version(res.model_version, "model-versions/create");
   }
 
   async getModelVersion(name: string, version: string): Promise<ModelVersion> {
@@ -293,7 +314,7 @@ export class RestStore implements TrackingStore {
       name,
       version,
     });
-    return toModelVersion(res.model_version);
+    return this.#version(res.model_version, "model-versions/get");
   }
 
   async searchModelVersions(filter: ModelVersionFilter): Promise<ModelVersion[]> {
@@ -308,7 +329,9 @@ export class RestStore implements TrackingStore {
         max_results: PAGE,
         ...(page_token ? { page_token } : {}),
       });
-      out.push(...(res.model_versions ?? []).map(toModelVersion));
+      for (const j of res.model_versions ?? []) {
+        out.push(this.#version(j, "model-versions/search"));
+      }
       page_token = res.next_page_token || undefined;
     } while (page_token);
     return out
@@ -334,7 +357,7 @@ export class RestStore implements TrackingStore {
         name,
         alias,
       });
-      return toModelVersion(res.model_version);
+      return this.#version(res.model_version, "registered-models/alias");
     } catch (e) {
       // Servers disagree on the code for a missing alias; normalize it.
       if (hasErrorCode(e, "INVALID_PARAMETER_VALUE") && /alias/i.test(e.message)) {
@@ -345,6 +368,13 @@ export class RestStore implements TrackingStore {
   }
 
   // ---- internals ---------------------------------------------------------
+
+  /** A model version from the server; its number names a cache folder, so it is checked here. */
+  #version(j: Json, endpoint: string): ModelVersion {
+    const mv = toModelVersion(j);
+    mv.version = serverVersion(this.uri, `${endpoint}: model_version.version`, j?.version);
+    return mv;
+  }
 
   async #artifactUri(runId: string): Promise<string> {
     return this.#artifactUris.get(runId) ?? (await this.getRun(runId)).info.artifactUri;
@@ -389,31 +419,56 @@ export class RestStore implements TrackingStore {
       return [];
     }
     const json: Json = await res.json().catch(() => ({}));
-    return (json.files ?? []).map((f: Json) => ({
-      path: basename(String(f.path)),
-      isDir: Boolean(f.is_dir),
-      fileSize: f.file_size == null ? null : Number(f.file_size),
-    }));
+    const files = json?.files ?? [];
+    const where = `the artifact listing of '${relPath || "/"}'`;
+    if (!Array.isArray(files)) throw badAnswer(this.uri, where, files, "expected a list of files");
+    const seen = new Set<string>();
+    return files.map((f: Json) => {
+      const path = listedName(this.uri, relPath, f?.path);
+      if (seen.has(path)) throw badAnswer(this.uri, where, path, "the name is listed twice");
+      seen.add(path);
+      return {
+        path,
+        isDir: f.is_dir === true,
+        fileSize: f.file_size == null ? null : Number(f.file_size),
+      };
+    });
   }
 
-  /** Downloads the folder at `relPath` into `dest`; returns the number of files. */
+  /**
+   * Downloads the folder at `relPath` into `dest` (below `root`, the folder
+   * being filled); returns the number of files. Names were checked by
+   * {@link RestStore.#list}; each write is confirmed to stay inside `root`.
+   */
   async #downloadTree(
     listUrl: string,
     relPath: string,
     fileUrl: string,
     dest: string,
+    root = dest,
+    depth = 0,
   ): Promise<number> {
+    if (depth > MAX_ARTIFACT_DEPTH) {
+      throw badAnswer(
+        this.uri,
+        "an artifact tree at",
+        relPath,
+        `deeper than ${MAX_ARTIFACT_DEPTH}`,
+      );
+    }
     let count = 0;
     for (const f of await this.#list(listUrl, relPath)) {
       const url = `${fileUrl}/${encodeURIComponent(f.path)}`;
-      const local = join(dest, f.path);
+      const local = await confirmInside(root, join(dest, f.path));
       if (f.isDir) {
-        await Deno.mkdir(local, { recursive: true });
-        count += await this.#downloadTree(listUrl, joinPath(relPath, f.path), url, local);
+        await Deno.mkdir(local);
+        const sub = joinPath(relPath, f.path);
+        count += await this.#downloadTree(listUrl, sub, url, local, root, depth + 1);
         continue;
       }
       const res = await this.client.request("GET", url);
-      await Deno.writeFile(local, new Uint8Array(await res.arrayBuffer()));
+      // Streamed: a file's size is the server's to choose, memory is not.
+      await Deno.writeFile(local, res.body ?? new Uint8Array(), { createNew: true });
       count++;
     }
     return count;

@@ -219,7 +219,9 @@ export interface TrackingStore {
   /**
    * Makes the artifacts at `uri` (`runs:/<id>/<path>`, or the store's own
    * artifact URIs) available locally and returns their local path. The file
-   * store returns files in place; the REST store downloads into `destDir`.
+   * store returns files in place (wherever the store's metadata says they
+   * are: nothing is written); the REST store downloads into `destDir`,
+   * checking every name the server lists (see `_server_paths.ts`).
    */
   downloadArtifacts(uri: string, destDir: string): Promise<string>;
 

@@ -286,6 +286,11 @@ export interface MlflowServerOptions {
   auth?: { username: string; password: string } | { token: string };
   /** Accept the credentials but deny access (403), like a user without permission. */
   forbidden?: boolean;
+  /**
+   * Answers a request instead of the server when it returns a response (a
+   * hostile or broken server); `path` is as in {@link LoggedRequest}.
+   */
+  intercept?: (req: Request, path: string, query: URLSearchParams) => Response | undefined;
 }
 
 /** A running test server. */
@@ -617,7 +622,14 @@ export function startMlflowServer(options: MlflowServerOptions = {}): MlflowTest
       }
     }
     for (const [k, v] of seen) run.params.set(k, v);
-    for (const m of metrics) run.metrics.push({ ...m, step: m.step ?? 0 });
+    // As MLflow's SQL store (the server's default): an identical point is stored once.
+    const same = (a: Msg, b: Msg) =>
+      a.key === b.key && a.timestamp === b.timestamp && a.step === b.step &&
+      Object.is(a.value, b.value);
+    for (const m of metrics) {
+      const point = { ...m, step: m.step ?? 0 };
+      if (!run.metrics.some((old) => same(old, point))) run.metrics.push(point);
+    }
     for (const t of tags) {
       if (!t.key) throw invalid("Tag key is required");
       run.tags.set(t.key, t.value ?? "");
@@ -847,6 +859,11 @@ export function startMlflowServer(options: MlflowServerOptions = {}): MlflowTest
           { error_code: "PERMISSION_DENIED", message: "Permission denied" },
           { status: 403 },
         );
+      }
+      const hostile = options.intercept?.(req, path, url.searchParams);
+      if (hostile) {
+        await req.body?.cancel();
+        return hostile;
       }
       if (path.startsWith(ARTIFACTS)) {
         return await handleArtifacts(req, path, url.searchParams, entry);
