@@ -131,6 +131,19 @@ Deno.test("bad input: one clear line, non-zero exit, no stack trace", async (t) 
       /bin\.csv/,
     ],
     ["missing file", ["--data", join(tmp, "nope.csv")], /nope\.csv.*not found/],
+    [
+      "many one- and two-row classes",
+      [
+        "--target",
+        "label",
+        "--data",
+        await write(
+          "tiny_classes.csv",
+          ["x,label", ...Array.from({ length: 450 }, (_, i) => `${i},c${i % 300}`)].join("\n"),
+        ),
+      ],
+      /at least 3 rows for one test row.*'c150' \(1 row\).*and 295 more/,
+    ],
     ["--trees 0", ["--trees", "0"], /--trees.*'0' is invalid/],
     ["--trees -5", ["--trees", "-5"], /--trees.*'-5' is invalid/],
     ["--trees abc", ["--trees", "abc"], /--trees.*'abc' is invalid/],
