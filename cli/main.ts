@@ -9,6 +9,7 @@ import { Command, CommanderError } from "commander";
 import { isUserError } from "../lib/errors.ts";
 import { VERSION } from "../lib/version.ts";
 import { COMMANDS } from "./commands/mod.ts";
+import { commanderOutput, printError } from "./output.ts";
 
 /** Builds the program; exported so tests can run commands in-process. */
 export function buildProgram(): Command {
@@ -18,7 +19,8 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     // Lets subcommands own flags the program also has (`promote --version N`).
     .enablePositionalOptions()
-    .exitOverride();
+    .exitOverride()
+    .configureOutput(commanderOutput);
   for (const register of COMMANDS) register(program);
   return program;
 }
@@ -35,7 +37,7 @@ export async function run(args: string[]): Promise<number> {
       return e.exitCode === 0 ? 0 : 2;
     }
     if (isUserError(e)) {
-      console.error(`mlops: ${e.message}`);
+      printError(`mlops: ${e.message}`);
       return e.exitCode;
     }
     throw e;

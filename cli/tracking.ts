@@ -10,6 +10,7 @@ import { logTrainingRun, openStore } from "../lib/mlflow/mod.ts";
 import { mlflowParams } from "../lib/sweep/hyperparams.ts";
 import type { ArtifactPaths } from "../lib/train/artifacts.ts";
 import type { TrainingData, TrainResult } from "../lib/train/mod.ts";
+import { printError } from "./output.ts";
 
 /** Where a run was logged. */
 export interface Tracked {
@@ -75,7 +76,7 @@ export async function logTraining(opts: {
       bundlePath: paths.bundleFile,
       register: opts.register ? { name: opts.register } : undefined,
     },
-  });
+  }, { warn: printError });
   return {
     runId: logged.runId,
     experimentId: logged.experimentId,

@@ -8,6 +8,7 @@ import type { Command } from "commander";
 import { csvCell, readCsvFile } from "../../lib/data/csv.ts";
 import { predictTable } from "../../lib/model/predict.ts";
 import { loadModel } from "../model_uri.ts";
+import { print, printError, writeData } from "../output.ts";
 
 interface PredictFlags {
   model: string;
@@ -47,7 +48,7 @@ export function register(program: Command): void {
       for (const l of pred.labels) counts[l] = (counts[l] ?? 0) + 1;
       if (flags.out) await Deno.writeTextFile(flags.out, csv);
       if (flags.json) {
-        console.log(JSON.stringify({
+        print(JSON.stringify({
           model: { name: bundle.name, version: bundle.version },
           rows: pred.labels.length,
           predictions_by_class: counts,
@@ -61,13 +62,13 @@ export function register(program: Command): void {
           }),
         }));
       } else if (!flags.out) {
-        await Deno.stdout.write(new TextEncoder().encode(csv));
+        await writeData(csv);
       } else {
-        console.error(`wrote ${pred.labels.length} predictions to ${flags.out}`);
+        printError(`wrote ${pred.labels.length} predictions to ${flags.out}`);
       }
       const unknown = Object.entries(pred.unknownCategories);
       if (unknown.length > 0 && !flags.json) {
-        console.error(
+        printError(
           `note: unseen categories (encoded as all-zero): ${
             unknown.map(([f, n]) => `${f}×${n}`).join(", ")
           }`,

@@ -14,6 +14,7 @@ import {
   promote,
   type PromoteResult,
 } from "../../lib/sweep/mod.ts";
+import { print } from "../output.ts";
 
 /** Exit code when the gate refuses a promotion (distinct from bad input, 2). */
 export const GATE_EXIT_CODE = 3;
@@ -92,8 +93,8 @@ export function register(program: Command): void {
         force: flags.force,
         dryRun: flags.dryRun,
       });
-      if (flags.json) console.log(JSON.stringify(jsonResult(r)));
-      else console.log(human(r));
+      if (flags.json) print(JSON.stringify(jsonResult(r)));
+      else print(human(r));
       // A dry run exits like the real one would, so scripts can ask first.
       if (r.rejected) {
         throw new UserError(r.reason, { exitCode: GATE_EXIT_CODE, code: "GATE_REJECTED" });

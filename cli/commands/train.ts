@@ -17,6 +17,7 @@ import {
 import { loadTrainingData, trainModel } from "../../lib/train/mod.ts";
 import { writeArtifacts } from "../../lib/train/artifacts.ts";
 import { logTraining } from "../tracking.ts";
+import { print } from "../output.ts";
 
 interface TrainFlags extends ForestOptionValues {
   data?: string;
@@ -101,7 +102,9 @@ export function register(program: Command): void {
         bundle_file: paths.bundleFile,
         plots: paths.plots,
         metrics: { ...result.bundle.training.metrics, oob_score: result.bundle.training.oobScore },
-        confusion_matrix: result.evaluation.confusion,
+        confusion_matrix: result.evaluation.confusion.matrix,
+        // Rows and columns of confusion_matrix: the classes, or past 50 the 50 with most support + "other".
+        confusion_labels: result.evaluation.confusion.labels,
         classes: data.schema.classes,
         params: {
           trees: params.nTrees,
@@ -134,7 +137,7 @@ export function register(program: Command): void {
         tracking_uri: tracked?.trackingUri ?? null,
       };
       if (flags.json) {
-        console.log(JSON.stringify(summary));
+        print(JSON.stringify(summary));
         return;
       }
       const pct = (v: number | undefined) => v === undefined ? "n/a" : v.toFixed(4);
@@ -165,7 +168,7 @@ export function register(program: Command): void {
           );
         }
       }
-      console.log(lines.join("\n"));
+      print(lines.join("\n"));
     });
 }
 
