@@ -1,12 +1,14 @@
 /**
  * `mlops` command-line entry point. Each command lives in `cli/commands/` and
  * registers itself on the program; this file only wires them and turns user
- * errors into one-line messages with a non-zero exit code.
+ * errors and filesystem failures into one-line messages with a non-zero exit
+ * code.
  *
  * @module
  */
 import { Command, CommanderError } from "commander";
 import { isUserError } from "../lib/errors.ts";
+import { describeFsError } from "../lib/fs_error.ts";
 import { VERSION } from "../lib/version.ts";
 import { COMMANDS } from "./commands/mod.ts";
 import { commanderOutput, printError } from "./output.ts";
@@ -39,6 +41,13 @@ export async function run(args: string[]): Promise<number> {
     if (isUserError(e)) {
       printError(`mlops: ${e.message}`);
       return e.exitCode;
+    }
+    // A full disk, a read-only store, a file where a folder should be: the
+    // machine, not the input and not a bug, so one line and exit code 1.
+    const fs = describeFsError(e);
+    if (fs !== null) {
+      printError(`mlops: ${fs}`);
+      return 1;
     }
     throw e;
   }

@@ -9,6 +9,7 @@ import { csvCell, readCsvFile } from "../../lib/data/csv.ts";
 import { predictTable } from "../../lib/model/predict.ts";
 import { loadModel } from "../model_uri.ts";
 import { print, printError, writeData } from "../output.ts";
+import { prepareOutFile } from "../out_path.ts";
 
 interface PredictFlags {
   model: string;
@@ -32,6 +33,7 @@ export function register(program: Command): void {
     .option("--tracking-uri <uri>", "MLflow tracking URI for models:/ URIs")
     .option("--json", "print a JSON summary (and predictions when no --out)", false)
     .action(async (flags: PredictFlags) => {
+      if (flags.out) await prepareOutFile(flags.out);
       const bundle = await loadModel(flags.model, flags.trackingUri);
       const table = await readCsvFile(flags.data);
       const pred = predictTable(bundle, table);

@@ -8,6 +8,7 @@
 import type { Command } from "commander";
 import { UserError } from "../../lib/errors.ts";
 import { openStore } from "../../lib/mlflow/open.ts";
+import { prepareOutDir } from "../out_path.ts";
 import {
   DEFAULT_EDGE_DIR,
   METRIC_DIRECTIONS,
@@ -79,6 +80,8 @@ export function register(program: Command): void {
       if (flags.minDelta.trim() === "" || !Number.isFinite(minDelta) || minDelta < 0) {
         throw new UserError(`--min-delta ${flags.minDelta}: expected a number >= 0`);
       }
+      // Before the registry changes: a bundle that cannot be exported must not move the alias.
+      if (!flags.dryRun) await prepareOutDir(flags.out, "promote");
       const r = await promote({
         store: openStore(flags.trackingUri),
         experiment: flags.experiment,
