@@ -10,60 +10,55 @@ import { UserError } from "../lib/errors.ts";
 import { fsFailure } from "../lib/fs_error.ts";
 
 /**
- * Makes sure `dir` is (or can be made) a folder we can write into; creates
- * it. `command` names who writes there, for the message.
+ * Makes sure `dir` is a folder we can write into, or can be made one. Leaves
+ * nothing behind (the command makes the folder when it writes). `command`
+ * names who writes there, for the message.
  *
  * @example
  * ```ts
- * await prepareOutDir("out", "train");
+ * await checkOutDir("out", "train");
  * ```
  */
-export async function prepareOutDir(dir: string, command: string): Promise<void> {
+export async function checkOutDir(dir: string, command: string): Promise<void> {
   const info = await statOrNull(dir);
   if (info && !info.isDirectory) {
     throw outError(dir, `is a file; ${command} writes a folder there`);
   }
-  if (!info) await blockingAncestor(dir, dir);
-  await attempt(dir, async () => {
-    await Deno.mkdir(dir, { recursive: true });
-    await probeWrite(dir);
-  });
+  await attempt(dir, async () => probeWrite(info ? dir : await existingAncestor(dir, dir)));
 }
 
 /**
- * Makes sure `file` can be written: not a folder, in a folder that exists
- * (created if missing) and accepts new files. An existing file is left
- * as is until the caller overwrites it.
+ * Makes sure `file` can be written: not a folder, and in a folder that
+ * exists or can be made, and accepts new files. Leaves nothing behind; an
+ * existing file is left as is until the caller overwrites it.
  *
  * @example
  * ```ts
- * await prepareOutFile("out/predictions.csv");
+ * await checkOutFile("out/predictions.csv");
  * ```
  */
-export async function prepareOutFile(file: string): Promise<void> {
+export async function checkOutFile(file: string): Promise<void> {
   const info = await statOrNull(file);
   if (info?.isDirectory) {
     throw outError(file, `is a folder; give a file name, e.g. ${join(file, "predictions.csv")}`);
   }
   // A device or pipe (/dev/stdout) is written as is.
   if (info && !info.isFile) return;
-  const dir = dirname(file);
-  if (!info) await blockingAncestor(dir, file);
-  await attempt(file, async () => {
-    await Deno.mkdir(dir, { recursive: true });
-    await probeWrite(dir);
-  });
+  await attempt(file, async () => probeWrite(await existingAncestor(dirname(file), file)));
 }
 
-/** Errors (about `--out out`) when a file, not a folder, is `dir` or sits on the way to it. */
-async function blockingAncestor(dir: string, out: string): Promise<void> {
+/**
+ * The nearest existing folder at or above `dir`; errors (about `--out out`)
+ * when a file, not a folder, is in the way.
+ */
+async function existingAncestor(dir: string, out: string): Promise<string> {
   for (let p = dir;; p = dirname(p)) {
     const info = await statOrNull(p);
     if (info) {
       if (!info.isDirectory) throw outError(out, `${p} is a file, not a folder`);
-      return;
+      return p;
     }
-    if (dirname(p) === p) return;
+    if (dirname(p) === p) return p;
   }
 }
 

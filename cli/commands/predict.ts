@@ -5,11 +5,12 @@
  * @module
  */
 import type { Command } from "commander";
+import { dirname } from "node:path";
 import { csvCell, readCsvFile } from "../../lib/data/csv.ts";
 import { predictTable } from "../../lib/model/predict.ts";
 import { loadModel } from "../model_uri.ts";
 import { print, printError, writeData } from "../output.ts";
-import { prepareOutFile } from "../out_path.ts";
+import { checkOutFile } from "../out_path.ts";
 
 interface PredictFlags {
   model: string;
@@ -33,7 +34,7 @@ export function register(program: Command): void {
     .option("--tracking-uri <uri>", "MLflow tracking URI for models:/ URIs")
     .option("--json", "print a JSON summary (and predictions when no --out)", false)
     .action(async (flags: PredictFlags) => {
-      if (flags.out) await prepareOutFile(flags.out);
+      if (flags.out) await checkOutFile(flags.out);
       const bundle = await loadModel(flags.model, flags.trackingUri);
       const table = await readCsvFile(flags.data);
       const pred = predictTable(bundle, table);
@@ -48,7 +49,10 @@ export function register(program: Command): void {
       const csv = lines.join("\n") + "\n";
       const counts: Record<string, number> = {};
       for (const l of pred.labels) counts[l] = (counts[l] ?? 0) + 1;
-      if (flags.out) await Deno.writeTextFile(flags.out, csv);
+      if (flags.out) {
+        await Deno.mkdir(dirname(flags.out), { recursive: true });
+        await Deno.writeTextFile(flags.out, csv);
+      }
       if (flags.json) {
         print(JSON.stringify({
           model: { name: bundle.name, version: bundle.version },

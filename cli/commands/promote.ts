@@ -8,7 +8,7 @@
 import type { Command } from "commander";
 import { UserError } from "../../lib/errors.ts";
 import { openStore } from "../../lib/mlflow/open.ts";
-import { prepareOutDir } from "../out_path.ts";
+import { checkOutDir } from "../out_path.ts";
 import {
   DEFAULT_EDGE_DIR,
   METRIC_DIRECTIONS,
@@ -81,7 +81,7 @@ export function register(program: Command): void {
         throw new UserError(`--min-delta ${flags.minDelta}: expected a number >= 0`);
       }
       // Before the registry changes: a bundle that cannot be exported must not move the alias.
-      if (!flags.dryRun) await prepareOutDir(flags.out, "promote");
+      if (!flags.dryRun) await checkOutDir(flags.out, "promote");
       const r = await promote({
         store: openStore(flags.trackingUri),
         experiment: flags.experiment,

@@ -18,7 +18,7 @@ import { loadTrainingData, trainModel } from "../../lib/train/mod.ts";
 import { writeArtifacts } from "../../lib/train/artifacts.ts";
 import { logTraining } from "../tracking.ts";
 import { print } from "../output.ts";
-import { prepareOutDir } from "../out_path.ts";
+import { checkOutDir } from "../out_path.ts";
 
 interface TrainFlags extends ForestOptionValues {
   data?: string;
@@ -61,7 +61,7 @@ export function register(program: Command): void {
     .option("--json", "print one JSON object to stdout", false)
     .action(async (flags: TrainFlags) => {
       const t0 = performance.now();
-      await prepareOutDir(flags.out, "train");
+      await checkOutDir(flags.out, "train");
       const data = await loadTrainingData({
         data: flags.data,
         target: flags.target,
