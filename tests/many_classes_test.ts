@@ -83,3 +83,68 @@ Deno.test("train and predict with 400 classes: summarised confusion matrix and p
   assert.equal(table.header.length, 401);
   assert.equal(table.rows.length, 2000);
 });
+
+Deno.test("2,000 classes train in bounded memory", async () => {
+  const k = 2000, perClass = 5, trees = 4;
+  const csv = await manyClassCsv("k2000.csv", k, perClass);
+  const out = join(tmp, "k2000");
+  // The child reports its own peak resident set (Linux); elsewhere only the exit code counts.
+  const probe = join(tmp, "peak.ts");
+  await Deno.writeTextFile(
+    probe,
+    `import { run } from ${JSON.stringify(join(ROOT, "cli/main.ts"))};
+const code = await run(Deno.args);
+let peak = -1;
+try {
+  peak = Number(/VmHWM:\\s+(\\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"))![1]) * 1024;
+} catch { /* not Linux */ }
+console.error("peak_rss=" + peak);
+Deno.exit(code);
+`,
+  );
+  const cmd = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--no-check",
+      "--config",
+      join(ROOT, "deno.json"),
+      probe,
+      "train",
+      "--data",
+      csv,
+      "--target",
+      "label",
+      "--trees",
+      String(trees),
+      "--out",
+      out,
+      "--no-track",
+      "--json",
+    ],
+    env: { NO_COLOR: "1", CI: "true" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(cmd.stderr);
+  assert.equal(cmd.code, 0, stderr);
+  const j = JSON.parse(new TextDecoder().decode(cmd.stdout));
+  assert.equal(j.classes.length, k);
+  const peak = Number(/peak_rss=(-?\d+)/.exec(stderr)![1]);
+  if (peak < 0) return;
+  // What is built, each linear in the classes: the forest (its bundle), the
+  // out-of-bag votes (n_train × K int32) and the holdout probabilities (n_test × K
+  // float64). The budget is the runtime's own footprint (about 100 MiB with two
+  // workers) plus twice those; dense leaves (leaves × K, quadratic when every class
+  // has its own leaves) took this run to 774 MiB.
+  const bundle = (await Deno.stat(j.bundle_file)).size;
+  const built = bundle + j.n_train * k * 4 + j.n_test * k * 8;
+  const budget = 160 * 2 ** 20 + 2 * built;
+  const mib = (b: number) => (b / 2 ** 20).toFixed(1);
+  console.log(
+    `2,000 classes: peak RSS ${mib(peak)} MiB; built ${mib(built)} MiB (bundle ${
+      mib(bundle)
+    }); budget ${mib(budget)} MiB`,
+  );
+  assert.ok(peak < budget, `peak RSS ${peak} > budget ${budget}`);
+});
