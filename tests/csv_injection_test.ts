@@ -11,21 +11,10 @@ import { csvCell, parseCsv } from "../lib/data/csv.ts";
 import { cvResultsCsv, summarize } from "../lib/sweep/mod.ts";
 import type { SweepConfig } from "../lib/sweep/mod.ts";
 import { DEFAULT_PARAMS } from "../lib/forest/types.ts";
+import { mlopsProcess as mlops } from "./support/cli.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const tmp = await Deno.makeTempDir({ prefix: "mlops-csv-injection-" });
 globalThis.addEventListener("unload", () => Deno.removeSync(tmp, { recursive: true }));
-
-async function mlops(...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--no-check", join(ROOT, "cli/main.ts"), ...args],
-    env: { NO_COLOR: "1", CI: "true" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
 
 /** A cell a spreadsheet would run: a formula lead, and not a plain number. */
 function dangerous(cell: string): boolean {
@@ -61,6 +50,8 @@ await Deno.writeTextFile(
   ) + "\n",
 );
 
+const data = ["--data", csv, "--target", "label"];
+
 Deno.test("csvCell: formula leads get a ', numbers and plain text do not", () => {
   for (const s of ["=1+1", "+2-1", "-2+3", "@SUM(1)", "\tx", "\rx", "-", "+", "=", "-Infinity"]) {
     assert.ok(csvCell(s).replace(/^"/, "").startsWith("'"), `${JSON.stringify(s)}: ${csvCell(s)}`);
@@ -75,19 +66,7 @@ Deno.test("csvCell: formula leads get a ', numbers and plain text do not", () =>
 
 Deno.test("predictions.csv and feature_importance.csv through the CLI", async () => {
   const out = join(tmp, "out");
-  const t = await mlops(
-    "train",
-    "--data",
-    csv,
-    "--target",
-    "label",
-    "--trees",
-    "5",
-    "--out",
-    out,
-    "--no-track",
-    "--json",
-  );
+  const t = await mlops("train", ...data, "--trees", "5", "--out", out, "--no-track", "--json");
   assert.equal(t.code, 0, t.stderr);
   const j = JSON.parse(t.stdout);
   assert.deepEqual([...j.classes].sort(), ["-1.5", "=1+1"]);
@@ -115,10 +94,7 @@ Deno.test("cv_results.csv and the sweep's feature_importance.csv through the CLI
   const store = join(tmp, "mlruns");
   const r = await mlops(
     "sweep",
-    "--data",
-    csv,
-    "--target",
-    "label",
+    ...data,
     "--grid",
     "trees=3,4",
     "--cv",

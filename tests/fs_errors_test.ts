@@ -11,31 +11,13 @@ import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { describeFsError } from "../lib/fs_error.ts";
 import { partsRequired } from "./support/parts.ts";
+import { type CliResult as Result, MLOPS_ARGV, mlopsProcess, runCommand } from "./support/cli.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const MAIN = join(ROOT, "cli/main.ts");
 const tmp = await Deno.makeTempDir({ prefix: "mlops-fs-errors-" });
 globalThis.addEventListener("unload", () => Deno.removeSync(tmp, { recursive: true }));
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(cmd: string, args: string[]): Promise<Result> {
-  const out = await new Deno.Command(cmd, {
-    args,
-    env: { NO_COLOR: "1", CI: "true" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-const mlops = (...args: string[]) =>
-  run(Deno.execPath(), ["run", "-A", "--no-check", MAIN, ...args]);
+const mlops = mlopsProcess;
 
 /** Exit ≠ 0 and exactly one line on stderr matching `pattern`, no stack trace. */
 function oneLine(r: Result, pattern: RegExp, what: string): void {
@@ -53,6 +35,9 @@ await Deno.writeTextFile(
 );
 const train = ["train", "--data", csv, "--target", "label", "--trees", "3"];
 
+/** An error as Deno throws it for OS codes without a class of their own. */
+const osError = (message: string, code: string) => Object.assign(new Error(message), { code });
+
 Deno.test("describeFsError: path and problem from Deno's errors, null for anything else", () => {
   const cases: [Error, string][] = [
     [
@@ -60,15 +45,11 @@ Deno.test("describeFsError: path and problem from Deno's errors, null for anythi
       "/s/x: permission denied",
     ],
     [
-      Object.assign(new Error("No space left on device (os error 28): writefile '/o/m.json'"), {
-        code: "ENOSPC",
-      }),
+      osError("No space left on device (os error 28): writefile '/o/m.json'", "ENOSPC"),
       "/o/m.json: no space left on device (the disk is full)",
     ],
     [
-      Object.assign(new Error("Read-only file system (os error 30): mkdir '/ro/.trash'"), {
-        code: "EROFS",
-      }),
+      osError("Read-only file system (os error 30): mkdir '/ro/.trash'", "EROFS"),
       "/ro/.trash: read-only file system",
     ],
     [
@@ -80,15 +61,11 @@ Deno.test("describeFsError: path and problem from Deno's errors, null for anythi
       "/tmp: is a directory (a folder is where a file should be)",
     ],
     [
-      Object.assign(new Error("Disk quota exceeded (os error 122): rename '/a' -> '/b'"), {
-        code: "EDQUOT",
-      }),
+      osError("Disk quota exceeded (os error 122): rename '/a' -> '/b'", "EDQUOT"),
       "/a -> /b: disk quota exceeded",
     ],
     [
-      Object.assign(new Error("Operation not permitted (os error 1): open '/i'"), {
-        code: "EPERM",
-      }),
+      osError("Operation not permitted (os error 1): open '/i'", "EPERM"),
       "/i: operation not permitted",
     ],
     [new Deno.errors.PermissionDenied("Permission denied (os error 13)"), "permission denied"],
@@ -186,7 +163,7 @@ Deno.test({
 
 /** Runs `mlops args` between `setup` and `after` (shell) in a private mount namespace. */
 function inNamespace(setup: string, args: string[], after = "true"): Promise<Result> {
-  return run("unshare", [
+  return runCommand("unshare", [
     "--mount",
     "--propagation",
     "private",
@@ -194,11 +171,7 @@ function inNamespace(setup: string, args: string[], after = "true"): Promise<Res
     "-c",
     `${setup} || exit 99; "$@"; rc=$?; ${after}; exit $rc`,
     "sh",
-    Deno.execPath(),
-    "run",
-    "-A",
-    "--no-check",
-    MAIN,
+    ...MLOPS_ARGV,
     ...args,
   ]);
 }

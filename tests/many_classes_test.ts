@@ -8,6 +8,7 @@
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { parseCsv } from "../lib/data/csv.ts";
+import { mlopsProcess as mlops, runCommand } from "./support/cli.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const tmp = await Deno.makeTempDir({ prefix: "mlops-many-classes-" });
@@ -27,33 +28,25 @@ async function manyClassCsv(name: string, k: number, perClass: number): Promise<
   return p;
 }
 
-async function mlops(args: string[], extra: string[] = []) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--no-check", ...extra, join(ROOT, "cli/main.ts"), ...args],
-    env: { NO_COLOR: "1", CI: "true" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+/** `train` on `csv` with a target column `label`, writing under `out`. */
+const trainArgs = (csv: string, out: string, trees: number) => [
+  "train",
+  "--data",
+  csv,
+  "--target",
+  "label",
+  "--trees",
+  String(trees),
+  "--out",
+  out,
+  "--no-track",
+  "--json",
+];
 
 Deno.test("train and predict with 400 classes: summarised confusion matrix and plot", async () => {
   const csv = await manyClassCsv("k400.csv", 400, 5);
   const out = join(tmp, "k400");
-  const r = await mlops([
-    "train",
-    "--data",
-    csv,
-    "--target",
-    "label",
-    "--trees",
-    "5",
-    "--out",
-    out,
-    "--no-track",
-    "--json",
-  ]);
+  const r = await mlops(...trainArgs(csv, out, 5));
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /\n\s+at /);
   const j = JSON.parse(r.stdout);
@@ -77,7 +70,7 @@ Deno.test("train and predict with 400 classes: summarised confusion matrix and p
   assert.ok(j.metrics.accuracy > 0.5, `accuracy ${j.metrics.accuracy}`);
 
   const pred = join(tmp, "k400_pred.csv");
-  const p = await mlops(["predict", "--model", j.model_path, "--data", csv, "--out", pred]);
+  const p = await mlops("predict", "--model", j.model_path, "--data", csv, "--out", pred);
   assert.equal(p.code, 0, p.stderr);
   const table = parseCsv(await Deno.readTextFile(pred), "pred");
   assert.equal(table.header.length, 401);
@@ -102,33 +95,18 @@ console.error("peak_rss=" + peak);
 Deno.exit(code);
 `,
   );
-  const cmd = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--no-check",
-      "--config",
-      join(ROOT, "deno.json"),
-      probe,
-      "train",
-      "--data",
-      csv,
-      "--target",
-      "label",
-      "--trees",
-      String(trees),
-      "--out",
-      out,
-      "--no-track",
-      "--json",
-    ],
-    env: { NO_COLOR: "1", CI: "true" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(cmd.stderr);
+  const cmd = await runCommand(Deno.execPath(), [
+    "run",
+    "-A",
+    "--no-check",
+    "--config",
+    join(ROOT, "deno.json"),
+    probe,
+    ...trainArgs(csv, out, trees),
+  ]);
+  const stderr = cmd.stderr;
   assert.equal(cmd.code, 0, stderr);
-  const j = JSON.parse(new TextDecoder().decode(cmd.stdout));
+  const j = JSON.parse(cmd.stdout);
   assert.equal(j.classes.length, k);
   const peak = Number(/peak_rss=(-?\d+)/.exec(stderr)![1]);
   if (peak < 0) return;
