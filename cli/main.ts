@@ -1,15 +1,17 @@
 /**
  * `mlops` command-line entry point. Each command lives in `cli/commands/` and
  * registers itself on the program; this file only wires them and turns user
- * errors into one-line messages with a non-zero exit code.
+ * errors and filesystem failures into one-line messages with a non-zero exit
+ * code.
  *
  * @module
  */
 import { Command, CommanderError } from "commander";
 import { isUserError } from "../lib/errors.ts";
-import { redact } from "../lib/redact.ts";
+import { describeFsError } from "../lib/fs_error.ts";
 import { VERSION } from "../lib/version.ts";
 import { COMMANDS } from "./commands/mod.ts";
+import { commanderOutput, printError } from "./output.ts";
 
 /** Builds the program; exported so tests can run commands in-process. */
 export function buildProgram(): Command {
@@ -19,7 +21,8 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     // Lets subcommands own flags the program also has (`promote --version N`).
     .enablePositionalOptions()
-    .exitOverride();
+    .exitOverride()
+    .configureOutput(commanderOutput);
   for (const register of COMMANDS) register(program);
   return program;
 }
@@ -36,8 +39,15 @@ export async function run(args: string[]): Promise<number> {
       return e.exitCode === 0 ? 0 : 2;
     }
     if (isUserError(e)) {
-      console.error(`mlops: ${redact(e.message)}`);
+      printError(`mlops: ${e.message}`);
       return e.exitCode;
+    }
+    // A full disk, a read-only store, a file where a folder should be: the
+    // machine, not the input and not a bug, so one line and exit code 1.
+    const fs = describeFsError(e);
+    if (fs !== null) {
+      printError(`mlops: ${fs}`);
+      return 1;
     }
     throw e;
   }

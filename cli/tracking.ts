@@ -16,6 +16,7 @@ import { mlflowParams } from "../lib/sweep/hyperparams.ts";
 import { defaultModelName } from "../lib/sweep/promote.ts";
 import type { ArtifactPaths } from "../lib/train/artifacts.ts";
 import type { TrainingData, TrainResult } from "../lib/train/mod.ts";
+import { printError } from "./output.ts";
 
 /** Where a run was logged. */
 export interface Tracked {
@@ -103,7 +104,7 @@ export async function logTraining(opts: {
       bundlePath: paths.bundleFile,
       register: opts.register ? { name: opts.register } : undefined,
     },
-  });
+  }, { warn: printError });
   return {
     runId: logged.runId,
     experimentId: logged.experimentId,

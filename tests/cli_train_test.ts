@@ -1,24 +1,13 @@
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { parseCsv } from "../lib/data/csv.ts";
+import { mlopsProcess } from "./support/cli.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const TELCO = join(ROOT, "data/telco-customer-churn.csv");
 
 /** Runs the real CLI in a subprocess, as a user would. */
-async function mlops(...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--no-check", join(ROOT, "cli/main.ts"), ...args],
-    env: { NO_COLOR: "1", CI: "true" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
-}
+const mlops = mlopsProcess;
 
 const tmp = await Deno.makeTempDir();
 const write = async (name: string, text: string) => {
@@ -131,6 +120,19 @@ Deno.test("bad input: one clear line, non-zero exit, no stack trace", async (t) 
       /bin\.csv/,
     ],
     ["missing file", ["--data", join(tmp, "nope.csv")], /nope\.csv.*not found/],
+    [
+      "many one- and two-row classes",
+      [
+        "--target",
+        "label",
+        "--data",
+        await write(
+          "tiny_classes.csv",
+          ["x,label", ...Array.from({ length: 450 }, (_, i) => `${i},c${i % 300}`)].join("\n"),
+        ),
+      ],
+      /at least 3 rows for one test row.*'c150' \(1 row\).*and 295 more/,
+    ],
     ["--trees 0", ["--trees", "0"], /--trees.*'0' is invalid/],
     ["--trees -5", ["--trees", "-5"], /--trees.*'-5' is invalid/],
     ["--trees abc", ["--trees", "abc"], /--trees.*'abc' is invalid/],

@@ -432,6 +432,38 @@ Deno.test("split: stratified, deterministic, class ratio kept", async () => {
   await rejects(() => stratifiedSplit(tiny, 2, 1.5, 1), "BAD_INPUT", "test size");
 });
 
+Deno.test("split: many one- and two-row classes name the classes too small for a test row", async () => {
+  // 300 classes of 1 or 2 rows: at test size 0.2 none rounds to a test row.
+  const y = Int32Array.from({ length: 450 }, (_, i) => i % 300);
+  const names = Array.from({ length: 300 }, (_, c) => `c${c}`);
+  await rejects(
+    () => stratifiedSplit(y, 300, 0.2, 1, names),
+    "BAD_SPLIT",
+    "at least 3 rows",
+    "all 300 classes have fewer",
+    "150 with 1 row, 150 with 2 rows",
+    "'c150' (1 row), 'c151' (1 row)",
+    "and 295 more",
+  );
+  let message = "";
+  try {
+    stratifiedSplit(y, 300, 0.2, 1, names);
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  assert.doesNotMatch(message, /test set empty/);
+  // Without names the classes are numbered; a smaller test size needs more rows.
+  await rejects(
+    () => stratifiedSplit(y, 300, 0.1, 1),
+    "BAD_SPLIT",
+    "at least 5 rows",
+    ": 150 (1 row)",
+  );
+  // One class big enough is enough: the small ones simply train.
+  const mixed = Int32Array.from([...y, 7, 7, 7, 7]);
+  assert.equal(stratifiedSplit(mixed, 300, 0.2, 1).test.length, 1);
+});
+
 Deno.test("split: k-fold tests every row exactly once", async () => {
   const y = Int32Array.from({ length: 103 }, (_, i) => (i % 10 < 3 ? 1 : i % 10 < 4 ? 2 : 0));
   const folds = stratifiedKFold(y, 3, 5, 3);

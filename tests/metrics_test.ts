@@ -124,7 +124,7 @@ Deno.test("evaluate: binary metrics and curves agree with the fixture", () => {
   close(ev.metrics.roc_auc, c.roc_auc!, "roc_auc");
   close(ev.metrics.log_loss, c.log_loss, "log_loss");
   close(ev.metrics.average_precision, c.average_precision!, "average_precision");
-  assert.deepEqual(ev.confusion, c.confusion);
+  assert.deepEqual(ev.confusion.matrix, c.confusion);
   assert.equal(ev.nSamples, c.y.length);
   closeAll(ev.roc!.fpr, c.roc!.fpr, "roc fpr");
   closeAll(ev.pr!.precision, c.pr!.precision, "pr precision");
@@ -140,7 +140,7 @@ Deno.test("evaluate: multi-class uses macro averages and has no curves", () => {
   close(ev.metrics.f1_macro, c.macro.f1, "f1_macro");
   close(ev.metrics.roc_auc, c.roc_auc!, "roc_auc");
   close(ev.metrics.log_loss, c.log_loss, "log_loss");
-  assert.deepEqual(ev.confusion, c.confusion);
+  assert.deepEqual(ev.confusion.matrix, c.confusion);
   assert.equal(ev.roc, null);
   assert.equal(ev.pr, null);
 });

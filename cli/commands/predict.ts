@@ -5,9 +5,12 @@
  * @module
  */
 import type { Command } from "commander";
+import { dirname } from "node:path";
 import { csvCell, readCsvFile } from "../../lib/data/csv.ts";
 import { predictTable } from "../../lib/model/predict.ts";
 import { loadModel } from "../model_uri.ts";
+import { print, printError, writeData } from "../output.ts";
+import { checkOutFile } from "../out_path.ts";
 
 interface PredictFlags {
   model: string;
@@ -31,6 +34,7 @@ export function register(program: Command): void {
     .option("--tracking-uri <uri>", "MLflow tracking URI for models:/ URIs")
     .option("--json", "print a JSON summary (and predictions when no --out)", false)
     .action(async (flags: PredictFlags) => {
+      if (flags.out) await checkOutFile(flags.out);
       const bundle = await loadModel(flags.model, flags.trackingUri);
       const table = await readCsvFile(flags.data);
       const pred = predictTable(bundle, table);
@@ -45,9 +49,12 @@ export function register(program: Command): void {
       const csv = lines.join("\n") + "\n";
       const counts: Record<string, number> = {};
       for (const l of pred.labels) counts[l] = (counts[l] ?? 0) + 1;
-      if (flags.out) await Deno.writeTextFile(flags.out, csv);
+      if (flags.out) {
+        await Deno.mkdir(dirname(flags.out), { recursive: true });
+        await Deno.writeTextFile(flags.out, csv);
+      }
       if (flags.json) {
-        console.log(JSON.stringify({
+        print(JSON.stringify({
           model: { name: bundle.name, version: bundle.version },
           rows: pred.labels.length,
           predictions_by_class: counts,
@@ -61,13 +68,13 @@ export function register(program: Command): void {
           }),
         }));
       } else if (!flags.out) {
-        await Deno.stdout.write(new TextEncoder().encode(csv));
+        await writeData(csv);
       } else {
-        console.error(`wrote ${pred.labels.length} predictions to ${flags.out}`);
+        printError(`wrote ${pred.labels.length} predictions to ${flags.out}`);
       }
       const unknown = Object.entries(pred.unknownCategories);
       if (unknown.length > 0 && !flags.json) {
-        console.error(
+        printError(
           `note: unseen categories (encoded as all-zero): ${
             unknown.map(([f, n]) => `${f}×${n}`).join(", ")
           }`,

@@ -8,12 +8,14 @@
 import type { Command } from "commander";
 import { UserError } from "../../lib/errors.ts";
 import { openStore } from "../../lib/mlflow/open.ts";
+import { checkOutDir } from "../out_path.ts";
 import {
   DEFAULT_EDGE_DIR,
   METRIC_DIRECTIONS,
   promote,
   type PromoteResult,
 } from "../../lib/sweep/mod.ts";
+import { print } from "../output.ts";
 
 /** Exit code when the gate refuses a promotion (distinct from bad input, 2). */
 export const GATE_EXIT_CODE = 3;
@@ -78,6 +80,8 @@ export function register(program: Command): void {
       if (flags.minDelta.trim() === "" || !Number.isFinite(minDelta) || minDelta < 0) {
         throw new UserError(`--min-delta ${flags.minDelta}: expected a number >= 0`);
       }
+      // Before the registry changes: a bundle that cannot be exported must not move the alias.
+      if (!flags.dryRun) await checkOutDir(flags.out, "promote");
       const r = await promote({
         store: openStore(flags.trackingUri),
         experiment: flags.experiment,
@@ -92,8 +96,8 @@ export function register(program: Command): void {
         force: flags.force,
         dryRun: flags.dryRun,
       });
-      if (flags.json) console.log(JSON.stringify(jsonResult(r)));
-      else console.log(human(r));
+      if (flags.json) print(JSON.stringify(jsonResult(r)));
+      else print(human(r));
       // A dry run exits like the real one would, so scripts can ask first.
       if (r.rejected) {
         throw new UserError(r.reason, { exitCode: GATE_EXIT_CODE, code: "GATE_REJECTED" });

@@ -6,7 +6,6 @@
  */
 import type { Command } from "commander";
 import { UserError } from "../../lib/errors.ts";
-import { redact } from "../../lib/redact.ts";
 import {
   type ArtifactFile,
   type Experiment,
@@ -16,6 +15,7 @@ import {
   type TrackingStore,
 } from "../../lib/mlflow/mod.ts";
 import { toJson, type TrackingUriOptions, withJson, withTrackingUri } from "../options.ts";
+import { print } from "../output.ts";
 
 interface ListOptions extends TrackingUriOptions {
   experiment?: string;
@@ -84,7 +84,7 @@ async function listRuns(opts: ListOptions): Promise<void> {
     groups.push({ experiment, runs: await store.searchRuns([experiment.experimentId]) });
   }
   if (opts.json) {
-    console.log(toJson({
+    print(toJson({
       tracking_uri: store.uri,
       experiments: groups.map(({ experiment, runs }) => ({
         experiment_id: experiment.experimentId,
@@ -95,16 +95,16 @@ async function listRuns(opts: ListOptions): Promise<void> {
     return;
   }
   if (!groups.length) {
-    console.log(`No experiments in ${store.uri}.`);
+    print(`No experiments in ${store.uri}.`);
     return;
   }
   for (const [i, { experiment, runs }] of groups.entries()) {
-    if (i) console.log("");
+    if (i) print("");
     const n = runs.length;
-    console.log(
+    print(
       `Experiment ${experiment.name} (${experiment.experimentId}): ${n} run${n === 1 ? "" : "s"}`,
     );
-    if (n) console.log(table(runTableRows(runs)));
+    if (n) print(table(runTableRows(runs)));
   }
 }
 
@@ -181,8 +181,7 @@ async function showRun(ref: string, opts: JsonOptions): Promise<void> {
   const run = await findRun(store, ref);
   const artifacts = await listTree(store, run.info.runId);
   if (opts.json) {
-    // Redacted: tags written by older versions may hold a tracking URI's password.
-    console.log(redact(toJson({
+    print(toJson({
       info: {
         run_id: run.info.runId,
         run_name: run.info.runName,
@@ -257,7 +256,7 @@ async function showRun(ref: string, opts: JsonOptions): Promise<void> {
     "Artifacts",
     artifacts.filter((a) => !a.isDir).map((a) => [a.path, formatSize(a.fileSize)]),
   );
-  console.log(redact(out.join("\n")));
+  print(out.join("\n"));
 }
 
 /** The whole artifact tree, files and folders, depth first (bounded for huge runs). */
@@ -294,7 +293,7 @@ async function compareRuns(refs: string[], opts: JsonOptions): Promise<void> {
   const param = (r: Run, k: string) => r.data.params[k] ?? null;
   const differs = (k: string) => new Set(runs.map((r) => param(r, k))).size > 1;
   if (opts.json) {
-    console.log(toJson({
+    print(toJson({
       runs: runs.map((r) => ({
         run_id: r.info.runId,
         run_name: r.info.runName,
@@ -324,9 +323,9 @@ async function compareRuns(refs: string[], opts: JsonOptions): Promise<void> {
       ...runs.map((r) => oneLine(param(r, k) ?? "-")),
     ]),
   ];
-  console.log(table(rows));
+  print(table(rows));
   const n = paramKeys.filter(differs).length;
-  if (n) console.log(`\n* ${n === 1 ? "1 param differs" : `${n} params differ`}`);
+  if (n) print(`\n* ${n === 1 ? "1 param differs" : `${n} params differ`}`);
 }
 
 // ---- shared --------------------------------------------------------------------

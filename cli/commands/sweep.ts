@@ -26,6 +26,7 @@ import {
 } from "../../lib/sweep/mod.ts";
 import { dataOptions, intAtLeast } from "../params.ts";
 import { createProgress, progressEnabled } from "../progress.ts";
+import { print } from "../output.ts";
 
 interface SweepFlags {
   data?: string;
@@ -174,8 +175,8 @@ export function register(program: Command): void {
         (bar as ReturnType<typeof createProgress> | null)?.done();
       }
       const totalMs = performance.now() - t0;
-      if (flags.json) console.log(JSON.stringify(jsonSummary(report, store.uri, totalMs)));
-      else console.log(humanSummary(report, store.uri, totalMs));
+      if (flags.json) print(JSON.stringify(jsonSummary(report, store.uri, totalMs)));
+      else print(humanSummary(report, store.uri, totalMs));
     });
 }
 

@@ -15,6 +15,7 @@ import {
   syncStore,
 } from "../../lib/mlflow/mod.ts";
 import { toJson, withJson } from "../options.ts";
+import { print } from "../output.ts";
 
 interface SyncOptions {
   to: string;
@@ -51,7 +52,7 @@ export function register(program: Command): void {
           remote_run_id: r.remoteRunId,
           experiment: r.experiment,
         }));
-      console.log(toJson({
+      print(toJson({
         from: from.uri,
         to: to.uri,
         uploaded: rows(report.uploaded),
@@ -60,10 +61,10 @@ export function register(program: Command): void {
       return;
     }
     for (const r of report.uploaded) {
-      console.log(`uploaded ${r.localRunId} -> ${r.remoteRunId} (experiment ${r.experiment})`);
+      print(`uploaded ${r.localRunId} -> ${r.remoteRunId} (experiment ${r.experiment})`);
     }
     const n = report.uploaded.length;
-    console.log(
+    print(
       `${n} run${
         n === 1 ? "" : "s"
       } uploaded to ${to.uri}, ${report.skipped.length} already there.`,

@@ -17,6 +17,8 @@ import {
 import { loadTrainingData, trainModel } from "../../lib/train/mod.ts";
 import { writeArtifacts } from "../../lib/train/artifacts.ts";
 import { checkRegistration, logTraining } from "../tracking.ts";
+import { print } from "../output.ts";
+import { checkOutDir } from "../out_path.ts";
 
 interface TrainFlags extends ForestOptionValues {
   data?: string;
@@ -59,6 +61,7 @@ export function register(program: Command): void {
     .option("--json", "print one JSON object to stdout", false)
     .action(async (flags: TrainFlags) => {
       const t0 = performance.now();
+      await checkOutDir(flags.out, "train");
       const data = await loadTrainingData({
         data: flags.data,
         target: flags.target,
@@ -104,7 +107,9 @@ export function register(program: Command): void {
         bundle_file: paths.bundleFile,
         plots: paths.plots,
         metrics: { ...result.bundle.training.metrics, oob_score: result.bundle.training.oobScore },
-        confusion_matrix: result.evaluation.confusion,
+        confusion_matrix: result.evaluation.confusion.matrix,
+        // Rows and columns of confusion_matrix: the classes, or past 50 the 50 with most support + "other".
+        confusion_labels: result.evaluation.confusion.labels,
         classes: data.schema.classes,
         params: {
           trees: params.nTrees,
@@ -137,7 +142,7 @@ export function register(program: Command): void {
         tracking_uri: tracked?.trackingUri ?? null,
       };
       if (flags.json) {
-        console.log(JSON.stringify(summary));
+        print(JSON.stringify(summary));
         return;
       }
       const pct = (v: number | undefined) => v === undefined ? "n/a" : v.toFixed(4);
@@ -168,7 +173,7 @@ export function register(program: Command): void {
           );
         }
       }
-      console.log(lines.join("\n"));
+      print(lines.join("\n"));
     });
 }
 

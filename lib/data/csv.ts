@@ -246,15 +246,30 @@ function isCsvError(e: unknown): e is CsvError & { lines?: number; column?: numb
   return typeof code === "string" && /^(CSV_|INVALID_)/.test(code);
 }
 
+/** A plain decimal number, which spreadsheets read as a number even with a sign. */
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 /**
- * Quotes a cell for CSV output when it holds a quote, comma or line break,
- * so what we write reads back through {@link parseCsv} unchanged.
+ * One cell of CSV output; every CSV the CLI writes goes through here.
+ *
+ * - Cells that a spreadsheet would run as a formula — starting with `=`, `+`,
+ *   `-`, `@`, tab or CR, and not a plain number like `-1.5`, `+3` or `1e-3` —
+ *   get a leading `'` (OWASP's advice against CSV injection), so labels,
+ *   categories and column names from the data show as text.
+ * - Cells holding a quote, comma or line break are quoted, so the rest reads
+ *   back through {@link parseCsv} unchanged.
  *
  * @example
  * ```ts
- * csvCell('say "hi", then go'); // '"say ""hi"", then go"'
+ * import { csvCell } from "./csv.ts";
+ * import { strict as assert } from "node:assert";
+ *
+ * assert.equal(csvCell('say "hi", then go'), '"say ""hi"", then go"');
+ * assert.equal(csvCell("=1+1"), "'=1+1");
+ * assert.equal(csvCell("-1.5"), "-1.5");
  * ```
  */
 export function csvCell(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  const safe = /^[=+\-@\t\r]/.test(s) && !NUMBER.test(s) ? `'${s}` : s;
+  return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }

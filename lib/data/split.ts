@@ -57,12 +57,7 @@ export function stratifiedSplit(
     }
     for (let i = 0; i < rows.length; i++) (i < nTest ? test : train).push(rows[i]);
   });
-  if (test.length === 0) {
-    throw new UserError(
-      `test size ${testSize} of ${y.length} rows leaves the test set empty`,
-      { code: "BAD_SPLIT" },
-    );
-  }
+  if (test.length === 0) throw emptyTestSet(groups, testSize, classNames);
   return { train: Int32Array.from(train).sort(), test: Int32Array.from(test).sort() };
 }
 
@@ -157,6 +152,37 @@ export function subsetLabels(y: Int32Array, rows: ArrayLike<number>): Int32Array
   const out = new Int32Array(rows.length);
   for (let i = 0; i < rows.length; i++) out[i] = y[rows[i]];
   return out;
+}
+
+/**
+ * The error for a split that puts no row in the test set: every class is
+ * too small for `round(rows × testSize)` to reach one. Names the smallest
+ * classes, since with many tiny classes that, not the test size, is the cause.
+ */
+function emptyTestSet(
+  groups: Int32Array[],
+  testSize: number,
+  classNames: string[] | undefined,
+): UserError {
+  let need = Math.max(1, Math.ceil(0.5 / testSize) - 1);
+  while (Math.round(need * testSize) < 1) need++;
+  const present = groups.map((rows, c) => ({ c, n: rows.length })).filter((g) => g.n > 0)
+    .sort((a, b) => a.n - b.n || a.c - b.c);
+  const bySize = new Map<number, number>();
+  for (const { n } of present) bySize.set(n, (bySize.get(n) ?? 0) + 1);
+  const rows = (n: number) => `${n} row${n === 1 ? "" : "s"}`;
+  const sizes = [...bySize].map(([n, k]) => `${k} with ${rows(n)}`).join(", ");
+  const SHOWN = 5;
+  const named = present.slice(0, SHOWN).map(({ c, n }) => `${label(c, classNames)} (${rows(n)})`)
+    .join(", ");
+  const more = present.length > SHOWN ? ` and ${present.length - SHOWN} more` : "";
+  const all = present.length === 1 ? "the only class has" : `all ${present.length} classes have`;
+  return new UserError(
+    `test size ${testSize} puts no row in the test set: a class needs at least ${rows(need)} ` +
+      `for one test row, and ${all} fewer (${sizes}): ${named}${more}; use a larger ` +
+      `--test-size, a separate --test CSV, or more rows per class`,
+    { code: "BAD_SPLIT" },
+  );
 }
 
 /** Row indexes per class, in row order (so the shuffle alone decides the order). */

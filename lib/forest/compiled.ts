@@ -17,9 +17,15 @@ export interface CompiledForest {
   roots: Int32Array;
   /** `f64[2 * i]`: threshold of node `i` (shares its buffer with `i32`). */
   f64: Float64Array;
-  /** `i32[4 * i + 2]`: feature (-1 for a leaf); `i32[4 * i + 3]`: right child, or leaf value offset. */
+  /**
+   * `i32[4 * i + 2]`: feature (-1 for a leaf); `i32[4 * i + 3]`: right child, or
+   * leaf value offset; for a sparse leaf, `i32[4 * i]` (unused threshold
+   * space) holds its number of entries.
+   */
   i32: Int32Array;
   value: Float32Array;
+  /** Classes of the `value` entries in a sparse forest. */
+  leafClass?: Int32Array;
 }
 
 const cache = new WeakMap<PackedForest, CompiledForest>();
@@ -35,15 +41,17 @@ const cache = new WeakMap<PackedForest, CompiledForest>();
 export function compileForest(forest: PackedForest): CompiledForest {
   const hit = cache.get(forest);
   if (hit) return hit;
-  const { nTrees, feature, threshold, left } = forest;
+  const { nTrees, feature, threshold, left, right, leafClass } = forest;
   const buf = new ArrayBuffer(feature.length * 16);
   const f64 = new Float64Array(buf), i32 = new Int32Array(buf);
   const newRoots = preorder(forest, (old, id, rightOf) => {
     if (rightOf >= 0) i32[4 * rightOf + 3] = id;
     const f = feature[old];
     i32[4 * id + 2] = f;
-    if (f < 0) i32[4 * id + 3] = left[old];
-    else f64[2 * id] = threshold[old];
+    if (f < 0) {
+      i32[4 * id + 3] = left[old];
+      if (leafClass) i32[4 * id] = right[old];
+    } else f64[2 * id] = threshold[old];
   });
   const compiled: CompiledForest = {
     nTrees,
@@ -53,6 +61,7 @@ export function compileForest(forest: PackedForest): CompiledForest {
     f64,
     i32,
     value: forest.value,
+    ...(leafClass ? { leafClass } : {}),
   };
   cache.set(forest, compiled);
   return compiled;

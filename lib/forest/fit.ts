@@ -106,8 +106,11 @@ async function growOnPool(
 ): Promise<{ trees: GrownTree[]; oob: Int32Array | null }> {
   const total = params.nTrees;
   const trees: GrownTree[] = new Array(total);
-  // The first worker's vote array becomes the total, saving one n × K buffer.
-  let oob = null as Int32Array | null;
+  // One vote array for all workers: with many classes n × K is the largest thing
+  // training holds, so it must not exist once per worker.
+  const oob = wantOob
+    ? new Int32Array(new SharedArrayBuffer(data.nRows * data.nClasses * 4))
+    : null;
   let next = 0, done = 0;
   const workers = pool.workers.slice(0, Math.min(pool.size, total));
   await Promise.all(workers.map((w) =>
@@ -134,14 +137,16 @@ async function growOnPool(
           trees[msg.index] = msg.tree;
           options.onProgress?.(++done, total);
           feed();
-        } else if (msg.type === "oob") {
-          // Fixed-point votes: integer sums, so the order workers finish in cannot matter.
-          if (msg.oob && !oob) oob = msg.oob;
-          else if (oob && msg.oob) { for (let q = 0; q < oob.length; q++) oob[q] += msg.oob[q]; }
+        } else if (msg.type === "done") {
           resolve();
         } else reject(new Error(`forest worker failed: ${msg.message}`));
       };
-      send({ type: "init", data, params: treeParams, oobScale: wantOob ? oobScale(total) : null });
+      send({
+        type: "init",
+        data,
+        params: treeParams,
+        oob: oob ? { votes: oob, scale: oobScale(total) } : null,
+      });
       // Two trees in flight per worker hide the message round trip.
       feed();
       feed();

@@ -72,14 +72,9 @@ function nextDown(x: number): number {
  * ```
  */
 export function toMlRandomForest(forest: PackedForest): MlRandomForestJSON {
-  const { nTrees, nFeatures, roots, feature, threshold, left, right, value, nClasses } = forest;
+  const { nTrees, nFeatures, roots, feature, threshold, left, right } = forest;
   const node = (i: number): MlNode => {
-    if (feature[i] < 0) {
-      return {
-        kind: "classifier",
-        distribution: [Array.from(value.subarray(left[i], left[i] + nClasses))],
-      };
-    }
+    if (feature[i] < 0) return { kind: "classifier", distribution: [leafDistribution(forest, i)] };
     return {
       kind: "classifier",
       splitColumn: feature[i],
@@ -122,7 +117,7 @@ export function toMlRandomForest(forest: PackedForest): MlRandomForestJSON {
  * ```
  */
 export function hardVote(forest: PackedForest, row: ArrayLike<number>): number {
-  const { roots, feature, threshold, left, right, value, nClasses: K, nTrees } = forest;
+  const { roots, feature, threshold, left, right, value, leafClass, nClasses: K, nTrees } = forest;
   const counts = new Int32Array(K);
   let best = 0, bestCount = 0;
   for (let t = 0; t < nTrees; t++) {
@@ -132,7 +127,12 @@ export function hardVote(forest: PackedForest, row: ArrayLike<number>): number {
       i = v <= threshold[i] || v !== v ? left[i] : right[i];
     }
     let c = 0;
-    for (let k = 1; k < K; k++) if (value[left[i] + k] > value[left[i] + c]) c = k;
+    if (leafClass) {
+      // Entries ascend by class, so ties keep the lowest, as in the dense scan.
+      for (let j = left[i], best = 0; j < left[i] + right[i]; j++) {
+        if (value[j] > best) [best, c] = [value[j], leafClass[j]];
+      }
+    } else for (let k = 1; k < K; k++) if (value[left[i] + k] > value[left[i] + c]) c = k;
     if (++counts[c] > bestCount) {
       bestCount = counts[c];
       best = c;
@@ -233,4 +233,13 @@ export function trainMlRandomForest(
   rf.train(rows, Array.from(y));
   const json = JSON.parse(JSON.stringify(rf.toJSON())) as MlRandomForestJSON;
   return fromMlRandomForest(json, X.nCols, nClasses);
+}
+
+/** Leaf `i`'s distribution over all classes (sparse leaves filled with zeros). */
+function leafDistribution(forest: PackedForest, i: number): number[] {
+  const { left, right, value, leafClass, nClasses } = forest;
+  if (!leafClass) return Array.from(value.subarray(left[i], left[i] + nClasses));
+  const out = new Array<number>(nClasses).fill(0);
+  for (let j = left[i]; j < left[i] + right[i]; j++) out[leafClass[j]] = value[j];
+  return out;
 }

@@ -34,6 +34,9 @@ export function packForest(
   const left = new Int32Array(nodes);
   const right = new Int32Array(nodes);
   const value = new Float32Array(vals);
+  // Trees of one forest are all sparse or all dense (it depends on the class count).
+  const sparse = trees.length > 0 && trees[0].leafClass !== undefined;
+  const leafClass = sparse ? new Int32Array(vals) : undefined;
   let no = 0, vo = 0;
   trees.forEach((t, ti) => {
     roots[ti] = no;
@@ -42,7 +45,7 @@ export function packForest(
       feature[no + i] = f;
       if (f < 0) {
         left[no + i] = vo + t.left[i];
-        right[no + i] = -1;
+        right[no + i] = sparse ? t.right[i] : -1;
       } else {
         threshold[no + i] = thresholds[f][t.bin[i]];
         left[no + i] = no + t.left[i];
@@ -50,6 +53,10 @@ export function packForest(
       }
     }
     value.set(t.value, vo);
+    if (leafClass) {
+      if (!t.leafClass) throw new RangeError(`tree ${ti} is dense in a sparse forest`);
+      leafClass.set(t.leafClass, vo);
+    }
     no += t.feature.length;
     vo += t.value.length;
   });
@@ -63,5 +70,6 @@ export function packForest(
     left,
     right,
     value,
+    ...(leafClass ? { leafClass } : {}),
   };
 }

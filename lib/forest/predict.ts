@@ -50,7 +50,7 @@ export function predictProbaRowScalar(
   row: ArrayLike<number>,
   out: Float64Array = new Float64Array(forest.nClasses),
 ): Float64Array {
-  const { roots, f64, i32, value, nClasses: K, nTrees } = compileForest(forest);
+  const { roots, f64, i32, value, leafClass, nClasses: K, nTrees } = compileForest(forest);
   out.fill(0);
   for (let t = 0; t < nTrees; t++) {
     let i = roots[t];
@@ -61,7 +61,10 @@ export function predictProbaRowScalar(
       f = i32[4 * i + 2];
     }
     const o = i32[4 * i + 3];
-    for (let c = 0; c < K; c++) out[c] += value[o + c];
+    // Skipping a sparse leaf's zeros adds the same values in the same order: same sums.
+    if (leafClass) {
+      for (let j = o, e = o + i32[4 * i]; j < e; j++) out[leafClass[j]] += value[j];
+    } else for (let c = 0; c < K; c++) out[c] += value[o + c];
   }
   for (let c = 0; c < K; c++) out[c] /= nTrees;
   return out;
@@ -93,7 +96,7 @@ export function predictProbaMatrix(forest: PackedForest, X: Matrix): Float64Arra
  * ```
  */
 export function predictProbaMatrixScalar(forest: PackedForest, X: Matrix): Float64Array {
-  const { roots, f64, i32, value, nClasses: K, nTrees } = compileForest(forest);
+  const { roots, f64, i32, value, leafClass, nClasses: K, nTrees } = compileForest(forest);
   const n = X.nRows, data = X.data;
   const out = new Float64Array(n * K);
   // Tree-major order keeps one tree's nodes hot in cache across all rows.
@@ -108,7 +111,9 @@ export function predictProbaMatrixScalar(forest: PackedForest, X: Matrix): Float
         f = i32[4 * i + 2];
       }
       const o = i32[4 * i + 3], ro = r * K;
-      for (let c = 0; c < K; c++) out[ro + c] += value[o + c];
+      if (leafClass) {
+        for (let j = o, e = o + i32[4 * i]; j < e; j++) out[ro + leafClass[j]] += value[j];
+      } else for (let c = 0; c < K; c++) out[ro + c] += value[o + c];
     }
   }
   // Division (not multiplication by 1/nTrees) keeps results bit-identical to predictProbaRow.

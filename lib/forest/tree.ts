@@ -8,6 +8,7 @@
  * @module
  */
 import { randInt, rng } from "../rng.ts";
+import { SPARSE_LEAF_CLASSES } from "./types.ts";
 
 /** Tree-level hyperparameters, already resolved to numbers. */
 export interface TreeParams {
@@ -37,7 +38,8 @@ export interface TreeData {
 
 /**
  * A grown tree with node indexes relative to its root (0). Leaf `i` has
- * `feature[i] === -1` and its distribution at `value[left[i] ..]`.
+ * `feature[i] === -1` and its distribution at `value[left[i] ..]`: dense, or
+ * with `leafClass` the `right[i]` nonzero classes (as in `PackedForest`).
  */
 export interface GrownTree {
   feature: Int32Array;
@@ -46,6 +48,8 @@ export interface GrownTree {
   left: Int32Array;
   right: Int32Array;
   value: Float32Array;
+  /** Classes of the `value` entries, for {@link SPARSE_LEAF_CLASSES} classes and more. */
+  leafClass?: Int32Array;
   /** Total impurity decrease per feature, normalised to sum 1 (all zero for a stump). */
   importance: Float64Array;
 }
@@ -65,8 +69,18 @@ const SUBTRACT_MIN_SHARE = 0.5;
 const SPARSE_RATIO = 4;
 
 /**
- * Grows one tree. When `oob` is given (length `nRows * nClasses`), adds this
- * tree's fixed-point class votes for its out-of-bag rows into it.
+ * Out-of-bag votes: `nRows × nClasses` fixed-point sums (see {@link oobScale}).
+ * One array serves every worker (a SharedArrayBuffer): trees add to it with
+ * `Atomics.add`, and integer sums do not depend on the order they land in.
+ */
+export interface OobVotes {
+  votes: Int32Array;
+  scale: number;
+}
+
+/**
+ * Grows one tree. When `oob` is given, adds this tree's fixed-point class
+ * votes for its out-of-bag rows into it.
  *
  * @example
  * ```ts
@@ -78,7 +92,7 @@ export function growTree(
   data: TreeData,
   params: TreeParams,
   seed: number,
-  oob?: { votes: Int32Array; scale: number },
+  oob?: OobVotes,
 ): GrownTree {
   const { codes, nRows: n, nCols: d, nBins, y, nClasses: K, classWeight } = data;
   const rand = rng(seed);
@@ -129,7 +143,13 @@ export function growTree(
   let bin: Int32Array = new Int32Array(cap);
   let left: Int32Array = new Int32Array(cap);
   let right: Int32Array = new Int32Array(cap);
-  const values: number[] = [];
+  // Leaf distributions, typed and grown by doubling: K per leaf, or with many
+  // classes only the nonzero ones (with their class), which is what a leaf of a
+  // few rows holds; dense, leaves × classes would grow with the square of K.
+  const sparseLeaves = K >= SPARSE_LEAF_CLASSES;
+  let values: Float32Array = new Float32Array(64 * (sparseLeaves ? 4 : K));
+  let leafClass: Int32Array = new Int32Array(sparseLeaves ? values.length : 0);
+  let nValues = 0;
   let nNodes = 0;
 
   // Full histograms (subtraction mode) live in a pool of buffers, one per pending node.
@@ -278,9 +298,26 @@ export function growTree(
     if (hist && !subtractChildren) histPool.push(hist);
     if (bestF < 0) {
       feature[node] = -1;
-      left[node] = values.length;
+      left[node] = nValues;
       right[node] = -1;
-      for (let c = 0; c < K; c++) values.push(totals[c] / W);
+      const need = nValues + (sparseLeaves ? Math.min(K, nNode) : K);
+      if (need > values.length) {
+        const cap = Math.max(need, 2 * values.length);
+        values = growF32(values, cap);
+        if (sparseLeaves) leafClass = grow(leafClass, cap);
+      }
+      if (sparseLeaves) {
+        const first = nValues;
+        for (let c = 0; c < K; c++) {
+          if (totals[c] > 0) {
+            leafClass[nValues] = c;
+            values[nValues++] = totals[c] / W;
+          }
+        }
+        right[node] = nValues - first;
+      } else {
+        for (let c = 0; c < K; c++) values[nValues++] = totals[c] / W;
+      }
       continue;
     }
 
@@ -332,7 +369,8 @@ export function growTree(
     bin: bin.slice(0, nNodes),
     left: left.slice(0, nNodes),
     right: right.slice(0, nNodes),
-    value: Float32Array.from(values),
+    value: values.slice(0, nValues),
+    ...(sparseLeaves ? { leafClass: leafClass.slice(0, nValues) } : {}),
     importance,
   };
   if (oob) addOobVotes(tree, data, counts, oob);
@@ -442,12 +480,18 @@ function grow(a: Int32Array, cap: number): Int32Array {
   return b;
 }
 
+function growF32(a: Float32Array, cap: number): Float32Array {
+  const b = new Float32Array(cap);
+  b.set(a);
+  return b;
+}
+
 /** Adds fixed-point leaf distributions for rows this tree never saw. */
 function addOobVotes(
   tree: GrownTree,
   data: TreeData,
   counts: Uint16Array,
-  oob: { votes: Int32Array; scale: number },
+  oob: OobVotes,
 ) {
   const { codes, nRows: n, nClasses: K } = data;
   for (let r = 0; r < n; r++) {
@@ -457,8 +501,14 @@ function addOobVotes(
       i = codes[tree.feature[i] * n + r] <= tree.bin[i] ? tree.left[i] : tree.right[i];
     }
     const o = tree.left[i];
-    for (let c = 0; c < K; c++) {
-      oob.votes[r * K + c] += Math.round(tree.value[o + c] * oob.scale);
+    if (tree.leafClass) {
+      for (let j = o; j < o + tree.right[i]; j++) {
+        Atomics.add(oob.votes, r * K + tree.leafClass[j], Math.round(tree.value[j] * oob.scale));
+      }
+    } else {
+      for (let c = 0; c < K; c++) {
+        Atomics.add(oob.votes, r * K + c, Math.round(tree.value[o + c] * oob.scale));
+      }
     }
   }
 }

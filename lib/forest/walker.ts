@@ -32,7 +32,7 @@ const cache = new WeakMap<PackedForest, Walker | null>();
 /**
  * Loads (once per forest object; cached) the forest into kernel memory, or
  * returns null when the kernel cannot run it (no WebAssembly, a forest too
- * big for 32-bit memory, or a feature with more than 65,534 thresholds), in
+ * big for 32-bit memory, sparse leaves, or a feature with more than 65,534 thresholds), in
  * which case callers use the scalar walk.
  *
  * @example
@@ -50,6 +50,9 @@ export function loadWalker(forest: PackedForest): Walker | null {
 }
 
 function build(forest: PackedForest): Walker | null {
+  // The kernel sums dense leaves; a sparse forest's few nonzeros per leaf are
+  // summed faster by the scalar walk than K classes by the kernel.
+  if (forest.leafClass) return null;
   const mod = kernelModule();
   const cuts = forestCuts(forest);
   const bytes = codeBytes(cuts);

@@ -6,11 +6,12 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import { growTree, type TreeData, type TreeParams } from "./tree.ts";
+import { growTree, type OobVotes, type TreeData, type TreeParams } from "./tree.ts";
 
 /** Messages the main thread sends. */
 export type ToWorker =
-  | { type: "init"; data: TreeData; params: TreeParams; oobScale: number | null }
+  /** `oob.votes` is shared by every worker (SharedArrayBuffer); trees add to it atomically. */
+  | { type: "init"; data: TreeData; params: TreeParams; oob: OobVotes | null }
   | { type: "tree"; index: number; seed: number }
   | { type: "finish" }
   | { type: "warmup" };
@@ -18,12 +19,13 @@ export type ToWorker =
 /** Messages a worker sends back. */
 export type FromWorker =
   | { type: "tree"; index: number; tree: ReturnType<typeof growTree> }
-  | { type: "oob"; oob: Int32Array | null }
+  /** All trees asked for are grown (and their OOB votes added); or warm-up is over. */
+  | { type: "done" }
   | { type: "error"; message: string };
 
 let data: TreeData | null = null;
 let params: TreeParams | null = null;
-let oob: { votes: Int32Array; scale: number } | null = null;
+let oob: OobVotes | null = null;
 
 self.onmessage = (e: MessageEvent<ToWorker>) => {
   const msg = e.data;
@@ -31,9 +33,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     if (msg.type === "init") {
       data = msg.data;
       params = msg.params;
-      oob = msg.oobScale === null
-        ? null
-        : { votes: new Int32Array(data.nRows * data.nClasses), scale: msg.oobScale };
+      oob = msg.oob;
     } else if (msg.type === "tree") {
       const tree = growTree(data!, params!, msg.seed, oob ?? undefined);
       const out: FromWorker = { type: "tree", index: msg.index, tree };
@@ -44,13 +44,13 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
         tree.right.buffer,
         tree.value.buffer,
         tree.importance.buffer,
+        ...(tree.leafClass ? [tree.leafClass.buffer] : []),
       ] as ArrayBuffer[]);
     } else if (msg.type === "warmup") {
       warmUp();
-      self.postMessage({ type: "oob", oob: null } satisfies FromWorker);
+      self.postMessage({ type: "done" } satisfies FromWorker);
     } else if (msg.type === "finish") {
-      const out: FromWorker = { type: "oob", oob: oob?.votes ?? null };
-      self.postMessage(out, oob ? [oob.votes.buffer as ArrayBuffer] : []);
+      self.postMessage({ type: "done" } satisfies FromWorker);
       data = null;
       params = null;
       oob = null;

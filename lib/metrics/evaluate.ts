@@ -6,7 +6,7 @@
 import { accuracy } from "./accuracy.ts";
 import { argmaxRows } from "./argmax.ts";
 import { averagePrecision } from "./average_precision.ts";
-import { confusionMatrix } from "./confusion_matrix.ts";
+import { type ConfusionTable, confusionTable } from "./confusion_matrix.ts";
 import { logLoss } from "./log_loss.ts";
 import { type PrecisionRecallCurve, precisionRecallCurve } from "./precision_recall_curve.ts";
 import { precisionRecallF1 } from "./precision_recall_f1.ts";
@@ -16,7 +16,7 @@ import { checkProba } from "./_validate.ts";
 
 /** Result of {@link evaluate}. */
 export interface Evaluation {
-  /** Class labels; index `k` is class `k` in `confusion` and `proba`. */
+  /** Class labels; index `k` is class `k` in `proba`. */
   classes: string[];
   /** Number of rows evaluated. */
   nSamples: number;
@@ -28,8 +28,11 @@ export interface Evaluation {
    * undefined (e.g. a single class in `yTrue`).
    */
   metrics: Record<string, number>;
-  /** `confusion[t][p]`: rows of true class `t` predicted as `p`. */
-  confusion: number[][];
+  /**
+   * The confusion matrix with its labels: every class, or past 50 classes the
+   * 50 with the most support and one row and column for the rest.
+   */
+  confusion: ConfusionTable;
   /** ROC curve of `classes[1]`, for binary problems; otherwise null. */
   roc: RocCurve | null;
   /** Precision-recall curve of `classes[1]`, for binary problems; otherwise null. */
@@ -58,7 +61,7 @@ export interface Evaluation {
  * );
  * assert.equal(ev.metrics.accuracy, 0.75);
  * assert.equal(ev.metrics.roc_auc, 0.75);
- * assert.deepEqual(ev.confusion, [[2, 0], [1, 1]]);
+ * assert.deepEqual(ev.confusion.matrix, [[2, 0], [1, 1]]);
  * ```
  */
 export function evaluate(
@@ -97,7 +100,7 @@ export function evaluate(
     classes: [...classes],
     nSamples: yTrue.length,
     metrics,
-    confusion: confusionMatrix(yTrue, yPred, nClasses),
+    confusion: confusionTable(yTrue, yPred, classes),
     roc,
     pr,
   };

@@ -18,7 +18,12 @@
  * @module
  */
 export { argmaxRows } from "./argmax.ts";
-export { confusionMatrix } from "./confusion_matrix.ts";
+export {
+  confusionMatrix,
+  type ConfusionTable,
+  confusionTable,
+  MAX_TABLE_CLASSES,
+} from "./confusion_matrix.ts";
 export { accuracy } from "./accuracy.ts";
 export { type Average, type PrecisionRecallF1, precisionRecallF1 } from "./precision_recall_f1.ts";
 export { rocAuc } from "./roc_auc.ts";

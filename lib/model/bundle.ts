@@ -12,7 +12,7 @@ import { UserError } from "../errors.ts";
 import type { PackedForest } from "../forest/types.ts";
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type ModelBundle } from "./types.ts";
 
-type ArrayName = "roots" | "feature" | "threshold" | "left" | "right" | "value";
+type ArrayName = "roots" | "feature" | "threshold" | "left" | "right" | "value" | "leafClass";
 const ARRAYS: Record<ArrayName, "i32" | "f64" | "f32"> = {
   roots: "i32",
   feature: "i32",
@@ -20,7 +20,24 @@ const ARRAYS: Record<ArrayName, "i32" | "f64" | "f32"> = {
   left: "i32",
   right: "i32",
   value: "f32",
+  leafClass: "i32",
 };
+/** Arrays only some forests have. */
+const OPTIONAL: ReadonlySet<ArrayName> = new Set(["leafClass"]);
+
+/**
+ * The format version a bundle of `forest` is written with: 2 for sparse
+ * leaves (which readers of version 1 would misread, so they refuse it), else
+ * 1, which every mlops reads.
+ *
+ * @example
+ * ```ts
+ * formatVersionOf(bundle.forest); // 1
+ * ```
+ */
+export function formatVersionOf(forest: PackedForest): number {
+  return forest.leafClass ? 2 : 1;
+}
 
 /**
  * Serialises a bundle to JSON text with a checksum.
@@ -32,7 +49,7 @@ const ARRAYS: Record<ArrayName, "i32" | "f64" | "f32"> = {
  */
 export function serializeBundle(bundle: ModelBundle): string {
   const { forest, ...rest } = bundle;
-  const body = { ...rest, forest: encodeForest(forest) };
+  const body = { ...rest, formatVersion: formatVersionOf(forest), forest: encodeForest(forest) };
   const json = JSON.stringify(body);
   const checksum = `sha256:${sha256(json)}`;
   return `${json.slice(0, -1)},"checksum":${JSON.stringify(checksum)}}`;
@@ -116,6 +133,7 @@ function encodeForest(f: PackedForest): Record<string, unknown> {
   };
   for (const name of Object.keys(ARRAYS) as ArrayName[]) {
     const a = f[name];
+    if (a === undefined) continue;
     out[name] = Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
   }
   return out;
@@ -125,6 +143,7 @@ function decodeForest(raw: Record<string, unknown> | undefined, source: string):
   if (!raw || raw.encoding !== "base64-le") throw bad(source, "has no forest");
   const arrays: Partial<Record<ArrayName, Int32Array | Float64Array | Float32Array>> = {};
   for (const [name, type] of Object.entries(ARRAYS) as [ArrayName, string][]) {
+    if (raw[name] === undefined && OPTIONAL.has(name)) continue;
     if (typeof raw[name] !== "string") throw bad(source, `is missing forest.${name}`);
     const bytes = Buffer.from(raw[name] as string, "base64");
     const size = type === "f64" ? 8 : 4;
@@ -151,12 +170,21 @@ function decodeForest(raw: Record<string, unknown> | undefined, source: string):
  * whatever the file says: children come after their parent within the tree.
  */
 function validateForest(f: PackedForest, source: string): void {
-  const { nTrees, nFeatures, nClasses, roots, feature, threshold, left, right, value } = f;
+  const { nTrees, nFeatures, nClasses, roots, feature, threshold, left, right, value, leafClass } =
+    f;
   const n = feature.length;
   const ok = Number.isInteger(nTrees) && nTrees >= 1 && roots.length === nTrees &&
     Number.isInteger(nFeatures) && nFeatures >= 1 && Number.isInteger(nClasses) &&
-    nClasses >= 2 && threshold.length === n && left.length === n && right.length === n;
+    nClasses >= 2 && threshold.length === n && left.length === n && right.length === n &&
+    (!leafClass || leafClass.length === value.length);
   if (!ok) throw bad(source, "has an inconsistent forest header");
+  if (leafClass) {
+    for (let j = 0; j < leafClass.length; j++) {
+      if (!(leafClass[j] >= 0 && leafClass[j] < nClasses)) {
+        throw bad(source, `has a leaf class out of range (${leafClass[j]})`);
+      }
+    }
+  }
   for (let t = 0; t < nTrees; t++) {
     const start = roots[t];
     const end = t + 1 < nTrees ? roots[t + 1] : n;
@@ -164,7 +192,8 @@ function validateForest(f: PackedForest, source: string): void {
     for (let i = start; i < end; i++) {
       const fi = feature[i];
       if (fi === -1) {
-        if (!(left[i] >= 0 && left[i] + nClasses <= value.length)) {
+        const size = leafClass ? right[i] : nClasses;
+        if (!(left[i] >= 0 && size >= (leafClass ? 1 : 0) && left[i] + size <= value.length)) {
           throw bad(source, `has a broken leaf in tree ${t}`);
         }
       } else if (

@@ -63,7 +63,13 @@ export async function writeBundle(dir: string, bundle: ModelBundle): Promise<str
   await Deno.mkdir(dir, { recursive: true });
   const file = join(dir, BUNDLE_FILE);
   const tmp = `${file}.tmp-${crypto.randomUUID()}`;
-  await Deno.writeTextFile(tmp, serializeBundle(bundle));
-  await Deno.rename(tmp, file);
+  try {
+    await Deno.writeTextFile(tmp, serializeBundle(bundle));
+    await Deno.rename(tmp, file);
+  } catch (e) {
+    // A full disk must not also be left holding half a bundle.
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
   return file;
 }

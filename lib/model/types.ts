@@ -10,8 +10,12 @@ import type { ForestParams, PackedForest } from "../forest/types.ts";
 
 /** Format identifier written into every bundle. */
 export const BUNDLE_FORMAT = "mlops-forest";
-/** Bump when a reader of the previous version could misread the new one. */
-export const BUNDLE_VERSION = 1;
+/**
+ * The newest format version this mlops reads. Bump when a reader of the
+ * previous version could misread the new one. Version 2 adds sparse leaves
+ * (`forest.leafClass`); bundles without them are still written as version 1.
+ */
+export const BUNDLE_VERSION = 2;
 /** File name of the bundle inside a model directory. */
 export const BUNDLE_FILE = "model.mlops.json";
 

@@ -59,7 +59,8 @@ function percent(v: number): string {
  * predicted ones, each cell shows its count and its share of the row.
  *
  * @param matrix `matrix[t][p]`: rows of true class `t` predicted as `p`, as
- *   from `confusionMatrix` in `lib/metrics`.
+ *   from `confusionMatrix` in `lib/metrics` (or `confusionTable`, which keeps
+ *   a plot of thousands of classes readable and small).
  * @param labels Class names, one per row and column.
  * @param options See {@link ConfusionMatrixSvgOptions}.
  * @returns A standalone SVG document.
@@ -89,7 +90,9 @@ export function confusionMatrixSvg(
   const cell = Math.max(28, Math.min(110, Math.floor(440 / Math.max(1, n))));
   const labelFont = 13;
   const shown = labels.map((l) => truncate(l, MAX_LABEL));
-  const labelWidth = Math.max(0, ...shown.map((l) => textWidth(l, labelFont)));
+  // Loops, not Math.max(...xs): spreading hundreds of thousands of values overflows the stack.
+  let labelWidth = 0;
+  for (const l of shown) labelWidth = Math.max(labelWidth, textWidth(l, labelFont));
   // Column labels wider than a cell are slanted so neighbours do not overlap.
   const slant = labelWidth > cell - 6;
   const colLabelHeight = slant ? labelWidth * 0.71 + 16 : 22;
@@ -104,7 +107,8 @@ export function confusionMatrixSvg(
   const height = top + grid + colLabelHeight + 40;
 
   const rowTotals = matrix.map((row) => row.reduce((a, b) => a + b, 0));
-  const maxCount = Math.max(1, ...matrix.flat());
+  let maxCount = 1;
+  for (const row of matrix) for (const v of row) if (v > maxCount) maxCount = v;
   // Below this size a second line would not fit in the cell; one line can be larger.
   const twoLines = cell >= 48;
   const mainFont = Math.max(9, Math.min(20, cell * (twoLines ? 0.24 : 0.3)));

@@ -131,5 +131,5 @@ export function cvResultsCsv(summaries: readonly ConfigSummary[]): string {
     }
     return cells.map(csvCell).join(",");
   });
-  return [header.join(","), ...rows].join("\n") + "\n";
+  return [header.map(csvCell).join(","), ...rows].join("\n") + "\n";
 }

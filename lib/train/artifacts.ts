@@ -31,6 +31,7 @@ export interface ArtifactPaths {
  */
 export async function writeArtifacts(outDir: string, result: TrainResult): Promise<ArtifactPaths> {
   const { bundle, evaluation } = result;
+  const { confusion } = evaluation;
   const modelDir = join(outDir, "model");
   const bundleFile = await writeBundle(modelDir, bundle);
   const plotDir = join(outDir, "plots");
@@ -39,7 +40,11 @@ export async function writeArtifacts(outDir: string, result: TrainResult): Promi
   const plots: [string, string][] = [
     [
       "confusion_matrix.svg",
-      confusionMatrixSvg(evaluation.confusion, classes, { title: "Confusion matrix (holdout)" }),
+      confusionMatrixSvg(confusion.matrix, confusion.labels, {
+        title: confusion.folded
+          ? `Confusion matrix (holdout; ${confusion.labels.length - 1} classes with most support)`
+          : "Confusion matrix (holdout)",
+      }),
     ],
     [
       "feature_importance.svg",
@@ -86,7 +91,8 @@ export async function writeArtifacts(outDir: string, result: TrainResult): Promi
       {
         ...evaluation.metrics,
         oob_score: bundle.training.oobScore,
-        confusion: evaluation.confusion,
+        confusion: evaluation.confusion.matrix,
+        confusion_labels: evaluation.confusion.labels,
       },
       null,
       2,

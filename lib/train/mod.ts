@@ -30,7 +30,8 @@ import type { ForestPool } from "../forest/pool.ts";
 import { predictProbaMatrix } from "../forest/predict.ts";
 import { DEFAULT_PARAMS, type ForestParams } from "../forest/types.ts";
 import { evaluate, type Evaluation } from "../metrics/mod.ts";
-import { BUNDLE_FORMAT, BUNDLE_VERSION, type ModelBundle } from "../model/types.ts";
+import { BUNDLE_FORMAT, type ModelBundle } from "../model/types.ts";
+import { formatVersionOf } from "../model/bundle.ts";
 import { VERSION } from "../version.ts";
 
 /** Where the bundled default dataset lives, relative to this module. */
@@ -189,7 +190,7 @@ export async function trainModel(
 
   const bundle: ModelBundle = {
     format: BUNDLE_FORMAT,
-    formatVersion: BUNDLE_VERSION,
+    formatVersion: formatVersionOf(forest),
     name: options.name ?? data.dataset.name,
     version: null,
     createdAt: new Date().toISOString(),

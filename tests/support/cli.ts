@@ -34,3 +34,46 @@ export async function mlops(...args: string[]): Promise<CliResult> {
     console.error = error;
   }
 }
+
+/** The argv that runs the CLI in a subprocess (for wrappers such as `unshare`). */
+export const MLOPS_ARGV: readonly string[] = [
+  Deno.execPath(),
+  "run",
+  "-A",
+  "--no-check",
+  new URL("../../cli/main.ts", import.meta.url).pathname,
+];
+
+/**
+ * Runs `cmd args` and captures its output, with colour off and CI on (no
+ * progress bars).
+ *
+ * @example
+ * ```ts
+ * const { code, stderr } = await runCommand("unshare", ["--mount", "true"]);
+ * ```
+ */
+export async function runCommand(cmd: string, args: string[]): Promise<CliResult> {
+  const out = await new Deno.Command(cmd, {
+    args,
+    env: { NO_COLOR: "1", CI: "true" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/**
+ * Runs `mlops <args>` in a subprocess, as a user would: real exit codes,
+ * uncaught errors and stdout bytes.
+ *
+ * @example
+ * ```ts
+ * const { code, stderr } = await mlopsProcess("train", "--trees", "0");
+ * ```
+ */
+export function mlopsProcess(...args: string[]): Promise<CliResult> {
+  const [cmd, ...rest] = MLOPS_ARGV;
+  return runCommand(cmd, [...rest, ...args]);
+}
