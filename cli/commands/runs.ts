@@ -208,7 +208,7 @@ async function showRun(ref: string, opts: JsonOptions): Promise<void> {
         tags: i.tags,
       })),
       artifacts: artifacts.map((a) => ({ path: a.path, is_dir: a.isDir, file_size: a.fileSize })),
-    })));
+    }));
     return;
   }
   const { info } = run;
