@@ -33,9 +33,10 @@ import {
   listDir,
   millis,
   readYaml,
-  tmpName,
+  tmpPath,
   toYaml,
   walkFiles,
+  withLock,
 } from "./_fs.ts";
 import { md5Hex, newExperimentId, newRunId, randomRunName } from "./_ids.ts";
 import { checkAlias, checkArtifactPath, checkKey, checkModelName } from "./_names.ts";
@@ -64,12 +65,27 @@ const META = "meta.yaml";
 const TRASH = ".trash";
 const MODELS = "models";
 const DEFAULT_EXPERIMENT_ID = "0";
+/**
+ * Lock file serialising experiment creation. A file, not a folder: MLflow
+ * reads every folder in the store root as an experiment (and fails on a
+ * hidden one), but ignores files there.
+ */
+const EXPERIMENTS_LOCK = ".mlops-experiments.lock";
 /** Experiment sub-folders that are not runs (MLflow 3 keeps logged models in `models/`). */
 const RESERVED_IN_EXPERIMENT = new Set(["tags", "datasets", "traces", "models"]);
 /** MLflow's `SourceType.LOCAL`, written in every run's meta.yaml. */
 const SOURCE_TYPE_LOCAL = 4;
 /** Stage of versions MLflow has deleted but keeps on disk. */
 const DELETED_STAGE = "Deleted_Internal";
+
+/** Options of {@link FileStore}. */
+export interface FileStoreOptions {
+  /**
+   * Receives one line per corrupt entry skipped while listing (a run or
+   * experiment whose files do not parse); default: printed to stderr.
+   */
+  warn?: (message: string) => void;
+}
 
 interface ExperimentDir {
   id: string;
@@ -108,10 +124,13 @@ export class FileStore implements TrackingStore {
   readonly root: string;
   readonly uri: string;
   readonly #staged = new Map<string, RunLocation>();
+  readonly #warn: (message: string) => void;
+  readonly #warned = new Set<string>();
 
-  constructor(root: string) {
+  constructor(root: string, options: FileStoreOptions = {}) {
     this.root = resolve(root);
     this.uri = pathToFileURL(this.root).href;
+    this.#warn = options.warn ?? ((m) => console.error(`mlops: warning: ${m}`));
   }
 
   // ---- experiments -------------------------------------------------------
@@ -123,28 +142,38 @@ export class FileStore implements TrackingStore {
 
   async createExperiment(name: string): Promise<string> {
     if (!name.trim()) throw new MlflowError("INVALID_PARAMETER_VALUE", "experiment name is empty");
-    await this.#ensureRoot();
-    for (const { dir, deleted } of await this.#experimentDirs(true)) {
-      const exp = await this.#readExperiment(dir);
-      if (exp.name !== name) continue;
-      throw new MlflowError(
-        "RESOURCE_ALREADY_EXISTS",
-        deleted
-          ? `experiment '${name}' exists in ${join(this.root, TRASH)}: restore or remove it first`
-          : `experiment '${name}' already exists`,
-      );
-    }
-    let id = newExperimentId();
-    while (await exists(join(this.root, id))) id = newExperimentId();
-    await this.#writeExperiment(id, name);
-    return id;
+    // One creator at a time: the name check and the write must not interleave
+    // with another process's, or both create an experiment of the same name.
+    return await withLock(
+      join(this.root, EXPERIMENTS_LOCK),
+      `creating experiment '${name}'`,
+      async () => {
+        await this.#createDefaultExperiment();
+        for (const { dir, deleted } of await this.#experimentDirs(true)) {
+          const exp = await this.#readExperimentOrWarn(dir);
+          if (exp?.name !== name) continue;
+          throw new MlflowError(
+            "RESOURCE_ALREADY_EXISTS",
+            deleted
+              ? `experiment '${name}' exists in ${
+                join(this.root, TRASH)
+              }: restore or remove it first`
+              : `experiment '${name}' already exists`,
+          );
+        }
+        let id = newExperimentId();
+        while (await exists(join(this.root, id))) id = newExperimentId();
+        await this.#writeExperiment(id, name);
+        return id;
+      },
+    );
   }
 
   async listExperiments(): Promise<Experiment[]> {
     const out: Experiment[] = [];
     for (const { dir } of await this.#experimentDirs(false)) {
-      const exp = await this.#readExperiment(dir);
-      if (exp.lifecycleStage === "active") out.push(exp);
+      const exp = await this.#readExperimentOrWarn(dir);
+      if (exp?.lifecycleStage === "active") out.push(exp);
     }
     // MLflow's order: newest first, ties by id.
     return out.sort((a, b) =>
@@ -159,7 +188,7 @@ export class FileStore implements TrackingStore {
     const exp = await this.#readExperiment(expDir);
     const runId = newRunId();
     const runName = options.runName ?? options.tags?.["mlflow.runName"] ?? randomRunName();
-    const staging = join(expDir, tmpName(runId));
+    const staging = await tmpPath(expDir, runId);
     for (const sub of ["metrics", "params", "tags", "artifacts"]) {
       await Deno.mkdir(join(staging, sub), { recursive: true });
     }
@@ -269,7 +298,15 @@ export class FileStore implements TrackingStore {
         const dir = join(expDir, e.name);
         // A folder without meta.yaml is not (or not yet) a run: skip it, as MLflow does.
         if (!await exists(join(dir, META))) continue;
-        const run = await this.#readRun({ expDir, dir, staged: null });
+        let run: Run;
+        try {
+          run = await this.#readRun({ expDir, dir, staged: null });
+        } catch (e) {
+          // One corrupt run must not hide every other run of the store.
+          if (!isCorrupt(e)) throw e;
+          this.#skip(`run ${basename(dir)} of experiment ${id}`, e);
+          continue;
+        }
         if (run.info.lifecycleStage !== "active") continue;
         const tags = Object.entries(filter.tags ?? {});
         if (tags.every(([k, v]) => run.data.tags[k] === v)) runs.push(run);
@@ -362,7 +399,7 @@ export class FileStore implements TrackingStore {
     // Assembled under a hidden name, then renamed: MLflow lists every folder
     // under models/ and fails on one without meta.yaml.
     const modelsDir = join(this.root, MODELS);
-    const tmp = join(modelsDir, tmpName("model"));
+    const tmp = await tmpPath(modelsDir, "model");
     await Deno.mkdir(tmp, { recursive: true });
     await atomicWrite(join(tmp, META), registeredModelYaml(model), tmp);
     try {
@@ -417,7 +454,7 @@ export class FileStore implements TrackingStore {
         tags: { ...options.tags },
       };
       // Hidden while assembled: MLflow reads every `version-*` folder.
-      const tmp = join(dir, tmpName(`version-${version}`));
+      const tmp = await tmpPath(dir, `version-${version}`);
       await Deno.mkdir(tmp, { recursive: true });
       await atomicWrite(join(tmp, META), modelVersionYaml(mv), tmp);
       for (const [k, v] of Object.entries(mv.tags)) {
@@ -492,6 +529,14 @@ export class FileStore implements TrackingStore {
     await this.#touchModel(name);
   }
 
+  async lockRegisteredModel<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    checkModelName(name);
+    // Beside the model's folder, not in it: the folder may not exist yet, and
+    // MLflow reads every folder under models/ as a model (files it ignores).
+    const lock = join(this.root, MODELS, `.mlops-model-${md5Hex(name)}.lock`);
+    return await withLock(lock, `changing registered model '${name}'`, fn);
+  }
+
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
     checkAlias(alias);
     const model = await this.#requireModel(name);
@@ -510,6 +555,15 @@ export class FileStore implements TrackingStore {
   /** Creates the store like MLflow does on first use: root, `.trash`, experiment 0. */
   async #ensureRoot(): Promise<void> {
     if (await exists(join(this.root, DEFAULT_EXPERIMENT_ID, META))) return;
+    await withLock(
+      join(this.root, EXPERIMENTS_LOCK),
+      "creating the store",
+      () => this.#createDefaultExperiment(),
+    );
+  }
+
+  /** The body of {@link #ensureRoot}, for callers that hold the experiments lock. */
+  async #createDefaultExperiment(): Promise<void> {
     await Deno.mkdir(join(this.root, TRASH), { recursive: true });
     if ((await this.#experimentDirs(true)).length === 0) {
       await this.#writeExperiment(DEFAULT_EXPERIMENT_ID, "Default");
@@ -561,6 +615,29 @@ export class FileStore implements TrackingStore {
       lastUpdateTime: millis(meta.last_update_time),
       tags: await readValues(join(dir, "tags")),
     };
+  }
+
+  /** The experiment, or null (with a warning naming the file) when its files are corrupt. */
+  async #readExperimentOrWarn(dir: string): Promise<Experiment | null> {
+    try {
+      return await this.#readExperiment(dir);
+    } catch (e) {
+      if (!isCorrupt(e)) throw e;
+      this.#skip(`experiment ${basename(dir)}`, e);
+      return null;
+    }
+  }
+
+  /**
+   * Warns once per store and message that a corrupt entry is left out of a
+   * listing. MLflow, too, skips entries it cannot read instead of failing
+   * the whole listing.
+   */
+  #skip(what: string, e: UserError): void {
+    const message = `skipping ${what}: ${e.message}`;
+    if (this.#warned.has(message)) return;
+    this.#warned.add(message);
+    this.#warn(message);
   }
 
   async #activeExperimentDir(experimentId: string): Promise<string> {
@@ -808,6 +885,11 @@ async function readValues(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const key of await walkFiles(dir)) out[key] = await Deno.readTextFile(join(dir, key));
   return out;
+}
+
+/** A corrupt file in the store (see `readYaml`, `readMetricFile`). */
+function isCorrupt(e: unknown): e is UserError {
+  return e instanceof UserError && e.code === "MLFLOW_CORRUPT";
 }
 
 function stringRecord(value: unknown): Record<string, string> {
