@@ -428,7 +428,7 @@ export class FileStore implements TrackingStore {
       creationTimestamp: millis(meta.creation_timestamp) ?? 0,
       lastUpdatedTimestamp: millis(meta.last_updated_timestamp) ?? 0,
       description: meta.description == null ? null : String(meta.description),
-      aliases: await readValues(join(dir, "aliases")),
+      aliases: await this.#readAliases(name),
       tags: await readValues(join(dir, "tags")),
     };
   }
@@ -539,15 +539,20 @@ export class FileStore implements TrackingStore {
 
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
     checkAlias(alias);
-    const model = await this.#requireModel(name);
-    const version = model.aliases[alias];
-    if (version === undefined) {
+    const dir = this.#modelDir(name);
+    if (!await exists(join(dir, META))) await this.#requireModel(name); // throws: no such model
+    const path = join(dir, "aliases", alias);
+    const text = await Deno.readTextFile(path).catch((e) => {
+      if (e instanceof Deno.errors.NotFound) return null;
+      throw e;
+    });
+    if (text === null) {
       throw new MlflowError(
         "RESOURCE_DOES_NOT_EXIST",
         `registered model '${name}' has no alias '${alias}'`,
       );
     }
-    return await this.getModelVersion(name, version);
+    return await this.getModelVersion(name, aliasVersion(text, path));
   }
 
   // ---- internals: experiments --------------------------------------------
@@ -839,7 +844,7 @@ export class FileStore implements TrackingStore {
     const stage = String(meta.current_stage ?? "None");
     if (stage === DELETED_STAGE) return null;
     const v = String(field(meta, "version", path));
-    const aliases = await readValues(join(modelDir, "aliases"));
+    const aliases = await this.#readAliases(name);
     return {
       name: String(meta.name ?? name),
       version: v,
@@ -853,6 +858,24 @@ export class FileStore implements TrackingStore {
       aliases: Object.keys(aliases).filter((a) => aliases[a] === v).sort(),
       tags: await readValues(join(dir, "tags")),
     };
+  }
+
+  /**
+   * A registered model's aliases (alias → version). An alias whose file does
+   * not hold a version number is left out, with a warning naming the file.
+   */
+  async #readAliases(name: string): Promise<Record<string, string>> {
+    const dir = join(this.#modelDir(name), "aliases");
+    const out: Record<string, string> = {};
+    for (const [alias, text] of Object.entries(await readValues(dir))) {
+      try {
+        out[alias] = aliasVersion(text, join(dir, alias));
+      } catch (e) {
+        if (!isCorrupt(e)) throw e;
+        this.#skip(`alias '${alias}' of registered model '${name}'`, e);
+      }
+    }
+    return out;
   }
 
   /** Bumps `last_updated_timestamp` and mirrors the aliases, as MLflow does. */
@@ -887,7 +910,21 @@ async function readValues(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
-/** A corrupt file in the store (see `readYaml`, `readMetricFile`). */
+/**
+ * The version an alias file names. Whitespace around it is ignored (a file
+ * written with `echo 2 > aliases/champion` ends in a newline); anything but
+ * decimal digits is a corrupt alias, reported with its file.
+ */
+function aliasVersion(text: string, path: string): string {
+  const t = text.trim();
+  if (/^\d{1,15}$/.test(t)) return String(Number(t));
+  const shown = JSON.stringify(t.length > 40 ? `${t.slice(0, 40)}…` : t);
+  throw new UserError(`corrupted MLflow alias in ${path}: ${shown} is not a version number`, {
+    code: "MLFLOW_CORRUPT",
+  });
+}
+
+/** A corrupt file in the store (see `readYaml`, `readMetricFile`, `aliasVersion`). */
 function isCorrupt(e: unknown): e is UserError {
   return e instanceof UserError && e.code === "MLFLOW_CORRUPT";
 }
