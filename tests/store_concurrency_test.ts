@@ -7,6 +7,7 @@ import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { FileStore, RestStore } from "../lib/mlflow/mod.ts";
 import { readBundle } from "../lib/model/io.ts";
+import { withLock } from "../lib/mlflow/_fs.ts";
 import { GATE_EXIT_CODE } from "../cli/commands/promote.ts";
 import { CONFLICT_EXIT_CODE } from "../lib/sweep/mod.ts";
 import { mlops } from "./support/cli.ts";
@@ -85,8 +86,14 @@ Deno.test("four concurrent `mlops train` into one fresh store: one experiment, f
 
 Deno.test("a process killed with SIGKILL while it holds the store's lock does not block the next one", async () => {
   const root = join(tmp, "killed-holder", "mlruns");
-  const holder = spawnWorker({ job: "lock", path: join(root, ".mlops-experiments.lock") });
+  const lock = join(root, ".mlops-experiments.lock");
+  const holder = spawnWorker({ job: "lock", path: lock });
   await waitForLine(holder, "locked");
+  // While it lives, the lock is really held.
+  await assert.rejects(
+    () => withLock(lock, "waiting for the holder", () => Promise.resolve(), 1000),
+    /^UserError: gave up waiting for the holder after 1 s: another process holds the lock /,
+  );
   holder.kill("SIGKILL");
   await holder.status;
   await holder.stderr.cancel();
@@ -225,5 +232,57 @@ Deno.test("promote over REST: an alias moved by another client during the promot
   } finally {
     server.afterEach(null);
     await server.close();
+  }
+});
+
+Deno.test("a run left half-written by kill -9 is removed by the next write once stale; fresh and in-use ones stay", async () => {
+  const root = join(tmp, "stale", "mlruns");
+  const store = new FileStore(root);
+  const exp = await store.createExperiment("e");
+  const expDir = join(root, exp);
+  const staged = async (runId: string) => {
+    for await (const e of Deno.readDir(expDir)) {
+      if (e.name.startsWith(`.tmp-${runId}-`)) return e.name;
+    }
+    throw new Error(`no staging folder for run ${runId}`);
+  };
+  /** Starts a run in another process and returns the process and its staging folder. */
+  const stage = async (idle: boolean) => {
+    const child = spawnWorker({ job: "stage", store: root, name: "e", idle });
+    const runId = (await waitForLine(child, "ready ")).slice("ready ".length);
+    return { child, dir: await staged(runId) };
+  };
+  const kill = async (child: Deno.ChildProcess) => {
+    child.kill("SIGKILL");
+    await child.status;
+    await child.stderr.cancel();
+  };
+  const age = (name: string) => {
+    const old = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    return Deno.utime(join(expDir, name), old, old);
+  };
+
+  const killed = await stage(false);
+  await new Promise((r) => setTimeout(r, 200)); // let it write for a while
+  await kill(killed.child);
+  const fresh = await stage(false);
+  await kill(fresh.child);
+  const inUse = await stage(true);
+  try {
+    await age(killed.dir);
+    await age(inUse.dir);
+
+    // The next write into the experiment, by a new process.
+    const next = await runWorkers([{ job: "experiment", store: root, name: "e", startAt: 0 }]);
+    assert.equal(next[0].code, 0, next[0].stderr);
+
+    const left = new Set<string>();
+    for await (const e of Deno.readDir(expDir)) if (e.name.startsWith(".tmp-")) left.add(e.name);
+    assert.ok(!left.has(killed.dir), "the stale folder of a killed process was not removed");
+    assert.ok(left.has(fresh.dir), "a fresh folder was removed");
+    assert.ok(left.has(inUse.dir), "the folder of a live process was removed");
+    assert.equal((await store.searchRuns([exp])).length, 1, "the new run was published");
+  } finally {
+    await kill(inUse.child);
   }
 });

@@ -33,6 +33,7 @@ import {
   listDir,
   millis,
   readYaml,
+  STALE_TMP_MS,
   tmpPath,
   toYaml,
   walkFiles,
@@ -126,6 +127,7 @@ export class FileStore implements TrackingStore {
   readonly #staged = new Map<string, RunLocation>();
   readonly #warn: (message: string) => void;
   readonly #warned = new Set<string>();
+  #heartbeat: ReturnType<typeof setInterval> | null = null;
 
   constructor(root: string, options: FileStoreOptions = {}) {
     this.root = resolve(root);
@@ -205,6 +207,7 @@ export class FileStore implements TrackingStore {
     };
     const loc: RunLocation = { expDir, dir: staging, staged: info };
     this.#staged.set(runId, loc);
+    this.#keepStagedFresh();
     await this.#writeTags(loc, { ...options.tags, "mlflow.runName": runName });
     return { ...info };
   }
@@ -674,11 +677,33 @@ export class FileStore implements TrackingStore {
     throw new MlflowError("RESOURCE_DOES_NOT_EXIST", `run '${runId}' not found in ${this.root}`);
   }
 
+  /**
+   * While runs are staged, touches their folders every quarter of
+   * STALE_TMP_MS: a run can stay staged for a whole sweep, and a folder not
+   * modified for that long would look abandoned to another process where
+   * that process cannot check our pid (another OS or machine).
+   */
+  #keepStagedFresh(): void {
+    if (this.#staged.size === 0) {
+      if (this.#heartbeat !== null) clearInterval(this.#heartbeat);
+      this.#heartbeat = null;
+    } else if (this.#heartbeat === null) {
+      const timer = setInterval(() => {
+        const now = new Date();
+        for (const { dir } of this.#staged.values()) Deno.utime(dir, now, now).catch(() => {});
+      }, STALE_TMP_MS / 4);
+      // It must not keep a process alive that is otherwise done.
+      Deno.unrefTimer(timer);
+      this.#heartbeat = timer;
+    }
+  }
+
   async #publish(runId: string, loc: RunLocation): Promise<void> {
     const info = loc.staged!;
     const final = join(loc.expDir, runId);
     await Deno.rename(loc.dir, final);
     this.#staged.delete(runId);
+    this.#keepStagedFresh();
     // Last step: the run becomes visible when its meta.yaml appears.
     await this.#writeRunMeta(final, info);
   }

@@ -13,9 +13,10 @@
  *   experiment, log a finished run into it, print the experiment id.
  * - `{"job": "cli", "args", "startAt"}`: run `mlops <args>` in this process
  *   and exit with its code.
- * - `{"job": "stage", "store", "name"}`: start a run, print "ready <run id>",
- *   then log a metric again and again until killed (a process killed
- *   mid-write).
+ * - `{"job": "stage", "store", "name", "idle"?}`: start a run, print
+ *   "ready <run id>", then log a metric again and again until killed (a
+ *   process killed mid-write), or with `idle` just wait (a live process
+ *   between writes).
  * - `{"job": "lock", "path"}`: take the lock `path`, print "locked", and hold
  *   it until killed.
  *
@@ -29,7 +30,7 @@ import { withLock } from "../../lib/mlflow/_fs.ts";
 export type WorkerJob =
   | { job: "experiment"; store: string; name: string; startAt: number }
   | { job: "cli"; args: string[]; startAt: number }
-  | { job: "stage"; store: string; name: string }
+  | { job: "stage"; store: string; name: string; idle?: boolean }
   | { job: "lock"; path: string };
 
 /** Path of this script, for `deno run`. */
@@ -77,6 +78,12 @@ export async function waitForLine(child: Deno.ChildProcess, prefix: string): Pro
   }
 }
 
+/** Waits until killed (a bare pending promise would let Deno exit). */
+function forever(): Promise<never> {
+  setInterval(() => {}, 60_000);
+  return new Promise(() => {});
+}
+
 async function untilStart(startAt: number): Promise<void> {
   const wait = startAt - Date.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -99,8 +106,7 @@ async function main(job: WorkerJob): Promise<number> {
   if (job.job === "lock") {
     return await withLock(job.path, "holding a lock for a test", async () => {
       console.log("locked");
-      await new Promise(() => {});
-      return 0;
+      return await forever();
     });
   }
   const store = new FileStore(job.store);
@@ -108,6 +114,7 @@ async function main(job: WorkerJob): Promise<number> {
   const info = await store.createRun({ experimentId: id });
   await store.logBatch(info.runId, { params: { p: "1" } });
   console.log(`ready ${info.runId}`);
+  if (job.idle) await forever();
   for (let step = 0;; step++) {
     const m = { key: "loss", value: 1 / (step + 1), timestamp: Date.now(), step };
     await store.logBatch(info.runId, { metrics: [m] });
