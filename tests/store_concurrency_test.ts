@@ -11,6 +11,8 @@ import { withLock } from "../lib/mlflow/_fs.ts";
 import { GATE_EXIT_CODE } from "../cli/commands/promote.ts";
 import { CONFLICT_EXIT_CODE } from "../lib/sweep/mod.ts";
 import { mlops } from "./support/cli.ts";
+import { needs } from "./support/parts.ts";
+import { readWithMlflow } from "./support/real_mlflow.ts";
 import { startMlflowServer } from "./support/mlflow_server.ts";
 import { logTinyModelRun } from "./support/tiny_bundle.ts";
 import { smallTelco } from "./support/sweep.ts";
@@ -286,3 +288,45 @@ Deno.test("a run left half-written by kill -9 is removed by the next write once 
     await kill(inUse.child);
   }
 });
+
+Deno.test(needs(["mlflow"], {
+  name: "MLflow reads a store after concurrent writers, promotions and a killed writer",
+  async fn() {
+    const root = join(tmp, "mlflow-reads", "mlruns");
+    const startAt = startSoon();
+    const made = await runWorkers(Array.from({ length: 3 }, () => ({
+      job: "experiment" as const,
+      store: root,
+      name: "shared",
+      startAt,
+    })));
+    for (const o of made) assert.equal(o.code, 0, o.stderr);
+    const store = new FileStore(root);
+    const exp = made[0].stdout.trim();
+    const better = await logTinyModelRun(store, exp, 0.9);
+    const worse = await logTinyModelRun(store, exp, 0.6);
+    const out = join(tmp, "mlflow-reads", "edge");
+    const promote = (runId: string) => ({
+      job: "cli" as const,
+      startAt: Date.now() + 1500,
+      args: ["promote", "--run", runId, "--model", "m", "--tracking-uri", root, "--out", out],
+    });
+    await runWorkers([promote(better), promote(worse)]);
+    // A writer killed mid-run leaves its hidden staging folder behind.
+    const killed = spawnWorker({ job: "stage", store: root, name: "shared" });
+    await waitForLine(killed, "ready ");
+    killed.kill("SIGKILL");
+    await killed.status;
+    await killed.stderr.cancel();
+
+    const read = await readWithMlflow(root);
+    assert.deepEqual(read.errors, []);
+    assert.deepEqual(read.experiments.map((e) => e.name).sort(), ["Default", "shared"]);
+    const shared = read.experiments.find((e) => e.name === "shared")!;
+    assert.equal(shared.runs.length, 5);
+    assert.deepEqual(read.registered_models.map((m) => m.name), ["m"]);
+    const champion = read.registered_models[0].aliases.champion;
+    const v = read.registered_models[0].versions.find((v) => String(v.version) === champion);
+    assert.equal(v?.run_id, better);
+  },
+}));

@@ -1,6 +1,7 @@
 /**
- * File helpers for the file store: atomic writes, YAML in MLflow's style, and
- * listings that skip our temporary entries.
+ * File helpers for the file store: atomic writes, cleanup of temporary
+ * entries killed processes left, locks between processes, YAML in MLflow's
+ * style, and listings that skip our temporary entries.
  *
  * Temporary files never go into a folder MLflow reads as a collection
  * (`metrics/`, `params/`, `tags/`, `aliases/`): a leftover there would be read

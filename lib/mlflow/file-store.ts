@@ -10,6 +10,7 @@
  *                            inputs/<md5(dataset_id+run_id)>/meta.yaml, artifacts/...
  *   models/<name>/meta.yaml, aliases/<alias>, tags/<key>, version-<n>/meta.yaml, version-<n>/tags/
  *   .trash/<experiment_id>/...   (deleted experiments)
+ *   .mlops-experiments.lock, models/.mlops-model-<md5(name)>.lock   (ours; MLflow ignores files there)
  * ```
  *
  * Crash safety: every file is written to a temp file and renamed into place.
@@ -17,7 +18,12 @@
  * reaches a terminal status: the folder is renamed to `<run_id>` and only
  * then is `meta.yaml` (atomically) written. A run without `meta.yaml` is
  * invisible to us and to MLflow, so a killed process never leaves a
- * half-written run on show, just a hidden folder.
+ * half-written run on show, just a hidden folder, which a later write into
+ * the same folder removes once it is stale (see `tmpPath`).
+ *
+ * Concurrency: experiment creation and each registered model's alias moves
+ * (`lockRegisteredModel`) are serialised across processes by OS file locks
+ * (see `withLock`); everything else is either per-run or atomic by rename.
  *
  * @module
  */
@@ -439,7 +445,8 @@ export class FileStore implements TrackingStore {
   async createModelVersion(options: CreateModelVersionOptions): Promise<ModelVersion> {
     const model = await this.#requireModel(options.name);
     const dir = this.#modelDir(model.name);
-    for (let attempt = 0; attempt < 5; attempt++) {
+    // Each failed attempt means another writer took that number; allow many.
+    for (let attempt = 0; attempt < 100; attempt++) {
       const versions = await this.#versionNumbers(dir);
       const version = String(versions.length ? Math.max(...versions) + 1 : 1);
       const now = Date.now();
