@@ -102,6 +102,9 @@ export function metricTag(which: "new" | "old", metric: string): string {
  *
  * @example
  * ```ts
+ * import { openStore } from "../mlflow/open.ts";
+ * import { promote } from "./promote.ts";
+ *
  * const r = await promote({ store: openStore(), out: "edge/model", minDelta: 0.002 });
  * if (r.status === "rejected") console.error(r.reason);
  * ```
