@@ -411,15 +411,21 @@ Deno.test("file store: a run interrupted mid-write leaves the store readable", a
   }
 });
 
-Deno.test("file store: a corrupted meta.yaml is a user error naming the file", async () => {
-  const { dir, store } = await tempStore();
+Deno.test("file store: a corrupted meta.yaml is a user error naming the file, and skipped (with a warning) in listings", async () => {
+  const { dir } = await tempStore();
+  const warnings: string[] = [];
+  const store = new FileStore(join(dir, "mlruns"), { warn: (m) => warnings.push(m) });
   try {
     const expId = await store.createExperiment("broken");
     const run = await store.createRun({ experimentId: expId });
     await store.updateRun(run.runId, "FINISHED");
     const metaPath = join(store.root, expId, run.runId, "meta.yaml");
     await Deno.writeTextFile(metaPath, "run_id: [unclosed\n  status: :\n");
-    await assert.rejects(() => store.searchRuns([expId]), (e) => {
+    assert.deepEqual(await store.searchRuns([expId]), []);
+    assert.equal(warnings.length, 1);
+    assert.ok(warnings[0].includes(metaPath), warnings[0]);
+    assert.ok(!warnings[0].includes("\n"));
+    await assert.rejects(() => store.getRun(run.runId), (e) => {
       assert.ok(isUserError(e));
       assert.ok(e.message.includes(metaPath), e.message);
       assert.ok(!e.message.includes("\n"));
@@ -429,12 +435,9 @@ Deno.test("file store: a corrupted meta.yaml is a user error naming the file", a
     await assert.rejects(() => store.getRun(run.runId), new RegExp(metaPath));
     const expMeta = join(store.root, expId, "meta.yaml");
     await Deno.writeTextFile(expMeta, "name: broken\n"); // experiment_id missing
-    await assert.rejects(() => store.listExperiments(), (e) => {
-      assert.ok(isUserError(e));
-      assert.match(e.message, /missing 'experiment_id'/);
-      assert.ok(e.message.includes(expMeta));
-      return true;
-    });
+    assert.deepEqual((await store.listExperiments()).map((e) => e.name), ["Default"]);
+    assert.match(warnings.at(-1)!, /missing 'experiment_id'/);
+    assert.ok(warnings.at(-1)!.includes(expMeta));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -10,6 +10,7 @@ import { UserError } from "../../lib/errors.ts";
 import { openStore } from "../../lib/mlflow/open.ts";
 import { checkOutDir } from "../out_path.ts";
 import {
+  CONFLICT_EXIT_CODE,
   DEFAULT_EDGE_DIR,
   METRIC_DIRECTIONS,
   promote,
@@ -42,6 +43,9 @@ The best run is the finished run of the experiment with the best --metric
 that has a model. It is promoted only if it beats the current --alias on that
 holdout metric by at least --min-delta; otherwise nothing changes and the exit
 code is ${GATE_EXIT_CODE}. Who, when, why and old vs new metrics are recorded as version tags.
+Concurrent promotions of one model in a local store take turns. On an MLflow
+server, where they cannot, a promotion that finds the alias moved by another
+client says so and exits with code ${CONFLICT_EXIT_CODE}.
 
 Examples:
   mlops promote                                  # best run of the latest sweep's experiment

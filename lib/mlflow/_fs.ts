@@ -1,6 +1,7 @@
 /**
- * File helpers for the file store: atomic writes, YAML in MLflow's style, and
- * listings that skip our temporary entries.
+ * File helpers for the file store: atomic writes, cleanup of temporary
+ * entries killed processes left, locks between processes, YAML in MLflow's
+ * style, and listings that skip our temporary entries.
  *
  * Temporary files never go into a folder MLflow reads as a collection
  * (`metrics/`, `params/`, `tags/`, `aliases/`): a leftover there would be read
@@ -21,10 +22,137 @@ export function isHidden(name: string): boolean {
   return name.startsWith(".");
 }
 
-/** A temp name unique to this process and call. */
+/** A temp name unique to this process and call: `.tmp-<label>-<pid>-<8 hex>`. */
 export function tmpName(label = ""): string {
   const rand = crypto.randomUUID().slice(0, 8);
   return `${TMP_PREFIX}${label}${label ? "-" : ""}${Deno.pid}-${rand}`;
+}
+
+/**
+ * Age after which a temporary entry whose process is gone counts as left
+ * behind by a killed process. Live holders of long-lived entries (a run
+ * staged for a whole sweep) refresh their mtime well within it.
+ */
+export const STALE_TMP_MS = 60 * 60 * 1000;
+
+/** Folders this process has already cleaned (see {@link tmpPath}). */
+const cleaned = new Set<string>();
+
+/**
+ * A fresh temporary path in `dir` (see {@link tmpName}). The first call for a
+ * folder in a process also removes the stale temporary entries there (see
+ * {@link removeStaleTmp}), so what killed processes left behind goes away on
+ * the next write without rescanning the store on every write.
+ */
+export async function tmpPath(dir: string, label = ""): Promise<string> {
+  if (!cleaned.has(dir)) {
+    cleaned.add(dir);
+    await removeStaleTmp(dir).catch(() => {});
+  }
+  return join(dir, tmpName(label));
+}
+
+/**
+ * Removes `.tmp-*` entries of `dir` that are stale: not modified for
+ * `maxAgeMs` and not owned by a live process on this machine (the pid in the
+ * name; where liveness cannot be checked, age alone decides). Returns the
+ * names removed.
+ */
+export async function removeStaleTmp(
+  dir: string,
+  maxAgeMs = STALE_TMP_MS,
+  now = Date.now(),
+): Promise<string[]> {
+  const removed: string[] = [];
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(dir));
+  } catch {
+    return removed;
+  }
+  for (const e of entries) {
+    if (!e.name.startsWith(TMP_PREFIX)) continue;
+    const path = join(dir, e.name);
+    const mtime = (await Deno.lstat(path).catch(() => null))?.mtime?.getTime();
+    if (mtime === undefined || now - mtime < maxAgeMs) continue;
+    const pid = /-(\d+)-[0-9a-f]{8}$/.exec(e.name)?.[1];
+    if (pid !== undefined && await knownAlive(Number(pid))) continue;
+    await Deno.remove(path, { recursive: true }).then(
+      () => removed.push(e.name),
+      () => {},
+    );
+  }
+  return removed;
+}
+
+/**
+ * Whether `pid` is known to be a live process here. Only Linux can tell
+ * (`/proc`); elsewhere the answer is false and age alone decides.
+ */
+async function knownAlive(pid: number): Promise<boolean> {
+  if (pid === Deno.pid) return true;
+  if (Deno.build.os !== "linux") return false;
+  try {
+    await Deno.stat(`/proc/${pid}`);
+    return true;
+  } catch (e) {
+    // Not allowed to look: assume it lives rather than delete its files.
+    return !(e instanceof Deno.errors.NotFound);
+  }
+}
+
+/** How long {@link withLock} waits for a live holder before giving up. */
+export const LOCK_TIMEOUT_MS = 120_000;
+
+/**
+ * Runs `fn` while holding an exclusive lock on the file `path` (`flock`),
+ * so that processes on one store take turns. The operating system drops
+ * the lock when its holder exits, however it exits (kill -9 included): a
+ * dead holder never blocks the next process, and there is no stale lock to
+ * detect. The file is created when missing and never deleted (deleting it
+ * would let two processes lock two different files of one name), and it
+ * stays empty, so taking the lock changes no file. A holder that stays
+ * alive but does not let go within `timeoutMs` is an error naming the file;
+ * `what` says what was waited for.
+ *
+ * @example
+ * ```ts
+ * import { withLock } from "./_fs.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await withLock(`${dir}/.lock`, "an example", async () => {
+ *   // one process at a time here
+ * });
+ * ```
+ */
+export async function withLock<T>(
+  path: string,
+  what: string,
+  fn: () => Promise<T>,
+  timeoutMs = LOCK_TIMEOUT_MS,
+): Promise<T> {
+  await Deno.mkdir(dirname(path), { recursive: true });
+  const file = await Deno.open(path, { read: true, write: true, create: true });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const locked = file.lock(true);
+    const timedOut = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), timeoutMs);
+    });
+    if (await Promise.race([locked, timedOut]) === "timeout") {
+      locked.catch(() => {});
+      throw new UserError(
+        `gave up ${what} after ${Math.round(timeoutMs / 1000)} s: another process holds ` +
+          `the lock ${path}; retry when it has finished`,
+        { code: "LOCKED" },
+      );
+    }
+    clearTimeout(timer);
+    return await fn();
+  } finally {
+    clearTimeout(timer);
+    file.close();
+  }
 }
 
 /** True if `path` exists (file or folder). */
@@ -83,7 +211,7 @@ export async function atomicWrite(
 ): Promise<void> {
   await Deno.mkdir(dirname(path), { recursive: true });
   await Deno.mkdir(tmpDir, { recursive: true });
-  const tmp = join(tmpDir, tmpName(basename(path)));
+  const tmp = await tmpPath(tmpDir, basename(path));
   try {
     if (typeof data === "string") await Deno.writeTextFile(tmp, data);
     else await Deno.writeFile(tmp, data);

@@ -10,6 +10,7 @@
  *                            inputs/<md5(dataset_id+run_id)>/meta.yaml, artifacts/...
  *   models/<name>/meta.yaml, aliases/<alias>, tags/<key>, version-<n>/meta.yaml, version-<n>/tags/
  *   .trash/<experiment_id>/...   (deleted experiments)
+ *   .mlops-experiments.lock, models/.mlops-model-<md5(name)>.lock   (ours; MLflow ignores files there)
  * ```
  *
  * Crash safety: every file is written to a temp file and renamed into place.
@@ -17,7 +18,12 @@
  * reaches a terminal status: the folder is renamed to `<run_id>` and only
  * then is `meta.yaml` (atomically) written. A run without `meta.yaml` is
  * invisible to us and to MLflow, so a killed process never leaves a
- * half-written run on show, just a hidden folder.
+ * half-written run on show, just a hidden folder, which a later write into
+ * the same folder removes once it is stale (see `tmpPath`).
+ *
+ * Concurrency: experiment creation and each registered model's alias moves
+ * (`lockRegisteredModel`) are serialised across processes by OS file locks
+ * (see `withLock`); everything else is either per-run or atomic by rename.
  *
  * @module
  */
@@ -33,9 +39,11 @@ import {
   listDir,
   millis,
   readYaml,
-  tmpName,
+  STALE_TMP_MS,
+  tmpPath,
   toYaml,
   walkFiles,
+  withLock,
 } from "./_fs.ts";
 import { md5Hex, newExperimentId, newRunId, randomRunName } from "./_ids.ts";
 import { checkAlias, checkArtifactPath, checkKey, checkModelName } from "./_names.ts";
@@ -64,12 +72,27 @@ const META = "meta.yaml";
 const TRASH = ".trash";
 const MODELS = "models";
 const DEFAULT_EXPERIMENT_ID = "0";
+/**
+ * Lock file serialising experiment creation. A file, not a folder: MLflow
+ * reads every folder in the store root as an experiment (and fails on a
+ * hidden one), but ignores files there.
+ */
+const EXPERIMENTS_LOCK = ".mlops-experiments.lock";
 /** Experiment sub-folders that are not runs (MLflow 3 keeps logged models in `models/`). */
 const RESERVED_IN_EXPERIMENT = new Set(["tags", "datasets", "traces", "models"]);
 /** MLflow's `SourceType.LOCAL`, written in every run's meta.yaml. */
 const SOURCE_TYPE_LOCAL = 4;
 /** Stage of versions MLflow has deleted but keeps on disk. */
 const DELETED_STAGE = "Deleted_Internal";
+
+/** Options of {@link FileStore}. */
+export interface FileStoreOptions {
+  /**
+   * Receives one line per corrupt entry skipped while listing (a run or
+   * experiment whose files do not parse); default: printed to stderr.
+   */
+  warn?: (message: string) => void;
+}
 
 interface ExperimentDir {
   id: string;
@@ -108,10 +131,14 @@ export class FileStore implements TrackingStore {
   readonly root: string;
   readonly uri: string;
   readonly #staged = new Map<string, RunLocation>();
+  readonly #warn: (message: string) => void;
+  readonly #warned = new Set<string>();
+  #heartbeat: ReturnType<typeof setInterval> | null = null;
 
-  constructor(root: string) {
+  constructor(root: string, options: FileStoreOptions = {}) {
     this.root = resolve(root);
     this.uri = pathToFileURL(this.root).href;
+    this.#warn = options.warn ?? ((m) => console.error(`mlops: warning: ${m}`));
   }
 
   // ---- experiments -------------------------------------------------------
@@ -123,28 +150,38 @@ export class FileStore implements TrackingStore {
 
   async createExperiment(name: string): Promise<string> {
     if (!name.trim()) throw new MlflowError("INVALID_PARAMETER_VALUE", "experiment name is empty");
-    await this.#ensureRoot();
-    for (const { dir, deleted } of await this.#experimentDirs(true)) {
-      const exp = await this.#readExperiment(dir);
-      if (exp.name !== name) continue;
-      throw new MlflowError(
-        "RESOURCE_ALREADY_EXISTS",
-        deleted
-          ? `experiment '${name}' exists in ${join(this.root, TRASH)}: restore or remove it first`
-          : `experiment '${name}' already exists`,
-      );
-    }
-    let id = newExperimentId();
-    while (await exists(join(this.root, id))) id = newExperimentId();
-    await this.#writeExperiment(id, name);
-    return id;
+    // One creator at a time: the name check and the write must not interleave
+    // with another process's, or both create an experiment of the same name.
+    return await withLock(
+      join(this.root, EXPERIMENTS_LOCK),
+      `creating experiment '${name}'`,
+      async () => {
+        await this.#createDefaultExperiment();
+        for (const { dir, deleted } of await this.#experimentDirs(true)) {
+          const exp = await this.#readExperimentOrWarn(dir);
+          if (exp?.name !== name) continue;
+          throw new MlflowError(
+            "RESOURCE_ALREADY_EXISTS",
+            deleted
+              ? `experiment '${name}' exists in ${
+                join(this.root, TRASH)
+              }: restore or remove it first`
+              : `experiment '${name}' already exists`,
+          );
+        }
+        let id = newExperimentId();
+        while (await exists(join(this.root, id))) id = newExperimentId();
+        await this.#writeExperiment(id, name);
+        return id;
+      },
+    );
   }
 
   async listExperiments(): Promise<Experiment[]> {
     const out: Experiment[] = [];
     for (const { dir } of await this.#experimentDirs(false)) {
-      const exp = await this.#readExperiment(dir);
-      if (exp.lifecycleStage === "active") out.push(exp);
+      const exp = await this.#readExperimentOrWarn(dir);
+      if (exp?.lifecycleStage === "active") out.push(exp);
     }
     // MLflow's order: newest first, ties by id.
     return out.sort((a, b) =>
@@ -159,7 +196,7 @@ export class FileStore implements TrackingStore {
     const exp = await this.#readExperiment(expDir);
     const runId = newRunId();
     const runName = options.runName ?? options.tags?.["mlflow.runName"] ?? randomRunName();
-    const staging = join(expDir, tmpName(runId));
+    const staging = await tmpPath(expDir, runId);
     for (const sub of ["metrics", "params", "tags", "artifacts"]) {
       await Deno.mkdir(join(staging, sub), { recursive: true });
     }
@@ -176,6 +213,7 @@ export class FileStore implements TrackingStore {
     };
     const loc: RunLocation = { expDir, dir: staging, staged: info };
     this.#staged.set(runId, loc);
+    this.#keepStagedFresh();
     await this.#writeTags(loc, { ...options.tags, "mlflow.runName": runName });
     return { ...info };
   }
@@ -269,7 +307,15 @@ export class FileStore implements TrackingStore {
         const dir = join(expDir, e.name);
         // A folder without meta.yaml is not (or not yet) a run: skip it, as MLflow does.
         if (!await exists(join(dir, META))) continue;
-        const run = await this.#readRun({ expDir, dir, staged: null });
+        let run: Run;
+        try {
+          run = await this.#readRun({ expDir, dir, staged: null });
+        } catch (e) {
+          // One corrupt run must not hide every other run of the store.
+          if (!isCorrupt(e)) throw e;
+          this.#skip(`run ${basename(dir)} of experiment ${id}`, e);
+          continue;
+        }
         if (run.info.lifecycleStage !== "active") continue;
         const tags = Object.entries(filter.tags ?? {});
         if (tags.every(([k, v]) => run.data.tags[k] === v)) runs.push(run);
@@ -362,7 +408,7 @@ export class FileStore implements TrackingStore {
     // Assembled under a hidden name, then renamed: MLflow lists every folder
     // under models/ and fails on one without meta.yaml.
     const modelsDir = join(this.root, MODELS);
-    const tmp = join(modelsDir, tmpName("model"));
+    const tmp = await tmpPath(modelsDir, "model");
     await Deno.mkdir(tmp, { recursive: true });
     await atomicWrite(join(tmp, META), registeredModelYaml(model), tmp);
     try {
@@ -391,7 +437,7 @@ export class FileStore implements TrackingStore {
       creationTimestamp: millis(meta.creation_timestamp) ?? 0,
       lastUpdatedTimestamp: millis(meta.last_updated_timestamp) ?? 0,
       description: meta.description == null ? null : String(meta.description),
-      aliases: await readValues(join(dir, "aliases")),
+      aliases: await this.#readAliases(name),
       tags: await readValues(join(dir, "tags")),
     };
   }
@@ -399,7 +445,8 @@ export class FileStore implements TrackingStore {
   async createModelVersion(options: CreateModelVersionOptions): Promise<ModelVersion> {
     const model = await this.#requireModel(options.name);
     const dir = this.#modelDir(model.name);
-    for (let attempt = 0; attempt < 5; attempt++) {
+    // Each failed attempt means another writer took that number; allow many.
+    for (let attempt = 0; attempt < 100; attempt++) {
       const versions = await this.#versionNumbers(dir);
       const version = String(versions.length ? Math.max(...versions) + 1 : 1);
       const now = Date.now();
@@ -417,7 +464,7 @@ export class FileStore implements TrackingStore {
         tags: { ...options.tags },
       };
       // Hidden while assembled: MLflow reads every `version-*` folder.
-      const tmp = join(dir, tmpName(`version-${version}`));
+      const tmp = await tmpPath(dir, `version-${version}`);
       await Deno.mkdir(tmp, { recursive: true });
       await atomicWrite(join(tmp, META), modelVersionYaml(mv), tmp);
       for (const [k, v] of Object.entries(mv.tags)) {
@@ -492,17 +539,30 @@ export class FileStore implements TrackingStore {
     await this.#touchModel(name);
   }
 
+  async lockRegisteredModel<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    checkModelName(name);
+    // Beside the model's folder, not in it: the folder may not exist yet, and
+    // MLflow reads every folder under models/ as a model (files it ignores).
+    const lock = join(this.root, MODELS, `.mlops-model-${md5Hex(name)}.lock`);
+    return await withLock(lock, `changing registered model '${name}'`, fn);
+  }
+
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
     checkAlias(alias);
-    const model = await this.#requireModel(name);
-    const version = model.aliases[alias];
-    if (version === undefined) {
+    const dir = this.#modelDir(name);
+    if (!await exists(join(dir, META))) await this.#requireModel(name); // throws: no such model
+    const path = join(dir, "aliases", alias);
+    const text = await Deno.readTextFile(path).catch((e) => {
+      if (e instanceof Deno.errors.NotFound) return null;
+      throw e;
+    });
+    if (text === null) {
       throw new MlflowError(
         "RESOURCE_DOES_NOT_EXIST",
         `registered model '${name}' has no alias '${alias}'`,
       );
     }
-    return await this.getModelVersion(name, version);
+    return await this.getModelVersion(name, aliasVersion(text, path));
   }
 
   // ---- internals: experiments --------------------------------------------
@@ -510,6 +570,15 @@ export class FileStore implements TrackingStore {
   /** Creates the store like MLflow does on first use: root, `.trash`, experiment 0. */
   async #ensureRoot(): Promise<void> {
     if (await exists(join(this.root, DEFAULT_EXPERIMENT_ID, META))) return;
+    await withLock(
+      join(this.root, EXPERIMENTS_LOCK),
+      "creating the store",
+      () => this.#createDefaultExperiment(),
+    );
+  }
+
+  /** The body of {@link #ensureRoot}, for callers that hold the experiments lock. */
+  async #createDefaultExperiment(): Promise<void> {
     await Deno.mkdir(join(this.root, TRASH), { recursive: true });
     if ((await this.#experimentDirs(true)).length === 0) {
       await this.#writeExperiment(DEFAULT_EXPERIMENT_ID, "Default");
@@ -563,6 +632,29 @@ export class FileStore implements TrackingStore {
     };
   }
 
+  /** The experiment, or null (with a warning naming the file) when its files are corrupt. */
+  async #readExperimentOrWarn(dir: string): Promise<Experiment | null> {
+    try {
+      return await this.#readExperiment(dir);
+    } catch (e) {
+      if (!isCorrupt(e)) throw e;
+      this.#skip(`experiment ${basename(dir)}`, e);
+      return null;
+    }
+  }
+
+  /**
+   * Warns once per store and message that a corrupt entry is left out of a
+   * listing. MLflow, too, skips entries it cannot read instead of failing
+   * the whole listing.
+   */
+  #skip(what: string, e: UserError): void {
+    const message = `skipping ${what}: ${e.message}`;
+    if (this.#warned.has(message)) return;
+    this.#warned.add(message);
+    this.#warn(message);
+  }
+
   async #activeExperimentDir(experimentId: string): Promise<string> {
     const dir = join(this.root, experimentId);
     if (!/^[\w-]+$/.test(experimentId) || !await exists(join(dir, META))) {
@@ -592,11 +684,33 @@ export class FileStore implements TrackingStore {
     throw new MlflowError("RESOURCE_DOES_NOT_EXIST", `run '${runId}' not found in ${this.root}`);
   }
 
+  /**
+   * While runs are staged, touches their folders every quarter of
+   * STALE_TMP_MS: a run can stay staged for a whole sweep, and a folder not
+   * modified for that long would look abandoned to another process where
+   * that process cannot check our pid (another OS or machine).
+   */
+  #keepStagedFresh(): void {
+    if (this.#staged.size === 0) {
+      if (this.#heartbeat !== null) clearInterval(this.#heartbeat);
+      this.#heartbeat = null;
+    } else if (this.#heartbeat === null) {
+      const timer = setInterval(() => {
+        const now = new Date();
+        for (const { dir } of this.#staged.values()) Deno.utime(dir, now, now).catch(() => {});
+      }, STALE_TMP_MS / 4);
+      // It must not keep a process alive that is otherwise done.
+      Deno.unrefTimer(timer);
+      this.#heartbeat = timer;
+    }
+  }
+
   async #publish(runId: string, loc: RunLocation): Promise<void> {
     const info = loc.staged!;
     const final = join(loc.expDir, runId);
     await Deno.rename(loc.dir, final);
     this.#staged.delete(runId);
+    this.#keepStagedFresh();
     // Last step: the run becomes visible when its meta.yaml appears.
     await this.#writeRunMeta(final, info);
   }
@@ -762,7 +876,7 @@ export class FileStore implements TrackingStore {
     const stage = String(meta.current_stage ?? "None");
     if (stage === DELETED_STAGE) return null;
     const v = String(field(meta, "version", path));
-    const aliases = await readValues(join(modelDir, "aliases"));
+    const aliases = await this.#readAliases(name);
     return {
       name: String(meta.name ?? name),
       version: v,
@@ -776,6 +890,24 @@ export class FileStore implements TrackingStore {
       aliases: Object.keys(aliases).filter((a) => aliases[a] === v).sort(),
       tags: await readValues(join(dir, "tags")),
     };
+  }
+
+  /**
+   * A registered model's aliases (alias → version). An alias whose file does
+   * not hold a version number is left out, with a warning naming the file.
+   */
+  async #readAliases(name: string): Promise<Record<string, string>> {
+    const dir = join(this.#modelDir(name), "aliases");
+    const out: Record<string, string> = {};
+    for (const [alias, text] of Object.entries(await readValues(dir))) {
+      try {
+        out[alias] = aliasVersion(text, join(dir, alias));
+      } catch (e) {
+        if (!isCorrupt(e)) throw e;
+        this.#skip(`alias '${alias}' of registered model '${name}'`, e);
+      }
+    }
+    return out;
   }
 
   /** Bumps `last_updated_timestamp` and mirrors the aliases, as MLflow does. */
@@ -808,6 +940,25 @@ async function readValues(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const key of await walkFiles(dir)) out[key] = await Deno.readTextFile(join(dir, key));
   return out;
+}
+
+/**
+ * The version an alias file names. Whitespace around it is ignored (a file
+ * written with `echo 2 > aliases/champion` ends in a newline); anything but
+ * decimal digits is a corrupt alias, reported with its file.
+ */
+function aliasVersion(text: string, path: string): string {
+  const t = text.trim();
+  if (/^\d{1,15}$/.test(t)) return String(Number(t));
+  const shown = JSON.stringify(t.length > 40 ? `${t.slice(0, 40)}…` : t);
+  throw new UserError(`corrupted MLflow alias in ${path}: ${shown} is not a version number`, {
+    code: "MLFLOW_CORRUPT",
+  });
+}
+
+/** A corrupt file in the store (see `readYaml`, `readMetricFile`, `aliasVersion`). */
+function isCorrupt(e: unknown): e is UserError {
+  return e instanceof UserError && e.code === "MLFLOW_CORRUPT";
 }
 
 function stringRecord(value: unknown): Record<string, string> {

@@ -236,4 +236,12 @@ export interface TrackingStore {
   setAlias(name: string, alias: string, version: string): Promise<void>;
   deleteAlias(name: string, alias: string): Promise<void>;
   getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion>;
+  /**
+   * Runs `fn` while no other caller of this method, in any process on this
+   * store, runs it for the same registered model: read the alias, decide,
+   * move it, without another writer in between. Only a backend that can
+   * lock has it (the file store); over REST there is no lock, so callers
+   * re-read what they wrote.
+   */
+  lockRegisteredModel?<T>(name: string, fn: () => Promise<T>): Promise<T>;
 }

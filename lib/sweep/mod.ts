@@ -70,6 +70,7 @@ export { type Direction, METRIC_DIRECTIONS, metricDirection } from "./metric.ts"
 export { SWEEP_TAGS, type SweepSpec } from "./tracking.ts";
 export { metricOf } from "./candidates.ts";
 export {
+  CONFLICT_EXIT_CODE,
   defaultModelName,
   promote,
   PROMOTE_TAGS,

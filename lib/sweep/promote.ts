@@ -12,6 +12,7 @@
  */
 import type { ModelVersion, Run, TrackingStore } from "../mlflow/types.ts";
 import { UserError } from "../errors.ts";
+import { hasErrorCode } from "../mlflow/errors.ts";
 import { bestRun, latestSweepExperiment, metricOf } from "./candidates.ts";
 import { exportEdgeBundle, fetchBundle, fetchVersionBundle } from "./edge_bundle.ts";
 import { improvement, METRIC_DIRECTIONS, metricDirection } from "./metric.ts";
@@ -101,6 +102,9 @@ export function metricTag(which: "new" | "old", metric: string): string {
  *
  * @example
  * ```ts
+ * import { openStore } from "../mlflow/open.ts";
+ * import { promote } from "./promote.ts";
+ *
  * const r = await promote({ store: openStore(), out: "edge/model", minDelta: 0.002 });
  * if (r.status === "rejected") console.error(r.reason);
  * ```
@@ -141,6 +145,30 @@ export async function promote(o: PromoteOptions): Promise<PromoteResult> {
     });
   }
   const model = o.model ?? defaultModelName(experimentName ?? run.info.experimentId);
+  // One promotion at a time per model reads the champion, gates against it
+  // and replaces it; otherwise two could both beat the same old champion.
+  return await exclusive(
+    o,
+    model,
+    () => gateAndMove(o, { run, experimentName, candidate, model, metric, alias, minDelta }),
+  );
+}
+
+/** What {@link gateAndMove} promotes. */
+interface Candidate {
+  run: Run;
+  experimentName: string | null;
+  candidate: number;
+  model: string;
+  metric: string;
+  alias: string;
+  minDelta: number;
+}
+
+/** The gate and the alias move, run while the model is locked (see {@link exclusive}). */
+async function gateAndMove(o: PromoteOptions, c: Candidate): Promise<PromoteResult> {
+  const { store } = o;
+  const { run, experimentName, candidate, model, metric, alias, minDelta } = c;
   const current = await currentVersion(store, model, alias);
   const champion = current ? await versionMetric(store, current, metric) : null;
   const base = {
@@ -248,7 +276,7 @@ export async function promote(o: PromoteOptions): Promise<PromoteResult> {
     tags,
     tags[PROMOTE_TAGS.reason],
   );
-  await store.setAlias(model, alias, mv.version);
+  await moveAlias(store, model, alias, current?.version ?? null, mv.version);
   const out = await exportEdgeBundle(bundle, o.out, {
     name: model,
     version: mv.version,
@@ -283,6 +311,23 @@ async function rollback(o: PromoteOptions, metric: string, alias: string): Promi
       code: "NO_MODEL",
     });
   }
+  return await exclusive(
+    o,
+    model,
+    () => moveBack(o, metric, alias, model, version, experimentName),
+  );
+}
+
+/** The rollback's alias move, run while the model is locked (see {@link exclusive}). */
+async function moveBack(
+  o: PromoteOptions,
+  metric: string,
+  alias: string,
+  model: string,
+  version: string,
+  experimentName: string | null,
+): Promise<PromoteResult> {
+  const { store } = o;
   const target = await store.getModelVersion(model, version);
   const current = await currentVersion(store, model, alias);
   const candidate = await versionMetric(store, target, metric);
@@ -327,7 +372,7 @@ async function rollback(o: PromoteOptions, metric: string, alias: string): Promi
         current ? `version ${current.version}` : "nowhere"
       } to version ${version}` +
       (o.reason ? `: ${o.reason}` : "");
-    await store.setAlias(model, alias, version);
+    await moveAlias(store, model, alias, current?.version ?? null, version);
     const tags: Record<string, string> = {
       [PROMOTE_TAGS.rollbackBy]: actor(),
       [PROMOTE_TAGS.rollbackAt]: now,
@@ -345,6 +390,56 @@ async function rollback(o: PromoteOptions, metric: string, alias: string): Promi
     bundleFile: out.file,
     checksum: out.checksum,
   };
+}
+
+/**
+ * Runs `fn` holding the store's lock on `model` where the store has one
+ * (the file store). A dry run writes nothing, so it takes no lock (taking
+ * it would create the lock file).
+ */
+async function exclusive<T>(o: PromoteOptions, model: string, fn: () => Promise<T>): Promise<T> {
+  const { store } = o;
+  if (o.dryRun || !store.lockRegisteredModel) return await fn();
+  return await store.lockRegisteredModel(model, fn);
+}
+
+/**
+ * Points `alias` at `to`, provided it still points at `from` (what the gate
+ * compared against), and confirms it points at `to` afterwards. Under the
+ * file store's lock both checks hold by construction; over REST, where
+ * nothing stops another client between our reads and writes, they turn a
+ * lost race into a conflict error instead of a false "promoted".
+ */
+async function moveAlias(
+  store: TrackingStore,
+  model: string,
+  alias: string,
+  from: string | null,
+  to: string,
+): Promise<void> {
+  const before = (await currentVersion(store, model, alias))?.version ?? null;
+  if (before !== from) throw conflict(model, alias, before, to, `version ${from ?? "none"}`);
+  await store.setAlias(model, alias, to);
+  const after = (await currentVersion(store, model, alias))?.version ?? null;
+  if (after !== to) throw conflict(model, alias, after, to, `version ${to}, set just before`);
+}
+
+/** Exit code when another promotion moved the alias during this one. */
+export const CONFLICT_EXIT_CODE = 4;
+
+function conflict(
+  model: string,
+  alias: string,
+  now: string | null,
+  ours: string,
+  expected: string,
+): UserError {
+  return new UserError(
+    `conflict: ${model}@${alias} was moved by another client during this promotion ` +
+      `(it is ${now === null ? "unset" : `version ${now}`}, expected ${expected}); ` +
+      `version ${ours} is registered but is not ${alias}: run mlops promote again`,
+    { code: "PROMOTE_CONFLICT", exitCode: CONFLICT_EXIT_CODE },
+  );
 }
 
 function nowIso(o: PromoteOptions): string {
@@ -433,9 +528,12 @@ async function currentVersion(
   model: string,
   alias: string,
 ): Promise<ModelVersion | null> {
-  const rm = await store.getRegisteredModel(model);
-  const v = rm?.aliases[alias];
-  return v === undefined ? null : await store.getModelVersion(model, v);
+  try {
+    return await store.getModelVersionByAlias(model, alias);
+  } catch (e) {
+    if (hasErrorCode(e, "RESOURCE_DOES_NOT_EXIST")) return null;
+    throw e;
+  }
 }
 
 /** A version's metric: as recorded at its promotion, else from its run. */

@@ -12,8 +12,9 @@
  * (MLflow drops unknown fields silently), so a client typo cannot go unseen.
  *
  * Test controls: optional basic/bearer auth, `failNext(n)` (next n requests
- * answer 503), `setDown(true)` (every request answers 503), and a log of
- * requests.
+ * answer 503), `setDown(true)` (every request answers 503), `afterEach(fn)`
+ * (runs after each API request is handled, to act as a concurrent client),
+ * and a log of requests.
  *
  * @module
  */
@@ -307,6 +308,11 @@ export interface MlflowTestServer {
   failNext(n: number, status?: number): void;
   /** While down, every request answers 503. */
   setDown(down: boolean): void;
+  /**
+   * Runs `fn` after each API request is handled, before it is answered:
+   * state it changes is what a concurrent client would have changed.
+   */
+  afterEach(fn: ((req: LoggedRequest) => void) | null): void;
   close(): Promise<void>;
 }
 
@@ -374,6 +380,7 @@ export function startMlflowServer(options: MlflowServerOptions = {}): MlflowTest
   let failures = 0;
   let failStatus = 503;
   let down = false;
+  let after: ((req: LoggedRequest) => void) | null = null;
   let nextExperimentId = 1;
 
   const addExperiment = (id: string, name: string) => {
@@ -892,7 +899,9 @@ export function startMlflowServer(options: MlflowServerOptions = {}): MlflowTest
         entry.body = body;
         msg = checkMessage(body, r.schema);
       }
-      return Response.json(r.handler(msg));
+      const answer = r.handler(msg);
+      after?.(entry);
+      return Response.json(answer);
     } catch (e) {
       if (e instanceof ApiError) {
         return Response.json({ error_code: e.code, message: e.message }, { status: e.status });
@@ -917,6 +926,9 @@ export function startMlflowServer(options: MlflowServerOptions = {}): MlflowTest
     },
     setDown(d) {
       down = d;
+    },
+    afterEach(fn) {
+      after = fn;
     },
     close: () => server.shutdown(),
   };

@@ -1,8 +1,10 @@
 /**
- * A real MLflow tracking server (`../shared/real-mlflow/server.sh`: sqlite
- * backend, artifact proxy) on a free loopback port, for tests that must hold
- * against MLflow itself and not only against the fake in `mlflow_server.ts`.
- * Use with `needs(["mlflow"], ...)`.
+ * The real MLflow beside the checkout (`../shared/real-mlflow`), for tests
+ * that must hold against MLflow itself and not only against the fake in
+ * `mlflow_server.ts`: {@link startRealMlflow} runs a tracking server
+ * (`server.sh`: sqlite backend, artifact proxy) on a free loopback port, and
+ * {@link readWithMlflow} reports what MLflow's own client (`read_store.py`)
+ * reads from a store. Use with `needs(["mlflow"], ...)`.
  *
  * @module
  */
@@ -66,4 +68,37 @@ export async function startRealMlflow(timeoutMs = 120_000): Promise<RealMlflow> 
     await new Promise((r) => setTimeout(r, 250));
   }
   return { url, [Symbol.asyncDispose]: stop };
+}
+
+const REAL = fileURLToPath(new URL("../../../shared/real-mlflow/", import.meta.url));
+
+/** The parts of read_store.py's report that tests look at. */
+export interface MlflowReading {
+  errors: { op: string; type: string; message: string }[];
+  warnings: { message: string }[];
+  experiments: { experiment_id: string; name: string; runs: { run_id: string }[] }[];
+  registered_models: {
+    name: string;
+    aliases: Record<string, string>;
+    versions: { version: number | string; run_id: string }[];
+  }[];
+}
+
+/** Reads `storeUri` (a folder or URI) with MLflow's `MlflowClient`. */
+export async function readWithMlflow(storeUri: string): Promise<MlflowReading> {
+  const out = await new Deno.Command("bash", {
+    args: [
+      "-c",
+      `. "${REAL}env.sh" && "$MLFLOW_PYTHON" "${REAL}read_store.py" "$1"`,
+      "-",
+      storeUri,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  if (out.code !== 0) {
+    throw new Error(`read_store.py failed (${out.code}): ${new TextDecoder().decode(out.stderr)}`);
+  }
+  return JSON.parse(text);
 }

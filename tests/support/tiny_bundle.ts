@@ -10,6 +10,9 @@
  *
  * @module
  */
+import { join } from "node:path";
+import type { TrackingStore } from "../../lib/mlflow/types.ts";
+import { writeBundle } from "../../lib/model/io.ts";
 import type { ModelBundle } from "../../lib/model/types.ts";
 import { BUNDLE_FORMAT, BUNDLE_VERSION } from "../../lib/model/types.ts";
 import { DEFAULT_PARAMS } from "../../lib/forest/types.ts";
@@ -73,4 +76,30 @@ export function tinyBundle(overrides: Partial<ModelBundle> = {}): ModelBundle {
     },
     ...overrides,
   };
+}
+
+/**
+ * Logs a finished run with metric `accuracy` and the tiny bundle as its
+ * `model/` artifact (what `mlops promote` needs); returns the run id.
+ */
+export async function logTinyModelRun(
+  store: TrackingStore,
+  experimentId: string,
+  accuracy: number,
+): Promise<string> {
+  const info = await store.createRun({ experimentId, runName: `accuracy-${accuracy}` });
+  await store.logBatch(info.runId, {
+    metrics: [{ key: "accuracy", value: accuracy, timestamp: Date.now(), step: 0 }],
+  });
+  const dir = await Deno.makeTempDir({ prefix: "mlops-tiny-run-" });
+  try {
+    const bundle = tinyBundle();
+    bundle.training.metrics = { accuracy };
+    await writeBundle(join(dir, "model"), bundle);
+    await store.logArtifact(info.runId, join(dir, "model"), "model");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  await store.updateRun(info.runId, "FINISHED");
+  return info.runId;
 }
