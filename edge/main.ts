@@ -49,6 +49,9 @@ function log(message: string): void {
   console.log(`mlops edge: ${message}`);
 }
 
+/** How long a stop signal waits for in-flight requests before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
 if (import.meta.main) {
   let config: EdgeConfig;
   try {
@@ -61,7 +64,13 @@ if (import.meta.main) {
   const server = await serve(config);
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     try {
-      Deno.addSignalListener(signal, () => server.shutdown().then(() => Deno.exit(0)));
+      // Drain in-flight requests, but a client that never finishes (a stalled
+      // upload, a keep-alive connection) must not keep the process alive.
+      Deno.addSignalListener(signal, () => {
+        const stop = Deno.exit.bind(Deno, 0);
+        setTimeout(stop, SHUTDOWN_GRACE_MS);
+        server.shutdown().then(stop);
+      });
     } catch {
       // Not every platform (Deploy, Windows for SIGTERM) lets us listen.
     }

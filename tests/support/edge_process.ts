@@ -76,7 +76,17 @@ export async function startEdgeProcess(
       } catch {
         // already exited
       }
+      // A graceful stop that hangs (seen once under load with OTLP export on)
+      // must fail nothing and hang nothing: after 5 s it is a SIGKILL.
+      const timer = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch {
+          // exited meanwhile
+        }
+      }, 5_000);
       await child.status;
+      clearTimeout(timer);
       await pumps;
     },
   };
