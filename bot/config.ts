@@ -31,7 +31,7 @@
  * | `BOT_GLOBAL_RATE` | `25` | Messages per second over all chats (Telegram: about 30). |
  * | `BOT_FULL_ALERTS` | `10` | Alerts shown in full in one message; the rest are counted. |
  * | `WATCHDOG_ALERTNAME` | `Watchdog` | The always-firing alert that proves the pipeline works. |
- * | `WATCHDOG_TIMEOUT` | `10m` | Silence from the Watchdog this long raises a Telegram message. |
+ * | `WATCHDOG_TIMEOUT` | `10m` | Silence from the Watchdog this long raises a Telegram message (`0s`: off). |
  *
  * Durations are a number with a unit: `500ms`, `30s`, `10m`, `8h`, `2d`.
  *
@@ -232,7 +232,7 @@ export function configFromEnv(env: EnvReader, options: { webhook?: boolean } = {
     globalRate: int("BOT_GLOBAL_RATE", DEFAULTS.globalRate, 1, 1000),
     fullAlerts: int("BOT_FULL_ALERTS", DEFAULTS.fullAlerts, 1, 100),
     watchdogName: get("WATCHDOG_ALERTNAME") ?? DEFAULTS.watchdogName,
-    watchdogTimeoutMs: duration("WATCHDOG_TIMEOUT", DEFAULTS.watchdogTimeoutMs),
+    watchdogTimeoutMs: duration("WATCHDOG_TIMEOUT", DEFAULTS.watchdogTimeoutMs, 0),
   };
   if (problems.length > 0) {
     throw new UserError(problems.join("\n"), { code: "BAD_CONFIG" });

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import "./_quiet.ts";
 import { Bot, GrammyError, HttpError } from "grammy";
 import type { Transformer } from "grammy";
 import { autoRetry } from "@grammyjs/auto-retry";
@@ -46,6 +47,25 @@ export function metricsTransformer(metrics: BotMetrics): Transformer {
 }
 
 /**
+ * The runtime's own `fetch` for grammY's npm build, which would otherwise
+ * use node-fetch. That build makes its abort signals with a polyfill the
+ * runtime's `fetch` does not accept, so each is mirrored onto a native one
+ * (and Node's `agent` option is dropped).
+ */
+export const runtimeFetch =
+  ((input: RequestInfo | URL, init?: RequestInit & { agent?: unknown }) => {
+    const { agent: _agent, signal, ...rest } = init ?? {};
+    let native: AbortSignal | undefined;
+    if (signal) {
+      const c = new AbortController();
+      if (signal.aborted) c.abort();
+      else signal.addEventListener("abort", () => c.abort(), { once: true });
+      native = c.signal;
+    }
+    return fetch(input, { ...rest, signal: native });
+  }) as typeof fetch;
+
+/**
  * A grammY `Bot` talking to `apiRoot`.
  *
  * @example
@@ -58,8 +78,7 @@ export function createTelegramBot(o: TelegramOptions): Bot {
     botInfo: o.botInfo,
     client: {
       apiRoot: o.apiRoot,
-      // The runtime's fetch, not grammY's Node fallback (node-fetch).
-      fetch: globalThis.fetch,
+      fetch: runtimeFetch,
       timeoutSeconds: 30,
     },
   });
