@@ -48,6 +48,16 @@ export class Pacer {
     this.#next.set(chat, Math.max(this.#next.get(chat) ?? 0, now + this.interval(chat)));
   }
 
+  /**
+   * Restarts `chat`'s interval when a call completes: Telegram counts from
+   * when a request arrives, which is after we sent it, so counting from
+   * our own send time could land two requests closer than the interval.
+   */
+  settle(chat: number): void {
+    const now = this.#now();
+    this.#next.set(chat, Math.max(this.#next.get(chat) ?? 0, now + this.interval(chat)));
+  }
+
   /** Holds `chat` back for `ms` (Telegram's `retry_after`). */
   delay(chat: number, ms: number): void {
     const now = this.#now();

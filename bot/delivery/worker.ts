@@ -277,7 +277,11 @@ export class DeliveryWorker {
       await new Promise((r) => setTimeout(r, wait));
     }
     this.#o.pacer.take(chat);
-    return await call();
+    try {
+      return await call();
+    } finally {
+      this.#o.pacer.settle(chat);
+    }
   }
 
   /** Sends the remaining parts of a message; the first part carries the buttons. */

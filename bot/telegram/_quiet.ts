@@ -8,4 +8,4 @@
  */
 import process from "node:process";
 
-process.noDeprecation = true;
+(process as unknown as { noDeprecation: boolean }).noDeprecation = true;
