@@ -94,3 +94,53 @@ Deno.test(needs(["alertmanager"], {
     await emu.waitFor(() => /acked by @ada/.test(emu.sent(ALERT_CHAT)[0].text), 5000, "the ack");
   },
 }));
+
+Deno.test(needs(["alertmanager"], {
+  name:
+    "bot + real Alertmanager: the Watchdog is silent while it flows; its absence raises a Telegram message",
+  async fn() {
+    await using emu = await startEmulator();
+    const amPort = freePort();
+    await using bot = await startBot(emu, {
+      ALERTMANAGER_URL: `http://127.0.0.1:${amPort}`,
+      WATCHDOG_TIMEOUT: "2500ms",
+    });
+    const fast = { wait: "0s", interval: "1s", repeat: "1s" };
+    let am = await startAlertmanagerFor(bot.url, { port: amPort, fast });
+    // Prometheus' part: the always-firing rule, refreshed every second.
+    let feeding = true;
+    const feed = (async () => {
+      while (feeding) {
+        await postAlertsToAlertmanager(am.url, [{
+          labels: { alertname: "Watchdog", severity: "none" },
+          annotations: { summary: "The alerting pipeline works" },
+        }]).catch(() => {});
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    })();
+    try {
+      await emu.waitFor(
+        async () => (await bot.app.watchdog!.state())?.seen === true,
+        8000,
+        "the Watchdog to reach the bot",
+      );
+      await new Promise((r) => setTimeout(r, 3000)); // longer than the timeout: still fine
+      assert.equal(emu.sent(ALERT_CHAT).length, 0, "the Watchdog itself is never posted");
+
+      await am.stop(); // the pipeline breaks
+      await emu.waitFor(() => emu.sent(ALERT_CHAT).length === 1, 10_000, "the alarm");
+      assert.match(emu.sent(ALERT_CHAT)[0].text, /Alerting pipeline is broken/);
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(emu.sent(ALERT_CHAT).length, 1, "raised once");
+
+      await am[Symbol.asyncDispose]();
+      am = await startAlertmanagerFor(bot.url, { port: amPort, fast });
+      await emu.waitFor(() => emu.sent(ALERT_CHAT).length === 2, 10_000, "the all-clear");
+      assert.match(emu.sent(ALERT_CHAT)[1].text, /Alerting pipeline is back/);
+    } finally {
+      feeding = false;
+      await feed;
+      await am[Symbol.asyncDispose]();
+    }
+  },
+}));

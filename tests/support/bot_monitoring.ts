@@ -15,15 +15,23 @@ const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 // deno-lint-ignore no-explicit-any
 type Yaml = any;
 
+/** Alertmanager timings for a test. */
+export interface Timings {
+  wait: string;
+  interval: string;
+  repeat: string;
+}
+
 /** The shipped Alertmanager config with test timings and `botUrl`. */
 export async function testAlertmanagerConfig(
   botUrl: string,
-  fast = { wait: "0s", interval: "1s" },
+  fast: Timings = { wait: "0s", interval: "1s", repeat: "1h" },
 ) {
   const cfg: Yaml = parse(await Deno.readTextFile(`${ROOT}monitoring/alertmanager.yml`));
   const fix = (r: Yaml) => {
     if ("group_wait" in r || r === cfg.route) r.group_wait = fast.wait;
     if ("group_interval" in r || r === cfg.route) r.group_interval = fast.interval;
+    if ("repeat_interval" in r || r === cfg.route) r.repeat_interval = fast.repeat;
     for (const c of r.routes ?? []) fix(c);
   };
   fix(cfg.route);
@@ -36,7 +44,7 @@ export async function testAlertmanagerConfig(
 /** Starts the real Alertmanager routing to the test bot at `botUrl`. */
 export async function startAlertmanagerFor(
   botUrl: string,
-  options: { token?: string; fast?: { wait: string; interval: string }; port?: number } = {},
+  options: { token?: string; fast?: Timings; port?: number } = {},
 ): Promise<Service> {
   return await startAlertmanager(
     await testAlertmanagerConfig(botUrl, options.fast),

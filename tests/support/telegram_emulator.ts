@@ -261,9 +261,13 @@ export class TelegramEmulator {
   }
 
   /** Resolves when `pred()` holds (checked every 20 ms); rejects after `ms`. */
-  async waitFor(pred: () => boolean, ms = 10_000, what = "condition"): Promise<void> {
+  async waitFor(
+    pred: () => boolean | Promise<boolean>,
+    ms = 10_000,
+    what = "condition",
+  ): Promise<void> {
     const deadline = Date.now() + ms;
-    while (!pred()) {
+    while (!(await pred())) {
       if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 20));
     }
