@@ -45,9 +45,9 @@ export interface BotAppOptions {
   /** Skip `getMe` at start. */
   botInfo?: UserFromGetMe;
   log?: Log;
-  /** How long a worker owns a job it is delivering (default 30 s). */
+  /** Overrides `config.leaseMs`. */
   leaseMs?: number;
-  /** Longest back-off between delivery attempts (default 60 s). */
+  /** Overrides `config.retryMaxMs`. */
   retryMaxMs?: number;
   /** How often idle queues are looked at (default 500 ms). */
   pollMs?: number;
@@ -147,8 +147,8 @@ export async function createBotApp(config: BotConfig, o: BotAppOptions = {}): Pr
     deadLetterAfterMs: config.deadLetterAfterMs,
     editMaxAgeMs: config.editMaxAgeMs,
     buttonTtlMs: config.buttonTtlMs,
-    leaseMs: o.leaseMs ?? 30_000,
-    retryMaxMs: o.retryMaxMs ?? 60_000,
+    leaseMs: o.leaseMs ?? config.leaseMs,
+    retryMaxMs: o.retryMaxMs ?? config.retryMaxMs,
     pollMs: o.pollMs,
     log,
   });
@@ -205,6 +205,25 @@ export async function createBotApp(config: BotConfig, o: BotAppOptions = {}): Pr
   );
 
   let runner: RunnerHandle | undefined;
+  let stopping = false;
+  let restart: ReturnType<typeof setTimeout> | undefined;
+  // Long polling, restarted if it dies (409: another instance polls with
+  // this token; the intake and delivery keep working meanwhile).
+  const poll = () => {
+    runner = run(bot, {
+      runner: {
+        fetch: { allowed_updates: ["message", "callback_query"] },
+        silent: true,
+        retryInterval: "exponential",
+        maxRetryTime: Infinity,
+      },
+    });
+    runner.task()?.catch((e) => {
+      if (stopping) return;
+      log(`polling stopped: ${errorText(e)}; retrying in 5 s`);
+      restart = setTimeout(() => !stopping && poll(), 5000);
+    });
+  };
   return {
     bot,
     http,
@@ -223,17 +242,12 @@ export async function createBotApp(config: BotConfig, o: BotAppOptions = {}): Pr
       if (mode === "polling") {
         // A webhook left from a Deploy run would make getUpdates fail with 409.
         await bot.api.deleteWebhook().catch((e) => log(`deleteWebhook failed: ${errorText(e)}`));
-        runner = run(bot, {
-          runner: {
-            fetch: { allowed_updates: ["message", "callback_query"] },
-            silent: true,
-            retryInterval: "exponential",
-            maxRetryTime: Infinity,
-          },
-        });
+        poll();
       }
     },
     async stop() {
+      stopping = true;
+      clearTimeout(restart);
       watchdog?.stop();
       if (runner?.isRunning()) await runner.stop();
       await worker.stop();

@@ -29,6 +29,8 @@
  * | `BOT_CHAT_INTERVAL` | `1s` | Least time between two messages to one private chat. |
  * | `BOT_GROUP_INTERVAL` | `3s` | … to one group (Telegram allows 20 a minute). |
  * | `BOT_GLOBAL_RATE` | `25` | Messages per second over all chats (Telegram: about 30). |
+ * | `BOT_LEASE` | `30s` | How long a delivering process owns a job (after a crash, others wait this long). |
+ * | `BOT_RETRY_MAX` | `60s` | Longest back-off between delivery attempts. |
  * | `BOT_FULL_ALERTS` | `10` | Alerts shown in full in one message; the rest are counted. |
  * | `WATCHDOG_ALERTNAME` | `Watchdog` | The always-firing alert that proves the pipeline works. |
  * | `WATCHDOG_TIMEOUT` | `10m` | Silence from the Watchdog this long raises a Telegram message (`0s`: off). |
@@ -73,6 +75,8 @@ export interface BotConfig {
   groupIntervalMs: number;
   globalRate: number;
   fullAlerts: number;
+  leaseMs: number;
+  retryMaxMs: number;
   watchdogName: string;
   watchdogTimeoutMs: number;
 }
@@ -92,6 +96,8 @@ export const DEFAULTS = {
   groupIntervalMs: 3000,
   globalRate: 25,
   fullAlerts: 10,
+  leaseMs: 30_000,
+  retryMaxMs: 60_000,
   watchdogName: "Watchdog",
   watchdogTimeoutMs: 10 * 60_000,
 } as const;
@@ -231,6 +237,8 @@ export function configFromEnv(env: EnvReader, options: { webhook?: boolean } = {
     groupIntervalMs: duration("BOT_GROUP_INTERVAL", DEFAULTS.groupIntervalMs, 0),
     globalRate: int("BOT_GLOBAL_RATE", DEFAULTS.globalRate, 1, 1000),
     fullAlerts: int("BOT_FULL_ALERTS", DEFAULTS.fullAlerts, 1, 100),
+    leaseMs: duration("BOT_LEASE", DEFAULTS.leaseMs, 500),
+    retryMaxMs: duration("BOT_RETRY_MAX", DEFAULTS.retryMaxMs, 10),
     watchdogName: get("WATCHDOG_ALERTNAME") ?? DEFAULTS.watchdogName,
     watchdogTimeoutMs: duration("WATCHDOG_TIMEOUT", DEFAULTS.watchdogTimeoutMs, 0),
   };

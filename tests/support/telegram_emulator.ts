@@ -137,6 +137,7 @@ export class TelegramEmulator {
   #global: number[] = [];
   #fail: { n: number; code: number; description: string } = { n: 0, code: 500, description: "" };
   #pushing = false;
+  #refuseEntities = 0;
 
   constructor(options: EmulatorOptions) {
     this.o = {
@@ -187,7 +188,6 @@ export class TelegramEmulator {
   async stop(): Promise<void> {
     const s = this.#server;
     this.#server = null;
-    this.#activePoll?.abort();
     for (const w of this.#pollWaiters.splice(0)) w();
     if (s) await s.shutdown();
   }
@@ -207,6 +207,14 @@ export class TelegramEmulator {
   /** The next `n` requests answer `code` (5xx) before doing anything. */
   failNext(n: number, code = 500, description = "Internal Server Error"): void {
     this.#fail = { n, code, description };
+  }
+
+  /**
+   * The next `n` formatted messages are refused with "can't parse entities"
+   * (Telegram does this for markup it cannot handle, e.g. too many entities).
+   */
+  refuseEntitiesNext(n: number): void {
+    this.#refuseEntities = n;
   }
 
   /** Messages the bot sent to `chat`, oldest first. */
@@ -406,6 +414,10 @@ export class TelegramEmulator {
     const mode = typeof p.parse_mode === "string" ? p.parse_mode : "";
     if (mode === "") parsed = { text: p.text, entities: [] };
     else if (mode.toLowerCase() === "html") {
+      if (this.#refuseEntities > 0) {
+        this.#refuseEntities--;
+        throw bad("can't parse entities: Too many entities");
+      }
       try {
         parsed = parseHtml(p.text);
       } catch (e) {
