@@ -52,10 +52,15 @@ export async function fetchOk(
   try {
     res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (e) {
+    const text = `${e} ${(e as { cause?: unknown }).cause ?? ""}`;
     const why = e instanceof DOMException && e.name === "TimeoutError"
       ? `no answer within ${timeoutMs / 1000} s`
-      : /refused/i.test(String(e))
+      : /refused/i.test(text)
       ? "connection refused"
+      : /dns|lookup|resolve/i.test(text)
+      ? "host name not found"
+      : /reset|closed/i.test(text)
+      ? "connection reset"
       : "unreachable";
     throw new BackendError(backend, `${where} is down: ${why}`);
   }
