@@ -35,7 +35,7 @@ import { createLog, errorText, type Log } from "./log.ts";
 import { type BotMetrics, createBotMetrics } from "./metrics.ts";
 import { openStore } from "./store/kv.ts";
 import { Outbox } from "./store/outbox.ts";
-import { createTelegramBot } from "./telegram/client.ts";
+import { classify, createTelegramBot } from "./telegram/client.ts";
 import { Watchdog } from "./watchdog.ts";
 
 /** Knobs tests and benchmarks turn; defaults suit production. */
@@ -53,6 +53,8 @@ export interface BotAppOptions {
   pollMs?: number;
   /** Longest `retry_after` waited in place (default 20 s). */
   maxRetryAfterSeconds?: number;
+  /** Webhook mode: answer Telegram after this long, finishing the update after (default 5 s). */
+  webhookAckMs?: number;
 }
 
 /** A running (or ready to run) bot. */
@@ -65,7 +67,11 @@ export interface BotApp {
   watchdog: Watchdog | null;
   metrics: BotMetrics;
   deps: Deps;
-  /** Registers commands, starts delivery and, for "polling", long polling. */
+  /**
+   * Starts delivery, then reaches Telegram (retrying while it is
+   * unreachable), registers the commands and, for "polling", polls.
+   * Rejects only when Telegram refuses the token.
+   */
   start(mode: "polling" | "webhook"): Promise<void>;
   /** Stops everything and closes the store. */
   stop(): Promise<void>;
@@ -191,7 +197,7 @@ export async function createBotApp(config: BotConfig, o: BotAppOptions = {}): Pr
       webhookCallback(bot, "hono", {
         secretToken: config.webhookSecret,
         onTimeout: "return",
-        timeoutMilliseconds: 5000,
+        timeoutMilliseconds: o.webhookAckMs ?? 5000,
       }),
     );
   }
@@ -224,6 +230,27 @@ export async function createBotApp(config: BotConfig, o: BotAppOptions = {}): Pr
       restart = setTimeout(() => !stopping && poll(), 5000);
     });
   };
+  // getMe until Telegram answers: network errors and 5xx are retried (said
+  // once in the log), a refusal (wrong token) is final.
+  const connect = async () => {
+    if (o.botInfo) return;
+    let wait = 1000;
+    let told = false;
+    while (!stopping) {
+      try {
+        bot.botInfo = await bot.api.getMe();
+        if (told) log("Telegram answers again");
+        return;
+      } catch (e) {
+        const f = classify(e);
+        if (f.kind !== "retry") throw new Error(`Telegram refused getMe: ${f.reason}`);
+        if (!told) log(`Telegram is unreachable (${f.reason}); alerts are queued meanwhile`);
+        told = true;
+        await new Promise((r) => setTimeout(r, wait));
+        wait = Math.min(wait * 2, 30_000);
+      }
+    }
+  };
   return {
     bot,
     http,
@@ -233,12 +260,20 @@ export async function createBotApp(config: BotConfig, o: BotAppOptions = {}): Pr
     metrics,
     deps,
     async start(mode) {
-      await bot.init();
+      // Delivery first: alerts are accepted and queued even while Telegram
+      // is unreachable, and go out as soon as it answers.
+      await worker.start();
+      watchdog?.start();
+      await connect();
       await bot.api.setMyCommands(COMMANDS).catch((e) =>
         log(`setMyCommands failed: ${errorText(e)}`)
       );
-      await worker.start();
-      watchdog?.start();
+      if (mode === "webhook" && config.publicUrl && config.webhookSecret) {
+        await bot.api.setWebhook(`${config.publicUrl}/telegram`, {
+          secret_token: config.webhookSecret,
+          allowed_updates: ["message", "callback_query"],
+        });
+      }
       if (mode === "polling") {
         // A webhook left from a Deploy run would make getUpdates fail with 409.
         await bot.api.deleteWebhook().catch((e) => log(`deleteWebhook failed: ${errorText(e)}`));

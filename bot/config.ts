@@ -11,6 +11,7 @@
  * | `TELEGRAM_ALLOWED_USERS` | — | User ids who may query and press buttons. |
  * | `TELEGRAM_ALLOWED_CHATS` | — | Chat ids whose members may query and press buttons. |
  * | `TELEGRAM_WEBHOOK_SECRET` | — | `secret_token` for webhook mode (required there). |
+ * | `BOT_PUBLIC_URL` | — | Webhook mode: the bot's public https URL; the webhook is set to `<url>/telegram`. |
  * | `ALERT_WEBHOOK_TOKEN` | — (required) | Bearer token Alertmanager sends to `POST /alerts`. |
  * | `BOT_PORT` | `8081` | Port of the intake/metrics server. |
  * | `BOT_HOST` | `127.0.0.1` | Interface it listens on. |
@@ -55,6 +56,7 @@ export interface BotConfig {
   allowedUsers: readonly number[];
   allowedChats: readonly number[];
   webhookSecret: string | null;
+  publicUrl: string | null;
   alertToken: string;
   port: number;
   hostname: string;
@@ -218,6 +220,7 @@ export function configFromEnv(env: EnvReader, options: { webhook?: boolean } = {
     allowedUsers: ids("TELEGRAM_ALLOWED_USERS"),
     allowedChats: ids("TELEGRAM_ALLOWED_CHATS"),
     webhookSecret,
+    publicUrl: url("BOT_PUBLIC_URL"),
     alertToken: alertToken ?? "",
     port: int("BOT_PORT", DEFAULTS.port, 0, 65535),
     hostname: get("BOT_HOST") ?? DEFAULTS.hostname,

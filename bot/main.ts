@@ -43,20 +43,19 @@ export async function runBot(env: (name: string) => string | undefined): Promise
     onListen: ({ hostname, port }) =>
       log(`listening on http://${hostname}:${port}/ (POST /alerts, GET /metrics)`),
   }, app.http.fetch);
-  try {
-    await app.start("polling");
-  } catch (e) {
-    log(`could not start: ${errorText(e)}`);
-    await server.shutdown();
-    await app.stop();
-    return 1;
-  }
-  log(
-    `@${app.bot.botInfo.username} is polling ${
-      new URL(config.apiRoot).host
-    }; alerts go to ${config.alertChats.length} chat(s)`,
-  );
   const stopped = Promise.withResolvers<number>();
+  app.start("polling").then(
+    () =>
+      log(
+        `@${app.bot.botInfo.username} is polling ${
+          new URL(config.apiRoot).host
+        }; alerts go to ${config.alertChats.length} chat(s)`,
+      ),
+    (e) => {
+      log(`could not start: ${errorText(e)}`);
+      stopped.resolve(1);
+    },
+  );
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     try {
       Deno.addSignalListener(signal, () => stopped.resolve(0));
