@@ -114,7 +114,7 @@ Deno.test(needs(["prometheus", "alertmanager"], {
       );
       assert.equal(firing.reply_markup, undefined);
     } finally {
-      await edge?.[Symbol.asyncDispose]().catch(() => {});
+      await Promise.resolve(edge?.[Symbol.asyncDispose]()).catch(() => {});
       await Deno.remove(dir, { recursive: true });
     }
   },
