@@ -132,3 +132,23 @@ Deno.test("bot: Telegram unreachable at start → alerts are still accepted, and
   await emu.waitFor(() => emu.sent(ALERT_CHAT).length === 1, 10_000, "the queued alert");
   for (const l of bot.logs) assert.ok(!l.includes(TOKEN.split(":")[1]), l);
 });
+
+Deno.test("mlops bot: the CLI command runs the same bot, with the same one-line-per-problem errors", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "cli/main.ts", "bot"],
+    cwd: ROOT,
+    env: { NO_COLOR: "1", ALERT_WEBHOOK_TOKEN: ALERT_TOKEN },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 2, text);
+  assert.equal(text.trim(), "mlops bot: TELEGRAM_BOT_TOKEN is not set (get one from @BotFather)");
+  const help = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "cli/main.ts", "--help"],
+    cwd: ROOT,
+    stdout: "piped",
+  }).output();
+  assert.match(new TextDecoder().decode(help.stdout), /bot\s+run the Telegram alert bot/);
+});
