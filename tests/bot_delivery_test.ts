@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import {
+  ADMIN,
   ALERT_CHAT,
   ALERT_TOKEN,
   notification,
@@ -62,4 +63,80 @@ Deno.test("bot delivery: duplicates from an HA pair and retries collapse", async
   await emu.waitFor(() => emu.sent(ALERT_CHAT).length === 1, 5000);
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(emu.sent(ALERT_CHAT).length, 1);
+});
+
+Deno.test("bot delivery: a message too old to edit gets a reply instead", async () => {
+  await using emu = await startEmulator({ editableForMs: 150 });
+  await using bot = await startBot(emu);
+  await postAlerts(bot.url, notification([{ name: "Old" }]));
+  await emu.waitFor(() => emu.sent(ALERT_CHAT).length === 1, 5000);
+  await new Promise((r) => setTimeout(r, 300)); // Telegram no longer lets us edit it
+  await postAlerts(bot.url, notification([{ name: "Old", status: "resolved" }]));
+  await emu.waitFor(() => emu.sent(ALERT_CHAT).length === 2, 5000, "the reply");
+  const [first, reply] = emu.sent(ALERT_CHAT);
+  assert.equal(reply.reply_to_message?.message_id, first.message_id);
+  assert.match(reply.text, /RESOLVED: Old/);
+  assert.ok(emu.calls("editMessageText").some((r) => r.status === 400), "the edit was tried first");
+
+  // BOT_EDIT_MAX_AGE: the bot does not even try.
+  await using emu2 = await startEmulator();
+  await using bot2 = await startBot(emu2, { BOT_EDIT_MAX_AGE: "100ms" });
+  await postAlerts(bot2.url, notification([{ name: "Old2" }]));
+  await emu2.waitFor(() => emu2.sent(ALERT_CHAT).length === 1, 5000);
+  await new Promise((r) => setTimeout(r, 200));
+  await postAlerts(bot2.url, notification([{ name: "Old2", status: "resolved" }]));
+  await emu2.waitFor(() => emu2.sent(ALERT_CHAT).length === 2, 5000, "the reply");
+  assert.equal(emu2.calls("editMessageText").length, 0);
+  assert.equal(
+    emu2.sent(ALERT_CHAT)[1].reply_to_message?.message_id,
+    emu2.sent(ALERT_CHAT)[0].message_id,
+  );
+});
+
+Deno.test("bot delivery: a group where one alert resolves edits that line; a repeat is a reminder", async () => {
+  await using emu = await startEmulator();
+  await using bot = await startBot(emu);
+  const both = [{ labels: { instance: "a" } }, { labels: { instance: "b" } }];
+  await postAlerts(bot.url, notification(both));
+  await emu.waitFor(() => emu.sent(ALERT_CHAT).length === 1, 5000);
+  await postAlerts(bot.url, notification([both[0], { ...both[1], status: "resolved" as const }]));
+  await emu.waitFor(
+    () => /1 of 2 firing/.test(emu.sent(ALERT_CHAT)[0].text),
+    5000,
+    "partial resolve",
+  );
+  assert.equal(emu.sent(ALERT_CHAT).length, 1);
+  assert.ok(emu.sent(ALERT_CHAT)[0].reply_markup, "still firing: buttons stay");
+  // Alertmanager's repeat_interval resend (outside the dedup window) → a reminder.
+  await using emu3 = await startEmulator();
+  await using bot3 = await startBot(emu3, { BOT_DEDUP_WINDOW: "100ms" });
+  await postAlerts(bot3.url, notification([{}]));
+  await emu3.waitFor(() => emu3.sent(ALERT_CHAT).length === 1, 5000);
+  await new Promise((r) => setTimeout(r, 200));
+  await postAlerts(bot3.url, notification([{}]));
+  await emu3.waitFor(() => emu3.sent(ALERT_CHAT).length === 2, 5000, "the reminder");
+  assert.match(emu3.sent(ALERT_CHAT)[1].text, /STILL FIRING: EdgeDown/);
+});
+
+Deno.test("bot delivery: buttons expire after BOT_BUTTON_TTL", async () => {
+  await using emu = await startEmulator();
+  await using bot = await startBot(emu, { BOT_BUTTON_TTL: "300ms" });
+  await postAlerts(bot.url, notification([{}]));
+  await emu.waitFor(() => emu.sent(ALERT_CHAT).length === 1, 5000);
+  await new Promise((r) => setTimeout(r, 500));
+  const msg = emu.sent(ALERT_CHAT)[0];
+  emu.userPresses(
+    ALERT_CHAT,
+    msg.message_id,
+    msg.reply_markup!.inline_keyboard[1][0].callback_data!,
+    ADMIN,
+  );
+  await emu.waitFor(() => emu.answers.length === 1, 5000);
+  assert.match(emu.answers[0].text!, /expired/);
+  assert.equal(emu.answers[0].show_alert, true);
+  await emu.waitFor(
+    () => emu.sent(ALERT_CHAT)[0].reply_markup === undefined,
+    5000,
+    "buttons removed",
+  );
 });

@@ -8,6 +8,7 @@
  */
 import { strict as assert } from "node:assert";
 import {
+  ADMIN,
   ALERT_CHAT,
   botEnv,
   notification,
@@ -179,4 +180,11 @@ Deno.test("bot faults: a chat that blocked the bot and a deadline passed → dea
   const metrics = await (await fetch(`${bot.url}/metrics`)).text();
   assert.match(metrics, /^mlops_bot_dead_letters 3$/m);
   assert.match(metrics, /^mlops_bot_alerts_dead_lettered_total 3$/m);
+  // /alerts in the chat lists them, with the reason.
+  emu.userSends(ADMIN.id, ADMIN, "/alerts");
+  await emu.waitFor(() => emu.sent(ADMIN.id).length === 1, 5000, "/alerts");
+  const text = emu.sent(ADMIN.id)[0].text;
+  assert.match(text, /3 undeliverable notifications/);
+  assert.match(text, /D0 \(firing, 1 alert\) → chat 777.*bot was blocked by the user/);
+  assert.match(text, /D1 \(firing, 1 alert\) → chat -1001234567890.*undelivered after \d+ s/);
 });
