@@ -165,7 +165,7 @@ Deno.test("bot commands: a backend that is down gets one clear line, within seco
 
 Deno.test("bot access: a stranger gets one refusal and no data; group chatter is ignored", async () => {
   await using emu = await startEmulator();
-  await using _bot = await startBot(emu, { EDGE_URL: "http://127.0.0.1:9" });
+  await using bot = await startBot(emu, { EDGE_URL: "http://127.0.0.1:9" });
   const r = await ask(emu, "/status", STRANGER);
   assert.equal(r.text, REFUSAL);
   assert.equal(r.n, 1);
@@ -177,4 +177,9 @@ Deno.test("bot access: a stranger gets one refusal and no data; group chatter is
   assert.equal(emu.sent(ALERT_CHAT).length, 0);
   const r3 = await ask(emu, "/alerts", STRANGER, ALERT_CHAT);
   assert.equal(r3.text, REFUSAL);
+  await ask(emu, "/made_up_1", STRANGER);
+  const metrics = await (await fetch(`${bot.url}/metrics`)).text();
+  assert.match(metrics, /mlops_bot_commands_total\{command="alerts",outcome="refused"\} 1/);
+  assert.match(metrics, /mlops_bot_commands_total\{command="unknown",outcome="refused"\} 1/);
+  assert.ok(!metrics.includes("made_up"), "strangers cannot mint label values");
 });

@@ -13,6 +13,7 @@
 import { Composer } from "grammy";
 import { isAllowed } from "../config.ts";
 import type { BotContext } from "../context.ts";
+import { COMMANDS } from "./commands.ts";
 
 /** The refusal, the same for everyone. */
 export const REFUSAL = "Sorry, you are not allowed to use this bot.";
@@ -31,8 +32,10 @@ export function access(): Composer<BotContext> {
     const isCommand = text.startsWith("/");
     if (ctx.chat?.type === "private" || isCommand) {
       if (isCommand) {
-        const name = /^\/([A-Za-z0-9_]+)/.exec(text)?.[1]?.toLowerCase() ?? "?";
-        ctx.mlops.metrics.commands.add(1, { command: name.slice(0, 32), outcome: "refused" });
+        const name = /^\/([A-Za-z0-9_]+)/.exec(text)?.[1]?.toLowerCase() ?? "";
+        // Known names only: a stranger must not be able to mint label values.
+        const command = COMMANDS.some((c) => c.command === name) ? name : "unknown";
+        ctx.mlops.metrics.commands.add(1, { command, outcome: "refused" });
       }
       if (ctx.message) await ctx.reply(REFUSAL);
     }
