@@ -103,7 +103,7 @@ Deno.test(needs(["alertmanager"], {
     const amPort = freePort();
     await using bot = await startBot(emu, {
       ALERTMANAGER_URL: `http://127.0.0.1:${amPort}`,
-      WATCHDOG_TIMEOUT: "2500ms",
+      WATCHDOG_TIMEOUT: "4s",
     });
     const fast = { wait: "0s", interval: "1s", repeat: "1s" };
     let am = await startAlertmanagerFor(bot.url, { port: amPort, fast });
@@ -124,7 +124,7 @@ Deno.test(needs(["alertmanager"], {
         8000,
         "the Watchdog to reach the bot",
       );
-      await new Promise((r) => setTimeout(r, 3000)); // longer than the timeout: still fine
+      await new Promise((r) => setTimeout(r, 4500)); // longer than the timeout: still fine
       assert.equal(emu.sent(ALERT_CHAT).length, 0, "the Watchdog itself is never posted");
 
       await am.stop(); // the pipeline breaks
