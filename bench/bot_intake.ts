@@ -32,6 +32,8 @@ const { values } = parseArgs({
   options: {
     "soak-seconds": { type: "string", default: "60" },
     "outage-seconds": { type: "string", default: "0" },
+    /** Caps the bot's V8 old space: a leak then crashes it instead of growing. */
+    "heap-mib": { type: "string", default: "" },
   },
 });
 const SOAK_S = Number(values["soak-seconds"]);
@@ -140,6 +142,9 @@ async function soak(): Promise<void> {
     await using bot = await startBotProcess(botEnv(emu, {
       BOT_STORE: `${dir}/bot.kv`,
       BOT_GROUP_INTERVAL: "60ms",
+      ...(values["heap-mib"]
+        ? { DENO_V8_FLAGS: `--max-old-space-size=${values["heap-mib"]}` }
+        : {}),
     }));
     const pid = bot.child.pid;
     const samples: number[] = [];
@@ -220,7 +225,9 @@ async function outage(): Promise<void> {
   );
 }
 
-await intake();
-await commandLatency();
+if (!values["heap-mib"]) {
+  await intake();
+  await commandLatency();
+}
 if (SOAK_S > 0) await soak();
 if (OUTAGE_S > 0) await outage();
