@@ -32,6 +32,7 @@ export const SECRET_ENV = [
   "MLFLOW_TRACKING_URI", // only its userinfo is secret; see knownSecrets
   "API_KEYS",
   "TELEGRAM_BOT_TOKEN",
+  "TELEGRAM_WEBHOOK_SECRET",
   "ALERT_WEBHOOK_TOKEN",
   "FEEDBACK_SECRET",
   "SLACK_WEBHOOK_URL",

@@ -9,6 +9,11 @@
  *
  * Binaries can be overridden with `PROMETHEUS_BIN` / `ALERTMANAGER_BIN`.
  *
+ * With `TELEGRAM_BOT_TOKEN` set, the mlops Telegram bot (`bot/main.ts`) runs
+ * too, on 127.0.0.1:8081 where Alertmanager sends every alert. Alertmanager
+ * authenticates with `ALERT_WEBHOOK_TOKEN` (made up for this run when unset),
+ * written to `secrets/alert_webhook_token` beside its copy of the config.
+ *
  * @module
  */
 
@@ -22,6 +27,114 @@ export const APT_HINT = "sudo apt-get install -y prometheus prometheus-alertmana
 
 const PROMETHEUS_ADDR = "127.0.0.1:9090";
 const ALERTMANAGER_ADDR = "127.0.0.1:9093";
+const BOT_ADDR = "127.0.0.1:8081";
+/** `deno task bot`'s permissions. */
+export const BOT_PERMISSIONS = [
+  "--allow-net",
+  "--allow-env",
+  "--allow-read",
+  "--allow-write",
+  "--allow-sys",
+];
+
+/** A service to run. */
+export interface ServiceSpec {
+  name: string;
+  bin: string;
+  args: string[];
+  /** Extra environment (on top of this process'). */
+  env: Record<string, string>;
+  /** Readiness URL. */
+  ready: string;
+}
+
+/** What `deno task monitor` will run, decided from the environment. */
+export interface MonitorPlan {
+  services: ServiceSpec[];
+  /** Files to write before starting (path → text). */
+  files: Record<string, string>;
+  /** The bearer token Alertmanager sends the bot; null without a bot. */
+  alertToken: string | null;
+  notes: string[];
+}
+
+function randomToken(): string {
+  return [...crypto.getRandomValues(new Uint8Array(24))]
+    .map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The services and files for `env`, with data under `data`.
+ *
+ * @example
+ * ```ts
+ * monitorPlan({ TELEGRAM_BOT_TOKEN: "123:abc" }).services.map((s) => s.name);
+ * // ["alertmanager", "prometheus", "bot"]
+ * ```
+ */
+export function monitorPlan(env: Record<string, string | undefined>, data = "DATA"): MonitorPlan {
+  const prometheus = env.PROMETHEUS_BIN ?? DEFAULT_PROMETHEUS;
+  const alertmanager = env.ALERTMANAGER_BIN ?? DEFAULT_ALERTMANAGER;
+  const bot = Boolean(env.TELEGRAM_BOT_TOKEN?.trim());
+  const alertToken = bot ? (env.ALERT_WEBHOOK_TOKEN?.trim() || randomToken()) : null;
+  const services: ServiceSpec[] = [
+    {
+      name: "alertmanager",
+      bin: alertmanager,
+      args: [
+        // A copy beside its secret: the config names the token file relative to itself.
+        `--config.file=${data}/alertmanager.yml`,
+        `--storage.path=${data}/alertmanager`,
+        `--web.listen-address=${ALERTMANAGER_ADDR}`,
+        "--cluster.listen-address=", // single node: no gossip port
+      ],
+      env: {},
+      ready: `http://${ALERTMANAGER_ADDR}/-/ready`,
+    },
+    {
+      name: "prometheus",
+      bin: prometheus,
+      args: [
+        `--config.file=${path("prometheus.yml")}`,
+        `--storage.tsdb.path=${data}/prometheus`,
+        `--web.listen-address=${PROMETHEUS_ADDR}`,
+        "--web.enable-lifecycle", // curl -X POST :9090/-/reload after editing rules
+      ],
+      env: {},
+      ready: `http://${PROMETHEUS_ADDR}/-/ready`,
+    },
+  ];
+  const notes: string[] = [];
+  if (bot) {
+    services.push({
+      name: "bot",
+      bin: Deno.execPath(),
+      args: ["run", ...BOT_PERMISSIONS, path("../bot/main.ts")],
+      env: {
+        ALERT_WEBHOOK_TOKEN: alertToken!,
+        BOT_PORT: env.BOT_PORT ?? BOT_ADDR.split(":")[1],
+        PROMETHEUS_URL: env.PROMETHEUS_URL ?? `http://${PROMETHEUS_ADDR}`,
+        ALERTMANAGER_URL: env.ALERTMANAGER_URL ?? `http://${ALERTMANAGER_ADDR}`,
+        EDGE_URL: env.EDGE_URL ?? "http://127.0.0.1:8000",
+      },
+      ready: `http://${BOT_ADDR}/healthz`,
+    });
+  } else {
+    notes.push(
+      "The Telegram bot is not started: set TELEGRAM_BOT_TOKEN (and TELEGRAM_ALERT_CHATS, " +
+        "TELEGRAM_ALLOWED_USERS) to have deno task monitor run it; see bot/README.md.",
+    );
+  }
+  return {
+    services,
+    files: {
+      [`${data}/alertmanager.yml`]: Deno.readTextFileSync(path("alertmanager.yml")),
+      [`${data}/secrets/alert_webhook_token`]: alertToken ?? "",
+    },
+    alertToken,
+    notes,
+  };
+}
 
 function isFile(p: string): boolean {
   try {
@@ -38,9 +151,12 @@ interface Service {
   child: Deno.ChildProcess;
 }
 
-function start(name: string, bin: string, args: string[], url: string): Service {
+function start(spec: ServiceSpec): Service {
+  const { name, bin, args, env } = spec;
+  const url = spec.ready;
   const child = new Deno.Command(bin, {
     args,
+    env,
     stdin: "null",
     stdout: "inherit",
     stderr: "inherit",
@@ -71,10 +187,12 @@ function help(): void {
 Runs Prometheus (${PROMETHEUS_ADDR}) and Alertmanager (${ALERTMANAGER_ADDR}) from the
 Debian packages with monitoring/prometheus.yml and monitoring/alertmanager.yml.
 Start the edge first or alongside: deno task serve (metrics on 127.0.0.1:8000/metrics).
-Ctrl-C stops both.
+With TELEGRAM_BOT_TOKEN set, also runs the mlops Telegram bot (${BOT_ADDR}), which
+Alertmanager sends every alert to. Ctrl-C stops everything.
 
 Environment: PROMETHEUS_BIN (default ${DEFAULT_PROMETHEUS}),
-             ALERTMANAGER_BIN (default ${DEFAULT_ALERTMANAGER}).`);
+             ALERTMANAGER_BIN (default ${DEFAULT_ALERTMANAGER}),
+             TELEGRAM_BOT_TOKEN and the bot's variables (bot/README.md).`);
 }
 
 async function main(args: string[]): Promise<number> {
@@ -112,19 +230,13 @@ async function main(args: string[]): Promise<number> {
     await Deno.remove(data, { recursive: true }).catch(() => {});
   };
 
+  const plan = monitorPlan(Deno.env.toObject(), data);
   try {
-    services.push(start("alertmanager", alertmanager, [
-      `--config.file=${path("alertmanager.yml")}`,
-      `--storage.path=${data}/alertmanager`,
-      `--web.listen-address=${ALERTMANAGER_ADDR}`,
-      "--cluster.listen-address=", // single node: no gossip port
-    ], `http://${ALERTMANAGER_ADDR}`));
-    services.push(start("prometheus", prometheus, [
-      `--config.file=${path("prometheus.yml")}`,
-      `--storage.tsdb.path=${data}/prometheus`,
-      `--web.listen-address=${PROMETHEUS_ADDR}`,
-      "--web.enable-lifecycle", // curl -X POST :9090/-/reload after editing rules
-    ], `http://${PROMETHEUS_ADDR}`));
+    for (const [file, text] of Object.entries(plan.files)) {
+      await Deno.mkdir(file.replace(/\/[^/]*$/, ""), { recursive: true });
+      await Deno.writeTextFile(file, text, { mode: 0o600 });
+    }
+    for (const spec of plan.services) services.push(start(spec));
   } catch (e) {
     console.error(`monitor: could not start: ${e instanceof Error ? e.message : e}`);
     await stop();
@@ -144,15 +256,18 @@ async function main(args: string[]): Promise<number> {
     ),
   );
 
-  const ready = await Promise.all(
-    services.map((s) => waitReady(`${s.url}/-/ready`, s.child)),
-  );
+  const ready = await Promise.all(services.map((s) => waitReady(s.url, s.child)));
   if (ready.every(Boolean)) {
     console.log(`
 mlops monitoring is up (data in ${data}, removed on exit):
   Prometheus    http://${PROMETHEUS_ADDR}   (targets: /targets, alerts: /alerts)
   Alertmanager  http://${ALERTMANAGER_ADDR}
   Scraping      http://127.0.0.1:8000/metrics  (start the edge: deno task serve)
+  ${
+      plan.alertToken
+        ? `Telegram bot  http://${BOT_ADDR}  (Alertmanager sends it every alert)`
+        : plan.notes.join("\n  ")
+    }
 
 Grafana is not in Debian's archive. With Docker:
   docker compose -f monitoring/compose.yml up -d grafana   # http://127.0.0.1:3000

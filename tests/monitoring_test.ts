@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { parse } from "yaml";
 import { needs, PARTS } from "./support/parts.ts";
+import { metricNames } from "./support/promql.ts";
 
 /** Tests for monitoring/: Prometheus, Alertmanager and Grafana configs. */
 
@@ -43,41 +44,6 @@ async function edgeMetricNames(): Promise<Set<string>> {
     }
   }
   return names;
-}
-
-const KEYWORDS = new Set([
-  "and",
-  "or",
-  "unless",
-  "bool",
-  "offset",
-  "by",
-  "without",
-  "on",
-  "ignoring",
-  "group_left",
-  "group_right",
-  "inf",
-  "nan",
-  "atan2",
-]);
-
-/** Metric names in a PromQL expression (a lexer-level approximation, enough for our exprs). */
-export function metricNames(expr: string): string[] {
-  const s = expr
-    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""')
-    .replace(/\{[^}]*\}/g, " ")
-    .replace(/\[[^\]]*\]/g, " ")
-    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, " ");
-  const out: string[] = [];
-  for (const m of s.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*/g)) {
-    const before = s[m.index! - 1] ?? " ";
-    if (/[0-9.$]/.test(before)) continue; // 1e-9, $__rate_interval, $job
-    if (/^\s*\(/.test(s.slice(m.index! + m[0].length))) continue; // function call
-    if (KEYWORDS.has(m[0].toLowerCase())) continue;
-    out.push(m[0]);
-  }
-  return out;
 }
 
 Deno.test("monitoring: metricNames extracts only metric names", () => {
@@ -160,9 +126,13 @@ Deno.test(needs(["amtool"], {
         "--config.file=monitoring/alertmanager.yml",
         ...labels,
       ])).out.split("\n")[0].trim();
-    assert.equal(await route("severity=critical"), "telegram-critical,mlops-bot");
-    assert.equal(await route("severity=warning"), "telegram-warning,mlops-bot");
+    // Every alert goes to the mlops bot (bot/); the bot's own alerts also to
+    // Telegram's native receiver, the fallback for when the bot is the problem.
+    assert.equal(await route("severity=critical"), "mlops-bot");
+    assert.equal(await route("severity=warning"), "mlops-bot");
     assert.equal(await route("severity=info"), "mlops-bot");
+    assert.equal(await route("alertname=Watchdog", "severity=none"), "mlops-bot");
+    assert.equal(await route("job=mlops-bot", "severity=critical"), "telegram-fallback,mlops-bot");
   },
 }));
 

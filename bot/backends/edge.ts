@@ -1,0 +1,53 @@
+/**
+ * The edge's own API, for `/predict` and for `/status` when no Prometheus is
+ * configured.
+ *
+ * @module
+ */
+import { fetchJson } from "./http.ts";
+
+/** The parts of `GET /v1/status` the bot shows. */
+export interface EdgeStatus {
+  model: {
+    status: string;
+    reason?: string;
+    name?: string;
+    version?: string | null;
+    training_metrics?: Record<string, number>;
+  };
+  uptime_seconds: number;
+  traffic: {
+    rps: number;
+    error_rate: number;
+    requests: number;
+    window_seconds: number;
+    latency_ms: { p50: number | null; p99: number | null };
+  };
+  drift: { window: number; features: { name: string; psi: number | null }[] };
+  live_accuracy: { accuracy: number | null; n: number };
+}
+
+/** One prediction as `/v1/predict` returns it. */
+export interface EdgePrediction {
+  prediction_id: string;
+  label: string;
+  probabilities: Record<string, number>;
+  unknown_categories?: string[];
+}
+
+/** The edge's status document. */
+export function edgeStatus(base: string): Promise<EdgeStatus> {
+  return fetchJson<EdgeStatus>("the edge", `${base}/v1/status`);
+}
+
+/** Scores one instance. */
+export function edgePredict(
+  base: string,
+  instance: Record<string, unknown>,
+): Promise<EdgePrediction> {
+  return fetchJson<EdgePrediction>("the edge", `${base}/v1/predict`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(instance),
+  });
+}

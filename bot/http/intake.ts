@@ -1,0 +1,100 @@
+/**
+ * `POST /alerts`: Alertmanager's webhook. Bearer-authenticated with
+ * `ALERT_WEBHOOK_TOKEN` (compared in constant time; 401 and nothing stored
+ * otherwise), the body checked as webhook format version 4 (400 with the
+ * first field at fault), and answered 200 only once the notification is
+ * committed to the outbox. The Watchdog is recorded, not forwarded.
+ *
+ * @module
+ */
+import type { Handler } from "hono";
+import { ApiError } from "../../edge/errors.ts";
+import { createKeyVerifier } from "../../edge/middleware/api_key.ts";
+import { readJson } from "../../edge/payloads/body.ts";
+import { type Notification, parseNotification, PayloadError } from "../alerts/payload.ts";
+import type { BotMetrics } from "../metrics.ts";
+import type { Outbox } from "../store/outbox.ts";
+import type { Watchdog } from "../watchdog.ts";
+
+/** What the intake needs. */
+export interface IntakeOptions {
+  token: string;
+  outbox: Outbox;
+  watchdog: Watchdog | null;
+  watchdogName: string;
+  metrics: BotMetrics;
+  chats: readonly number[];
+  dedupWindowMs: number;
+  fullAlerts: number;
+  maxBodyBytes?: number;
+  /** Called with the chats that got new jobs. */
+  queued: (chats: readonly number[]) => void;
+}
+
+const BEARER = /^bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
+
+/**
+ * The handler.
+ *
+ * @example
+ * ```ts
+ * app.post("/alerts", intakeHandler({ token, outbox, watchdog, ... }));
+ * ```
+ */
+export function intakeHandler(o: IntakeOptions): Handler {
+  const verify = createKeyVerifier([o.token]);
+  return async function intake(c) {
+    const token = BEARER.exec(c.req.header("authorization") ?? "")?.[1];
+    if (token === undefined || !verify(token)) {
+      o.metrics.intake.add(1, { outcome: "unauthorized" });
+      c.header("WWW-Authenticate", 'Bearer realm="mlops-bot"');
+      throw new ApiError(
+        401,
+        "UNAUTHORIZED",
+        "missing or wrong bearer token (ALERT_WEBHOOK_TOKEN)",
+      );
+    }
+    let n: Notification;
+    try {
+      n = parseNotification(await readJson(c, o.maxBodyBytes ?? 8 << 20));
+    } catch (e) {
+      o.metrics.intake.add(1, { outcome: "rejected" });
+      if (e instanceof PayloadError) throw new ApiError(400, "INVALID_INPUT", e.message);
+      throw e;
+    }
+    const watchdog = n.alerts.filter((a) => a.labels.alertname === o.watchdogName);
+    if (watchdog.length > 0) {
+      if (n.status === "firing" && watchdog.some((a) => a.status === "firing")) {
+        await o.watchdog?.arrived();
+      }
+      n = { ...n, alerts: n.alerts.filter((a) => a.labels.alertname !== o.watchdogName) };
+      if (n.alerts.length === 0) {
+        o.metrics.intake.add(1, { outcome: "watchdog" });
+        return c.json({ status: "watchdog" });
+      }
+    }
+    o.metrics.received.add(n.alerts.length);
+    let result;
+    try {
+      result = await o.outbox.enqueueAlerts(n, {
+        chats: o.chats,
+        dedupWindowMs: o.dedupWindowMs,
+        fullAlerts: o.fullAlerts,
+      });
+    } catch (e) {
+      if (e instanceof TypeError && /too large|Too many/i.test(e.message)) {
+        o.metrics.intake.add(1, { outcome: "rejected" });
+        throw new ApiError(
+          413,
+          "PAYLOAD_TOO_LARGE",
+          `notification too large to store: ${e.message}`,
+        );
+      }
+      throw e;
+    }
+    o.metrics.intake.add(1, { outcome: result.status });
+    if (result.status === "duplicate") o.metrics.deduplicated.add(n.alerts.length);
+    else o.queued(o.chats);
+    return c.json(result);
+  };
+}

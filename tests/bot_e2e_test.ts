@@ -1,0 +1,121 @@
+/**
+ * End to end with every real part that runs here: the edge, Prometheus with
+ * the shipped rules, Alertmanager with the shipped routing, the bot, and the
+ * Telegram emulator. Stop the edge: EdgeDown arrives as a Telegram message.
+ * Start it again: that message is edited to resolved.
+ *
+ * Timings are shortened (1 s scrapes and evaluations, EdgeDown's `for` 2 s,
+ * Alertmanager's group waits 0-1 s); everything else is as shipped.
+ */
+import { strict as assert } from "node:assert";
+import { parse, stringify } from "yaml";
+import { writeBundle } from "../lib/model/io.ts";
+import { needs } from "./support/parts.ts";
+import { ADMIN, ALERT_CHAT, startBot, startEmulator } from "./support/bot_harness.ts";
+import { startAlertmanagerFor } from "./support/bot_monitoring.ts";
+import { startEdgeProcess } from "./support/edge_process.ts";
+import { freePort, startPrometheus } from "./support/monitoring_parts.ts";
+import { tinyBundle } from "./support/tiny_bundle.ts";
+
+const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
+// deno-lint-ignore no-explicit-any
+type Yaml = any;
+
+async function prometheusFiles(ports: { edge: number; am: number; bot: number }) {
+  const cfg: Yaml = parse(await Deno.readTextFile(`${ROOT}monitoring/prometheus.yml`));
+  cfg.global.scrape_interval = "1s";
+  cfg.global.evaluation_interval = "1s";
+  cfg.alerting.alertmanagers[0].static_configs[0].targets = [`127.0.0.1:${ports.am}`];
+  const targets: Record<string, string> = {
+    "mlops-edge": `127.0.0.1:${ports.edge}`,
+    "mlops-bot": `127.0.0.1:${ports.bot}`,
+  };
+  cfg.scrape_configs = cfg.scrape_configs.filter((j: Yaml) => targets[j.job_name]);
+  for (const j of cfg.scrape_configs) {
+    j.scrape_interval = "1s";
+    j.scrape_timeout = "900ms";
+    j.static_configs[0].targets = [targets[j.job_name]];
+  }
+  const rules: Yaml = parse(await Deno.readTextFile(`${ROOT}monitoring/rules/mlops.rules.yml`));
+  for (const g of rules.groups) {
+    delete g.interval;
+    for (const r of g.rules) if (r.alert === "EdgeDown") r.for = "2s";
+  }
+  return {
+    "prometheus.yml": stringify(cfg),
+    "rules/mlops.rules.yml": stringify(rules),
+    "rules/bot.rules.yml": await Deno.readTextFile(`${ROOT}monitoring/rules/bot.rules.yml`),
+  };
+}
+
+Deno.test(needs(["prometheus", "alertmanager"], {
+  name:
+    "bot e2e: edge stops → EdgeDown on Telegram; edge back → the same message edited to resolved",
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "mlops-bot-e2e-" });
+    const ports = { edge: freePort(), am: freePort(), prom: freePort(), bot: 0 };
+    let edge: Awaited<ReturnType<typeof startEdgeProcess>> | undefined;
+    try {
+      await writeBundle(`${dir}/model`, tinyBundle());
+      const edgeEnv = { MODEL_PATH: `${dir}/model`, PORT: String(ports.edge) };
+      edge = await startEdgeProcess(edgeEnv);
+      await using emu = await startEmulator();
+      await using bot = await startBot(emu, {
+        PROMETHEUS_URL: `http://127.0.0.1:${ports.prom}`,
+        ALERTMANAGER_URL: `http://127.0.0.1:${ports.am}`,
+        EDGE_URL: edge.url,
+      });
+      ports.bot = Number(new URL(bot.url).port);
+      await using _am = await startAlertmanagerFor(bot.url, { port: ports.am });
+      const files = await prometheusFiles(ports);
+      await using _prom = await startPrometheus(files["prometheus.yml"], {
+        "rules/mlops.rules.yml": files["rules/mlops.rules.yml"],
+        "rules/bot.rules.yml": files["rules/bot.rules.yml"],
+      }, ports.prom);
+
+      // /status from Prometheus, with real numbers, once it has scraped.
+      await emu.waitFor(
+        async () => {
+          const before = emu.sent(ADMIN.id).length;
+          emu.userSends(ADMIN.id, ADMIN, "/status");
+          await emu.waitFor(() => emu.sent(ADMIN.id).length > before, 8000);
+          return /✅ up: <code>|✅ up: 127/.test(emu.sent(ADMIN.id).at(-1)!.text) &&
+            /Model: tiny version 7/.test(emu.sent(ADMIN.id).at(-1)!.text);
+        },
+        20_000,
+        "/status to show the edge up via Prometheus",
+      );
+      assert.match(emu.sent(ADMIN.id).at(-1)!.text, /Edge status \(Prometheus\)/);
+
+      await edge[Symbol.asyncDispose](); // the edge goes down
+      await emu.waitFor(
+        () => emu.sent(ALERT_CHAT).some((m) => /FIRING: EdgeDown/.test(m.history![0])),
+        40_000,
+        "EdgeDown on Telegram",
+      );
+      const firing = emu.sent(ALERT_CHAT).find((m) => /FIRING: EdgeDown/.test(m.history![0]))!;
+      assert.match(firing.text, /critical/);
+      assert.ok(firing.reply_markup, "with silence buttons");
+      assert.ok(
+        !emu.sent(ALERT_CHAT).some((m) => /Watchdog/.test(m.text)),
+        "the Watchdog is not posted",
+      );
+
+      edge = await startEdgeProcess(edgeEnv); // back on the same port
+      await emu.waitFor(
+        () => /RESOLVED: EdgeDown/.test(firing.text),
+        40_000,
+        "the EdgeDown message edited to resolved",
+      );
+      assert.equal(
+        emu.sent(ALERT_CHAT).filter((m) => /EdgeDown/.test(m.history![0])).length,
+        1,
+        "resolved edited the message instead of sending a new one",
+      );
+      assert.equal(firing.reply_markup, undefined);
+    } finally {
+      await Promise.resolve(edge?.[Symbol.asyncDispose]()).catch(() => {});
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+}));
