@@ -10,6 +10,7 @@
  * | `MODEL_URL` | — | Fetch the bundle from this URL at start instead. |
  * | `MAX_BATCH` | `1000` | Most instances accepted in one request. |
  * | `MAX_BODY_BYTES` | `1048576` | Largest request body (413 above). |
+ * | `BODY_TIMEOUT_MS` | `10000` | Time a request body has to arrive (408 after, connection closed). |
  * | `API_KEYS` | — | Comma-separated bearer keys guarding predict and feedback. |
  * | `CORS_ORIGINS` | — | `*` or comma-separated origins; unset sends no CORS headers. |
  * | `OTEL_DENO` | `false` | Also export metrics over OTLP through Deno's built-in OpenTelemetry. |
@@ -36,6 +37,8 @@ export interface EdgeConfig {
   maxBatch: number;
   /** Largest accepted request body, in bytes. */
   maxBodyBytes: number;
+  /** Time a request body has to arrive once its route reads it, in milliseconds. */
+  bodyTimeoutMs: number;
   /** Bearer keys; empty means predict and feedback are open. */
   apiKeys: readonly string[];
   /** Allowed CORS origins (`["*"]` for any); empty means no CORS headers. */
@@ -65,6 +68,7 @@ export const DEFAULTS: Omit<EdgeConfig, "model"> = {
   hostname: "0.0.0.0",
   maxBatch: 1000,
   maxBodyBytes: 1024 * 1024,
+  bodyTimeoutMs: 10_000,
   apiKeys: [],
   corsOrigins: [],
   otel: false,
@@ -98,6 +102,7 @@ export function configFromEnv(env: EnvReader): EdgeConfig {
       : { kind: "path", path: path ?? DEFAULT_MODEL_PATH },
     maxBatch: int(env, "MAX_BATCH", DEFAULTS.maxBatch, 1, 1_000_000),
     maxBodyBytes: int(env, "MAX_BODY_BYTES", DEFAULTS.maxBodyBytes, 64, 1 << 30),
+    bodyTimeoutMs: int(env, "BODY_TIMEOUT_MS", DEFAULTS.bodyTimeoutMs, 100, 600_000),
     apiKeys: apiKeys(env("API_KEYS")),
     corsOrigins: list(env("CORS_ORIGINS")),
     otel: bool(env, "OTEL_DENO"),

@@ -136,6 +136,44 @@ Deno.test("predict: bodies over the limit are 413, with or without Content-Lengt
   await chunked.body?.cancel();
 });
 
+Deno.test("predict: a body that stops arriving is a 408 after the body timeout", async () => {
+  await using edge = await readyEdge({ bodyTimeoutMs: 200 });
+  const declared: Record<string, string>[] = [
+    {}, // chunked: streamed
+    { "content-length": "100" }, // small: the runtime's one-shot reader
+    { "content-length": "500000" }, // large: streamed
+  ];
+  for (const headers of declared) {
+    const stalled = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new TextEncoder().encode('{"x": 1'));
+      },
+    });
+    const t0 = performance.now();
+    const res = await Promise.race([
+      edge.app.request("/v1/predict", {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: stalled,
+      }),
+      new Promise<never>((_, reject) =>
+        setTimeout(
+          () => reject(new Error(`no answer within 3 s (${JSON.stringify(headers)})`)),
+          3000,
+        )
+      ),
+    ]);
+    const ms = performance.now() - t0;
+    assert.equal(res.status, 408, JSON.stringify(headers));
+    const body = await res.json();
+    assert.equal(body.error_code, "REQUEST_TIMEOUT");
+    assert.match(body.message, /did not arrive within 200 ms/);
+    assert.ok(ms >= 190, `answered after ${ms.toFixed(0)} ms`);
+  }
+  const metrics = await (await edge.app.request("/metrics")).text();
+  assert.match(metrics, /^mlops_validation_failures_total\{reason="request_timeout"\} 3$/m);
+});
+
 Deno.test("predict: batches over MAX_BATCH are 413", async () => {
   await using edge = await readyEdge({ maxBatch: 2 });
   const res = await post(edge, "/v1/predict", { instances: [BLUE_LOW, BLUE_LOW, BLUE_LOW] });

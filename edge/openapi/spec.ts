@@ -48,6 +48,7 @@ export function buildOpenApi(
   const rejections = {
     "400": error("Invalid JSON or invalid fields; `details` lists each offending path."),
     ...(options.auth ? { "401": error("Missing or invalid bearer key.") } : {}),
+    "408": error("The body did not arrive within the server's body timeout."),
     "413": error("Body or batch over the limit."),
     "415": error("Content-Type is not supported."),
     "503": error("No model is loaded; see /readyz for the reason."),

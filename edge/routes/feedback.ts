@@ -9,7 +9,7 @@ import type { EdgeEnv } from "../env.ts";
 import { ApiError, invalidInput } from "../errors.ts";
 import { parseFeedbackBody } from "../payloads/feedback_request.ts";
 import { fieldPath } from "../payloads/field_path.ts";
-import { readJson } from "../payloads/body.ts";
+import type { BodyReader } from "../payloads/body.ts";
 import type { PredictionLog } from "../serving/prediction_log.ts";
 import type { Monitor } from "../telemetry/monitor.ts";
 
@@ -17,8 +17,8 @@ import type { Monitor } from "../telemetry/monitor.ts";
 export interface FeedbackDeps {
   monitor: Monitor;
   log: PredictionLog;
-  /** Largest body read, in bytes (413 above). */
-  maxBodyBytes: number;
+  /** Reads the body within its size and time limits. */
+  body: BodyReader;
 }
 
 /**
@@ -26,13 +26,13 @@ export interface FeedbackDeps {
  *
  * @example
  * ```ts
- * app.post("/v1/feedback", guarded(requireModel(holder))(feedbackHandler({ monitor, log, maxBodyBytes: 1 << 20 })));
+ * app.post("/v1/feedback", guarded(requireModel(holder))(feedbackHandler({ monitor, log, body })));
  * ```
  */
 export function feedbackHandler(deps: FeedbackDeps): Handler<EdgeEnv> {
   return async function feedback(c) {
     const model = c.get("model");
-    const fb = parseFeedbackBody(await readJson(c, deps.maxBodyBytes), model.classes);
+    const fb = parseFeedbackBody(await deps.body.json(c), model.classes);
     let predicted: string;
     if (fb.kind === "prediction") {
       const recall = deps.log.recall(fb.predictionId);
