@@ -138,19 +138,25 @@ export function buildOpenApi(
           summary: "Report the true label",
           description: "Give the actual class for an earlier prediction (by id) or for " +
             "features; it feeds live accuracy. Ids are remembered for a bounded number of " +
-            "recent predictions, per instance of the service.",
+            "recent predictions, per instance of the service. Each counts once, and with API " +
+            "keys only from the key that made the prediction; the same features and label " +
+            "count once while they are in the live-accuracy window.",
           security: secured,
           requestBody: {
             required: true,
             content: json(ref("FeedbackRequest"), {
-              prediction_id: "3f2a9c1b7e-0",
+              prediction_id: "9f86d081884c7d659a2feaa0c55ad015",
               actual: classes[0],
             }),
           },
           responses: {
             "200": { description: "Recorded.", content: json(ref("FeedbackResponse")) },
+            "403": error("The prediction id was issued to another API key."),
             "404": error("Unknown or forgotten prediction id."),
-            "409": error("Feedback for this prediction was already recorded."),
+            "409": error(
+              "Feedback for this prediction, or for the same features and label, was already " +
+                "recorded.",
+            ),
             ...rejections,
           },
         },

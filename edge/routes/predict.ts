@@ -44,7 +44,7 @@ export function predictHandler(deps: PredictDeps): Handler<EdgeEnv> {
     const model = c.get("model");
     const instances = parsePredictBody(await deps.body.json(c), deps.maxBatch);
     const batch = score(model, instances, deps.monitor);
-    const ids = deps.log.record(labelsOf(model, batch));
+    const ids = deps.log.record(labelsOf(model, batch), c.get("client"));
     let json = writers.get(model);
     if (!json) writers.set(model, json = new PredictionJson(model));
     const body = instances.batch ? json.batch(batch, ids) : json.single(batch, ids);

@@ -1,75 +1,79 @@
 /**
- * Prediction ids, and the recent ones remembered so feedback can say "that
- * prediction was right (or wrong)".
+ * The recent predictions, remembered so feedback can say "that prediction
+ * was right (or wrong)": each id's predicted label, and which client (API
+ * key) asked for it.
  *
- * An id is a per-process random prefix plus a sequence number, so the label
- * lives in a ring slot the id itself points to: O(1) to record and recall,
- * no hashing, fixed memory. The oldest ids are forgotten first; feedback
- * must reach the instance (Deploy isolate) that made the prediction.
+ * A map in insertion order holds the last `capacity` ids; the oldest are
+ * forgotten first. Feedback must reach the instance (Deploy isolate) that
+ * made the prediction. Ids themselves come from `prediction_id.ts`.
  *
  * @module
  */
+import { isPredictionId, newPredictionId } from "./prediction_id.ts";
 
 /** What feedback finds for an id. */
 export type Recall =
   | { found: true; label: string }
-  | { found: false; reason: "unknown" | "already_recorded" };
+  | { found: false; reason: "unknown" | "already_recorded" | "other_client" };
 
-const SEQUENCE = /^[0-9a-z]{1,11}$/;
+interface Entry {
+  /** `null` once feedback used it. */
+  label: string | null;
+  /** Identity of the API key that asked, or undefined without keys. */
+  readonly client: string | undefined;
+}
 
-/** Issues ids and remembers each one's predicted label. */
+const UNKNOWN: Recall = { found: false, reason: "unknown" };
+const ALREADY_RECORDED: Recall = { found: false, reason: "already_recorded" };
+const OTHER_CLIENT: Recall = { found: false, reason: "other_client" };
+
+/** Issues ids and remembers each one's predicted label and client. */
 export class PredictionLog {
   readonly #capacity: number;
-  readonly #prefix: string;
-  #next = 0;
-  /** Label of sequence `s` at `s % capacity`; `null` once feedback used it. */
-  readonly #labels: (string | null)[];
+  readonly #entries = new Map<string, Entry>();
 
   /**
    * @example
    * ```ts
    * const log = new PredictionLog(10_000);
-   * const [id] = log.record(["Yes"]);
-   * log.recall(id); // { found: true, label: "Yes" }
+   * const [id] = log.record(["Yes"], "key:3f2a");
+   * log.recall(id, "key:3f2a"); // { found: true, label: "Yes" }
    * ```
    */
   constructor(capacity: number) {
     this.#capacity = capacity;
-    const bytes = crypto.getRandomValues(new Uint8Array(5));
-    this.#prefix = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("") + "-";
-    this.#labels = new Array(capacity).fill(null);
   }
 
-  /** Assigns one id per label and remembers them. */
-  record(labels: readonly string[]): string[] {
+  /** Assigns one id per label, remembered as `client`'s. */
+  record(labels: readonly string[], client?: string): string[] {
     const ids = new Array<string>(labels.length);
+    const entries = this.#entries;
     for (let i = 0; i < labels.length; i++) {
-      const seq = this.#next++;
-      ids[i] = this.#prefix + seq.toString(36);
-      if (this.#capacity > 0) this.#labels[seq % this.#capacity] = labels[i];
+      const id = ids[i] = newPredictionId();
+      if (this.#capacity === 0) continue;
+      entries.set(id, { label: labels[i], client });
+      if (entries.size > this.#capacity) entries.delete(entries.keys().next().value!);
     }
     return ids;
   }
 
-  /** Looks `id` up and marks it used, so one prediction counts once. */
-  recall(id: string): Recall {
-    const unknown: Recall = { found: false, reason: "unknown" };
-    if (!id.startsWith(this.#prefix)) return unknown;
-    const tail = id.slice(this.#prefix.length);
-    if (!SEQUENCE.test(tail)) return unknown;
-    const seq = parseInt(tail, 36);
-    // Reject aliases such as leading zeros: only the exact id we issued counts.
-    if (seq.toString(36) !== tail) return unknown;
-    if (seq >= this.#next || seq < this.#next - this.#capacity) return unknown;
-    const slot = seq % this.#capacity;
-    const label = this.#labels[slot];
-    if (label === null) return { found: false, reason: "already_recorded" };
-    this.#labels[slot] = null;
+  /**
+   * Looks `id` up for `client` and marks it used, so one prediction counts
+   * once. Another client's id is refused without using it up.
+   */
+  recall(id: string, client?: string): Recall {
+    if (!isPredictionId(id)) return UNKNOWN;
+    const entry = this.#entries.get(id);
+    if (entry === undefined) return UNKNOWN;
+    if (entry.client !== client) return OTHER_CLIENT;
+    const label = entry.label;
+    if (label === null) return ALREADY_RECORDED;
+    entry.label = null;
     return { found: true, label };
   }
 
   /** Ids currently remembered. */
   get size(): number {
-    return Math.min(this.#next, this.#capacity);
+    return this.#entries.size;
   }
 }
