@@ -94,6 +94,26 @@ Deno.test("predict: invalid fields are a 400 listing every offending path", asyn
   assert.match(body.message, /^instances\[0\]\.x: .*\(and 4 more\)$/);
 });
 
+Deno.test("predict: numeric strings are decimal only; hex, binary, octal and Infinity are 400s", async () => {
+  await using edge = await readyEdge();
+  for (const x of ["0x10", "0b1", "0o7", "Infinity", " 0x9 "]) {
+    const res = await post(edge, "/v1/predict", { instances: [RED_HIGH, { x, color: "red" }] });
+    assert.equal(res.status, 400, x);
+    const body = await res.json();
+    assert.equal(body.details[0].path, "instances[1].x", x);
+    assert.match(body.message, /decimal/, x);
+  }
+  const csv = await post(edge, "/invocations", "x,color\n0x10,red\n", {
+    "content-type": "text/csv",
+  });
+  assert.equal(csv.status, 400);
+  assert.match((await csv.json()).message, /x: expected a decimal number/);
+  for (const x of ["9", "9.0", "+9", "9e0", " 9 "]) {
+    const ok = await (await post(edge, "/v1/predict", { x, color: "red" })).json();
+    assert.equal(ok.label, "yes", x);
+  }
+});
+
 Deno.test("predict: envelope errors are 400s", async () => {
   await using edge = await readyEdge();
   const cases: [string, string, string][] = [

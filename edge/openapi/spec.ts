@@ -64,7 +64,8 @@ export function buildOpenApi(
           ? `Serving **${model.name}** version ${model.version ?? "(unregistered)"}, ` +
             `classes ${classes.map((c) => `\`${c}\``).join(", ")}. `
           : "") +
-        'Numeric fields take numbers or numeric strings; `null` or `""` means missing. ' +
+        "Numeric fields take numbers or decimal strings (no hex, binary, octal or Infinity); " +
+        '`null` or `""` means missing. ' +
         "Categorical fields take strings (numbers and booleans are compared as text); " +
         "unseen categories are accepted and counted. " + limits,
     },
