@@ -20,7 +20,7 @@ Deno.test("predict: one instance returns label, probabilities, model and an id",
   near(body.probabilities.no, 0.8);
   near(body.probabilities.yes, 0.2);
   assert.deepEqual(body.model, { name: "tiny", version: "7" });
-  assert.match(body.prediction_id, /^[0-9a-f]{32}$/);
+  assert.match(body.prediction_id, /^[0-9a-f]{32}-[0-9a-z]+$/);
   assert.equal(body.unknown_categories, undefined);
 });
 
@@ -342,8 +342,8 @@ Deno.test("feedback: prediction ids cannot be guessed from one's own", async () 
     assert.equal(res.status, 404, `guessed ${guess} (victim's: ${victim.prediction_id})`);
     await res.body?.cancel();
   }
-  // At least 96 random bits each.
-  for (const id of [victim.prediction_id, ...own]) assert.match(id, /^[0-9a-f]{24,}$/);
+  // At least 96 random bits each (the rest is a sequence number).
+  for (const id of [victim.prediction_id, ...own]) assert.match(id, /^[0-9a-f]{24,}-/);
   const real = await post(edge, "/v1/feedback", {
     prediction_id: victim.prediction_id,
     actual: "no",

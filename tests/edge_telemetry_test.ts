@@ -3,7 +3,7 @@ import { AggregationTemporality, MeterProvider, MetricReader } from "@openteleme
 import { createKeyVerifier, keyIdentity } from "../edge/middleware/api_key.ts";
 import { fieldPath } from "../edge/payloads/field_path.ts";
 import { redactUrl } from "../edge/serving/load_bundle.ts";
-import { isPredictionId, newPredictionId } from "../edge/serving/prediction_id.ts";
+import { newPredictionId, parsePredictionId, TOKEN_BYTES } from "../edge/serving/prediction_id.ts";
 import { PredictionLog } from "../edge/serving/prediction_log.ts";
 import { ServingModel } from "../edge/serving/serving_model.ts";
 import { DriftTracker } from "../edge/telemetry/drift.ts";
@@ -98,22 +98,37 @@ Deno.test("prediction log: unique ids, bounded memory, feedback once, by its cli
   assert.deepEqual(log.recall(d, "key:2"), { found: false, reason: "other_client" });
   assert.deepEqual(log.recall(d), { found: false, reason: "other_client" });
   assert.deepEqual(log.recall(d, "key:1"), { found: true, label: "yes" });
-  assert.deepEqual(log.recall(d.toUpperCase(), "key:1"), { found: false, reason: "unknown" });
+  const forged = (d[0] === "0" ? "1" : "0") + d.slice(1); // right sequence, wrong token
+  assert.deepEqual(log.recall(forged, "key:1"), { found: false, reason: "unknown" });
   const off = new PredictionLog(0);
   assert.equal(off.record(["no"]).length, 1);
   assert.equal(off.size, 0);
 });
 
-Deno.test("prediction ids: 128 random bits each, from a pool drawn in blocks", () => {
-  const ids = Array.from({ length: 1000 }, newPredictionId);
-  assert.equal(new Set(ids).size, ids.length);
-  for (const id of ids) assert.ok(isPredictionId(id), id);
-  // Every hex digit shows up in every position across 1000 random ids.
+Deno.test("prediction ids: a 128-bit random token and the sequence number, parsed back exactly", () => {
+  const tokens = new Uint8Array(1000 * TOKEN_BYTES);
+  const ids = Array.from({ length: 1000 }, (_, i) => newPredictionId(i, tokens, i * TOKEN_BYTES));
+  assert.equal(new Set(ids.map((id) => id.slice(0, 32))).size, ids.length);
+  // Every hex digit shows up in every token position across 1000 ids.
   for (let i = 0; i < 32; i++) {
     assert.equal(new Set(ids.map((id) => id[i])).size, 16, `position ${i}`);
   }
-  for (const bad of ["", "3f2a9c1b7e-0", ids[0].toUpperCase(), ids[0] + "0", ids[0].slice(1)]) {
-    assert.equal(isPredictionId(bad), false, bad);
+  const token = new Uint8Array(TOKEN_BYTES);
+  assert.equal(parsePredictionId(ids[71], token), 71);
+  assert.deepEqual(token, tokens.subarray(71 * TOKEN_BYTES, 72 * TOKEN_BYTES));
+  const [hex, seq] = ids[71].split("-");
+  for (
+    const bad of [
+      "",
+      "3f2a9c1b7e-0",
+      ids[71].toUpperCase(),
+      `${hex}-0${seq}`,
+      `${hex}-`,
+      hex,
+      `${hex.slice(1)}-${seq}`,
+    ]
+  ) {
+    assert.equal(parsePredictionId(bad, token), -1, bad);
   }
 });
 

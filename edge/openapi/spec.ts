@@ -146,7 +146,7 @@ export function buildOpenApi(
           requestBody: {
             required: true,
             content: json(ref("FeedbackRequest"), {
-              prediction_id: "9f86d081884c7d659a2feaa0c55ad015",
+              prediction_id: "9f86d081884c7d659a2feaa0c55ad015-1z",
               actual: classes[0],
             }),
           },

@@ -3,9 +3,10 @@
  *
  * Never sized from what the sender announces: a declared length is a claim,
  * and reserving it up front lets a client that sends a few bytes cost the
- * whole claim. Chunks are copied into one buffer that doubles as needed,
- * because a chunk from a Deno stream is a view into a 64 KiB read buffer: a
- * sender trickling one byte at a time would otherwise pin 64 KiB per byte.
+ * whole claim. Bytes go into one buffer that starts small and doubles as
+ * they arrive. Byte streams (Deno's request and response bodies) are read
+ * into it directly (BYOB): otherwise the runtime allocates 64 KiB for every
+ * read, and each chunk it returns keeps its 64 KiB alive.
  *
  * @module
  */
@@ -75,10 +76,10 @@ interface ChunkReader {
 }
 
 /**
- * Byte streams (request and response bodies) are read in BYOB mode, straight
- * into the buffer: the runtime then reads no more than the space left,
- * instead of allocating 64 KiB per read, so a sender that stalls holds what
- * it sent plus the initial buffer. Other streams are copied chunk by chunk.
+ * A byte stream is read in BYOB mode, straight into the buffer, so the
+ * runtime reads no more than the space left and a sender that stalls holds
+ * what it sent plus the initial buffer. Other streams are copied chunk by
+ * chunk.
  */
 function chunkReader(stream: ReadableStream<Uint8Array>, initial: number): ChunkReader {
   let buf = new Uint8Array(initial);

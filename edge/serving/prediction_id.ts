@@ -2,54 +2,73 @@
  * Prediction ids: what `/v1/predict` hands out and `/v1/feedback` takes
  * back. The one place that knows their format.
  *
- * An id is 128 random bits from `crypto.getRandomValues`, as 32 hex digits.
- * Nothing in it is shared between ids or ordered, so holding any number of
- * ids tells nothing about another client's: guessing one takes about 2^127
- * tries. (A per-process prefix plus a counter, the first format, let a
- * client send feedback for the predictions made just before its own.)
+ * An id is a 128-bit random token (from `crypto.getRandomValues`, 32 hex
+ * digits), a dash, and the prediction's sequence number in base 36:
+ * `9f86d081884c7d659a2feaa0c55ad015-1z`. The sequence number locates the
+ * prediction in the log's ring, so recording and recalling it needs no hash
+ * table (a map evicting its oldest key costs microseconds per prediction);
+ * the token makes the id unguessable: knowing any number of ids, including
+ * the sequence numbers around someone else's, leaves 2^128 tokens to try.
+ * (The first format, a per-process prefix plus a counter, let a client send
+ * feedback for the predictions made just before its own.)
  *
  * @module
  */
 
 /** Random bytes per id. */
-const ID_BYTES = 16;
+export const TOKEN_BYTES = 16;
 /** Randomness is drawn in blocks: one `getRandomValues` call per 256 ids, not per id. */
 const POOL_BYTES = 4096;
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
-const ID = /^[0-9a-f]{32}$/;
+const ID = /^([0-9a-f]{32})-([0-9a-z]{1,11})$/;
 
 const pool = new Uint8Array(POOL_BYTES);
 let used = POOL_BYTES;
 
 /**
- * A fresh, unguessable prediction id.
+ * A new id for sequence number `seq`. Its random token is also written to
+ * `tokens` at `offset` (`TOKEN_BYTES` bytes), for {@link parsePredictionId}
+ * to be checked against.
  *
  * @example
  * ```ts
- * const id = newPredictionId(); // e.g. "9f86d081884c7d659a2feaa0c55ad015"
+ * const token = new Uint8Array(TOKEN_BYTES);
+ * newPredictionId(0, token, 0); // e.g. "9f86d081884c7d659a2feaa0c55ad015-0"
  * ```
  */
-export function newPredictionId(): string {
-  if (used + ID_BYTES > POOL_BYTES) {
+export function newPredictionId(seq: number, tokens: Uint8Array, offset: number): string {
+  if (used + TOKEN_BYTES > POOL_BYTES) {
     crypto.getRandomValues(pool);
     used = 0;
   }
   let id = "";
-  for (let i = used; i < used + ID_BYTES; i++) id += HEX[pool[i]];
-  used += ID_BYTES;
-  return id;
+  for (let i = 0; i < TOKEN_BYTES; i++) {
+    const b = pool[used + i];
+    tokens[offset + i] = b;
+    id += HEX[b];
+  }
+  used += TOKEN_BYTES;
+  return id + "-" + seq.toString(36);
 }
 
 /**
- * Whether `s` has the shape of an id this module issues (not whether it
- * was issued).
+ * The sequence number of `id`, with its token written to `token` (at 0), or
+ * -1 when `id` is not in this format (including aliases such as upper-case
+ * hex or a zero-padded sequence: only the exact text issued counts).
  *
  * @example
  * ```ts
- * isPredictionId(newPredictionId()); // true
- * isPredictionId("3f2a9c1b7e-0"); // false
+ * const token = new Uint8Array(TOKEN_BYTES);
+ * parsePredictionId("9f86d081884c7d659a2feaa0c55ad015-1z", token); // 71
+ * parsePredictionId("3f2a9c1b7e-0", token); // -1
  * ```
  */
-export function isPredictionId(s: string): boolean {
-  return ID.test(s);
+export function parsePredictionId(id: string, token: Uint8Array): number {
+  const m = ID.exec(id);
+  if (m === null) return -1;
+  const seq = parseInt(m[2], 36);
+  if (!Number.isSafeInteger(seq) || seq.toString(36) !== m[2]) return -1;
+  const hex = m[1];
+  for (let i = 0; i < TOKEN_BYTES; i++) token[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return seq;
 }

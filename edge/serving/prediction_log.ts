@@ -1,27 +1,23 @@
 /**
  * The recent predictions, remembered so feedback can say "that prediction
- * was right (or wrong)": each id's predicted label, and which client (API
- * key) asked for it.
+ * was right (or wrong)": each id's predicted label, its random token, and
+ * which client (API key) asked for it.
  *
- * A map in insertion order holds the last `capacity` ids; the oldest are
- * forgotten first. Feedback must reach the instance (Deploy isolate) that
- * made the prediction. Ids themselves come from `prediction_id.ts`.
+ * A ring of fixed size holds the last `capacity` predictions; the slot is
+ * the id's sequence number modulo the capacity (see `prediction_id.ts`), so
+ * recording and recalling are O(1) with no hashing, and memory is fixed:
+ * labels and clients are shared strings, tokens bytes in one typed array.
+ * The oldest are forgotten first. Feedback must reach the instance (Deploy
+ * isolate) that made the prediction.
  *
  * @module
  */
-import { isPredictionId, newPredictionId } from "./prediction_id.ts";
+import { newPredictionId, parsePredictionId, TOKEN_BYTES } from "./prediction_id.ts";
 
 /** What feedback finds for an id. */
 export type Recall =
   | { found: true; label: string }
   | { found: false; reason: "unknown" | "already_recorded" | "other_client" };
-
-interface Entry {
-  /** `null` once feedback used it. */
-  label: string | null;
-  /** Identity of the API key that asked, or undefined without keys. */
-  readonly client: string | undefined;
-}
 
 const UNKNOWN: Recall = { found: false, reason: "unknown" };
 const ALREADY_RECORDED: Recall = { found: false, reason: "already_recorded" };
@@ -30,7 +26,14 @@ const OTHER_CLIENT: Recall = { found: false, reason: "other_client" };
 /** Issues ids and remembers each one's predicted label and client. */
 export class PredictionLog {
   readonly #capacity: number;
-  readonly #entries = new Map<string, Entry>();
+  #next = 0;
+  /** Label of sequence `s` at `s % capacity`; `null` once feedback used it. */
+  readonly #labels: (string | null)[];
+  /** Identity of the API key that asked, or undefined without keys. */
+  readonly #clients: (string | undefined)[];
+  readonly #tokens: Uint8Array;
+  /** The token of the id being recalled. */
+  readonly #presented = new Uint8Array(TOKEN_BYTES);
 
   /**
    * @example
@@ -42,17 +45,23 @@ export class PredictionLog {
    */
   constructor(capacity: number) {
     this.#capacity = capacity;
+    this.#labels = new Array(capacity).fill(null);
+    this.#clients = new Array(capacity).fill(undefined);
+    // With no memory, tokens still need somewhere to go.
+    this.#tokens = new Uint8Array(Math.max(1, capacity) * TOKEN_BYTES);
   }
 
   /** Assigns one id per label, remembered as `client`'s. */
   record(labels: readonly string[], client?: string): string[] {
     const ids = new Array<string>(labels.length);
-    const entries = this.#entries;
+    const capacity = this.#capacity;
     for (let i = 0; i < labels.length; i++) {
-      const id = ids[i] = newPredictionId();
-      if (this.#capacity === 0) continue;
-      entries.set(id, { label: labels[i], client });
-      if (entries.size > this.#capacity) entries.delete(entries.keys().next().value!);
+      const seq = this.#next++;
+      const slot = capacity > 0 ? seq % capacity : 0;
+      ids[i] = newPredictionId(seq, this.#tokens, slot * TOKEN_BYTES);
+      if (capacity === 0) continue;
+      this.#labels[slot] = labels[i];
+      this.#clients[slot] = client;
     }
     return ids;
   }
@@ -62,18 +71,22 @@ export class PredictionLog {
    * once. Another client's id is refused without using it up.
    */
   recall(id: string, client?: string): Recall {
-    if (!isPredictionId(id)) return UNKNOWN;
-    const entry = this.#entries.get(id);
-    if (entry === undefined) return UNKNOWN;
-    if (entry.client !== client) return OTHER_CLIENT;
-    const label = entry.label;
+    const seq = parsePredictionId(id, this.#presented);
+    if (seq < 0 || seq >= this.#next || seq < this.#next - this.#capacity) return UNKNOWN;
+    const slot = seq % this.#capacity;
+    const tokens = this.#tokens, presented = this.#presented, at = slot * TOKEN_BYTES;
+    let diff = 0;
+    for (let i = 0; i < TOKEN_BYTES; i++) diff |= tokens[at + i] ^ presented[i];
+    if (diff !== 0) return UNKNOWN;
+    if (this.#clients[slot] !== client) return OTHER_CLIENT;
+    const label = this.#labels[slot];
     if (label === null) return ALREADY_RECORDED;
-    entry.label = null;
+    this.#labels[slot] = null;
     return { found: true, label };
   }
 
   /** Ids currently remembered. */
   get size(): number {
-    return this.#entries.size;
+    return Math.min(this.#next, this.#capacity);
   }
 }
