@@ -25,6 +25,7 @@ import { invocationsHandler } from "./routes/invocations.ts";
 import { metricsHandler } from "./routes/metrics.ts";
 import { modelHandler } from "./routes/model.ts";
 import { docsHandler, openApiHandler, statusPage } from "./routes/pages.ts";
+import { BodyReader } from "./payloads/body.ts";
 import { predictHandler } from "./routes/predict.ts";
 import { statusHandler } from "./routes/status.ts";
 import type { ModelHolder } from "./serving/model_holder.ts";
@@ -34,7 +35,7 @@ import type { Monitor } from "./telemetry/monitor.ts";
 /** The settings the app itself reads. */
 export type AppConfig = Pick<
   EdgeConfig,
-  "maxBatch" | "maxBodyBytes" | "apiKeys" | "corsOrigins" | "accessLog"
+  "maxBatch" | "maxBodyBytes" | "bodyTimeoutMs" | "apiKeys" | "corsOrigins" | "accessLog"
 >;
 
 /** The stateful parts the routes share. */
@@ -82,19 +83,20 @@ export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
   const ready = requireModel(holder);
   const json = requireContentType<EdgeEnv>("application/json");
   const jsonOrCsv = requireContentType<EdgeEnv>("application/json", "text/csv");
-  const { maxBatch, maxBodyBytes } = config;
+  const { maxBatch } = config;
+  const body = new BodyReader({ maxBytes: config.maxBodyBytes, timeoutMs: config.bodyTimeoutMs });
 
   app.post(
     "/v1/predict",
-    guarded(auth, ready, json)(predictHandler({ monitor, log, maxBatch, maxBodyBytes })),
+    guarded(auth, ready, json)(predictHandler({ monitor, log, maxBatch, body })),
   );
   app.post(
     "/invocations",
-    guarded(auth, ready, jsonOrCsv)(invocationsHandler({ monitor, maxBatch, maxBodyBytes })),
+    guarded(auth, ready, jsonOrCsv)(invocationsHandler({ monitor, maxBatch, body })),
   );
   app.post(
     "/v1/feedback",
-    guarded(auth, ready, json)(feedbackHandler({ monitor, log, maxBodyBytes })),
+    guarded(auth, ready, json)(feedbackHandler({ monitor, log, body })),
   );
   app.get("/v1/model", guarded(ready)(modelHandler));
   app.get("/v1/status", statusHandler(holder, monitor));

@@ -8,8 +8,10 @@
  * | `HOST` | `0.0.0.0` | Interface to listen on. |
  * | `MODEL_PATH` | `edge/model/` | Bundle file, or a directory holding `model.mlops.json`. |
  * | `MODEL_URL` | — | Fetch the bundle from this URL at start instead. |
+ * | `MAX_MODEL_BYTES` | `268435456` | Largest bundle `MODEL_URL` may send (256 MiB). |
  * | `MAX_BATCH` | `1000` | Most instances accepted in one request. |
  * | `MAX_BODY_BYTES` | `1048576` | Largest request body (413 above). |
+ * | `BODY_TIMEOUT_MS` | `10000` | Time a request body has to arrive (408 after, connection closed). |
  * | `API_KEYS` | — | Comma-separated bearer keys guarding predict and feedback. |
  * | `CORS_ORIGINS` | — | `*` or comma-separated origins; unset sends no CORS headers. |
  * | `OTEL_DENO` | `false` | Also export metrics over OTLP through Deno's built-in OpenTelemetry. |
@@ -32,10 +34,14 @@ export interface EdgeConfig {
   port: number;
   hostname: string;
   model: ModelSource;
+  /** Largest bundle a `MODEL_URL` download may send, in bytes. */
+  maxModelBytes: number;
   /** Most instances per request. */
   maxBatch: number;
   /** Largest accepted request body, in bytes. */
   maxBodyBytes: number;
+  /** Time a request body has to arrive once its route reads it, in milliseconds. */
+  bodyTimeoutMs: number;
   /** Bearer keys; empty means predict and feedback are open. */
   apiKeys: readonly string[];
   /** Allowed CORS origins (`["*"]` for any); empty means no CORS headers. */
@@ -63,8 +69,10 @@ export const DEFAULT_MODEL_PATH: string = decodeURIComponent(
 export const DEFAULTS: Omit<EdgeConfig, "model"> = {
   port: 8000,
   hostname: "0.0.0.0",
+  maxModelBytes: 256 * 1024 * 1024,
   maxBatch: 1000,
   maxBodyBytes: 1024 * 1024,
+  bodyTimeoutMs: 10_000,
   apiKeys: [],
   corsOrigins: [],
   otel: false,
@@ -96,8 +104,10 @@ export function configFromEnv(env: EnvReader): EdgeConfig {
     model: url
       ? { kind: "url", url: checkedUrl(url) }
       : { kind: "path", path: path ?? DEFAULT_MODEL_PATH },
+    maxModelBytes: int(env, "MAX_MODEL_BYTES", DEFAULTS.maxModelBytes, 1024, 1 << 30),
     maxBatch: int(env, "MAX_BATCH", DEFAULTS.maxBatch, 1, 1_000_000),
     maxBodyBytes: int(env, "MAX_BODY_BYTES", DEFAULTS.maxBodyBytes, 64, 1 << 30),
+    bodyTimeoutMs: int(env, "BODY_TIMEOUT_MS", DEFAULTS.bodyTimeoutMs, 100, 600_000),
     apiKeys: apiKeys(env("API_KEYS")),
     corsOrigins: list(env("CORS_ORIGINS")),
     otel: bool(env, "OTEL_DENO"),

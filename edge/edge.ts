@@ -54,7 +54,10 @@ export function createEdge(config: EdgeConfig): Edge {
     holder,
     monitor,
     meters,
-    load: (bundle, options) => holder.load(() => bundle ?? loadBundle(config.model, options)),
+    load: (bundle, options) =>
+      holder.load(() =>
+        bundle ?? loadBundle(config.model, { maxBytes: config.maxModelBytes, ...options })
+      ),
     async [Symbol.asyncDispose]() {
       monitor[Symbol.dispose]();
       await meters.shutdown();

@@ -6,9 +6,14 @@
  */
 import type { ServingModel } from "./serving/serving_model.ts";
 
-/** Context variables; `model` is set by `requireModel` before scoring routes. */
+/**
+ * Context variables: `model` is set by `requireModel` before scoring routes;
+ * `client`, the identity of the request's API key, by `apiKeyAuth` when keys
+ * are configured.
+ */
 export type EdgeEnv = {
   Variables: {
     model: ServingModel;
+    client: string | undefined;
   };
 };

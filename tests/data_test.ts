@@ -16,6 +16,7 @@ import {
   type NumericStats,
   OTHER_CATEGORY,
   parseCsv,
+  parseNumber,
   psi,
   type RawTable,
   readCsvFile,
@@ -378,6 +379,68 @@ Deno.test("encode: encodeRecord validates fields", () => {
   for (const n of ["abc", Infinity, [1], {}]) {
     assert.equal(encodeRecord(schema, { n, c: "a", b: "t" }, out).errors.length, 1, String(n));
   }
+});
+
+Deno.test("numbers: decimal only, in CSV cells and JSON strings alike", () => {
+  const decimal: [string, number][] = [
+    ["29.85", 29.85],
+    ["-2", -2],
+    ["+7", 7],
+    [".5", 0.5],
+    ["5.", 5],
+    ["1e3", 1000],
+    ["2.5E-1", 0.25],
+    [" 12 ", 12],
+    ["007", 7],
+    ["0", 0],
+  ];
+  for (const [text, value] of decimal) assert.equal(parseNumber(text), value, text);
+  const notDecimal = [
+    "0x10",
+    "0X1f",
+    "0b1",
+    "0B101",
+    "0o7",
+    "0O17",
+    " 0x10",
+    "\u00a00x10",
+    "Infinity",
+    "-Infinity",
+    "1e999",
+    "NaN",
+    "1_000",
+    "1,5",
+    "",
+    "   ",
+    "\t",
+    "1e",
+    ".",
+    "-",
+    "--1",
+  ];
+  for (const text of notDecimal) assert.ok(Number.isNaN(parseNumber(text)), JSON.stringify(text));
+
+  // The JSON record encoder refuses them by field; a CSV cell reads as missing.
+  const schema = inferSchema(parseCsv("n,y\n1,No\n2,Yes\n3,No\n"), { target: "y" });
+  const out = new Float64Array(schema.encodedNames.length);
+  for (const n of ["0x10", "0b1", "0o7", "Infinity", "1_0"]) {
+    const { errors } = encodeRecord(schema, { n }, out);
+    assert.equal(errors.length, 1, n);
+    assert.equal(errors[0].field, "n");
+    assert.match(errors[0].message, /decimal/, n);
+  }
+  assert.deepEqual(encodeRecord(schema, { n: "1e3" }, out).errors, []);
+  assert.equal(out[0], 1000);
+  const table = parseCsv("n,y\n0x10,No\n1e1,Yes\n", "hex.csv");
+  const { X } = encodeTable(schema, table, { requireTarget: true });
+  assert.ok(Number.isNaN(at(X, 0, 0)));
+  assert.equal(at(X, 1, 0), 10);
+  // A column of radix literals is text, not numbers.
+  const inferred = inferSchema(
+    parseCsv("h,y\n0x1,No\n0x2,Yes\n0x1,No\n0x2,Yes\n", "h.csv"),
+    { target: "y" },
+  );
+  assert.equal(inferred.features[0].kind, "categorical");
 });
 
 Deno.test("encode: the record encoder reports each feature's category index", () => {

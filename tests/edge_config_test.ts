@@ -10,6 +10,8 @@ Deno.test("config: defaults without any variable", () => {
   assert.equal(c.port, 8000);
   assert.equal(c.maxBatch, 1000);
   assert.equal(c.maxBodyBytes, 1048576);
+  assert.equal(c.bodyTimeoutMs, 10_000);
+  assert.equal(c.maxModelBytes, 256 * 1024 * 1024);
   assert.ok(DEFAULT_MODEL_PATH.endsWith("/edge/model/"), DEFAULT_MODEL_PATH);
 });
 
@@ -19,7 +21,9 @@ Deno.test("config: every variable is read", () => {
     HOST: "127.0.0.1",
     MODEL_URL: "https://models.example/m.json?sig=secret",
     MAX_BATCH: "50",
+    MAX_MODEL_BYTES: "4096",
     MAX_BODY_BYTES: "2048",
+    BODY_TIMEOUT_MS: "2500",
     API_KEYS: " a1 , b2= ,",
     CORS_ORIGINS: "https://x.example,https://y.example",
     OTEL_DENO: "true",
@@ -32,7 +36,9 @@ Deno.test("config: every variable is read", () => {
   assert.equal(c.hostname, "127.0.0.1");
   assert.deepEqual(c.model, { kind: "url", url: "https://models.example/m.json?sig=secret" });
   assert.equal(c.maxBatch, 50);
+  assert.equal(c.maxModelBytes, 4096);
   assert.equal(c.maxBodyBytes, 2048);
+  assert.equal(c.bodyTimeoutMs, 2500);
   assert.deepEqual(c.apiKeys, ["a1", "b2="]);
   assert.deepEqual(c.corsOrigins, ["https://x.example", "https://y.example"]);
   assert.equal(c.otel, true);
@@ -51,6 +57,9 @@ Deno.test("config: bad values are user errors naming the variable, never a key",
     [{ PORT: "http" }, /^PORT must be an integer/],
     [{ MAX_BATCH: "0" }, /^MAX_BATCH must be an integer in \[1,/],
     [{ MAX_BODY_BYTES: "1.5" }, /^MAX_BODY_BYTES/],
+    [{ MAX_MODEL_BYTES: "64k" }, /^MAX_MODEL_BYTES must be an integer in \[1024,/],
+    [{ BODY_TIMEOUT_MS: "0" }, /^BODY_TIMEOUT_MS must be an integer in \[100,/],
+    [{ BODY_TIMEOUT_MS: "30s" }, /^BODY_TIMEOUT_MS must be an integer/],
     [{ OTEL_DENO: "maybe" }, /^OTEL_DENO must be true or false/],
     [{ MODEL_PATH: "a", MODEL_URL: "https://b" }, /not both/],
     [{ MODEL_URL: "not a url" }, /MODEL_URL is not a valid URL/],

@@ -20,7 +20,7 @@ Deno.test("predict: one instance returns label, probabilities, model and an id",
   near(body.probabilities.no, 0.8);
   near(body.probabilities.yes, 0.2);
   assert.deepEqual(body.model, { name: "tiny", version: "7" });
-  assert.match(body.prediction_id, /^[0-9a-f]{10}-[0-9a-z]+$/);
+  assert.match(body.prediction_id, /^[0-9a-f]{32}-[0-9a-z]+$/);
   assert.equal(body.unknown_categories, undefined);
 });
 
@@ -94,6 +94,26 @@ Deno.test("predict: invalid fields are a 400 listing every offending path", asyn
   assert.match(body.message, /^instances\[0\]\.x: .*\(and 4 more\)$/);
 });
 
+Deno.test("predict: numeric strings are decimal only; hex, binary, octal and Infinity are 400s", async () => {
+  await using edge = await readyEdge();
+  for (const x of ["0x10", "0b1", "0o7", "Infinity", " 0x9 "]) {
+    const res = await post(edge, "/v1/predict", { instances: [RED_HIGH, { x, color: "red" }] });
+    assert.equal(res.status, 400, x);
+    const body = await res.json();
+    assert.equal(body.details[0].path, "instances[1].x", x);
+    assert.match(body.message, /decimal/, x);
+  }
+  const csv = await post(edge, "/invocations", "x,color\n0x10,red\n", {
+    "content-type": "text/csv",
+  });
+  assert.equal(csv.status, 400);
+  assert.match((await csv.json()).message, /x: expected a decimal number/);
+  for (const x of ["9", "9.0", "+9", "9e0", " 9 "]) {
+    const ok = await (await post(edge, "/v1/predict", { x, color: "red" })).json();
+    assert.equal(ok.label, "yes", x);
+  }
+});
+
 Deno.test("predict: envelope errors are 400s", async () => {
   await using edge = await readyEdge();
   const cases: [string, string, string][] = [
@@ -134,6 +154,44 @@ Deno.test("predict: bodies over the limit are 413, with or without Content-Lengt
   });
   assert.equal(chunked.status, 413);
   await chunked.body?.cancel();
+});
+
+Deno.test("predict: a body that stops arriving is a 408 after the body timeout", async () => {
+  await using edge = await readyEdge({ bodyTimeoutMs: 200 });
+  const declared: Record<string, string>[] = [
+    {}, // chunked: streamed
+    { "content-length": "100" }, // small: the runtime's one-shot reader
+    { "content-length": "500000" }, // large: streamed
+  ];
+  for (const headers of declared) {
+    const stalled = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new TextEncoder().encode('{"x": 1'));
+      },
+    });
+    const t0 = performance.now();
+    const res = await Promise.race([
+      edge.app.request("/v1/predict", {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: stalled,
+      }),
+      new Promise<never>((_, reject) =>
+        setTimeout(
+          () => reject(new Error(`no answer within 3 s (${JSON.stringify(headers)})`)),
+          3000,
+        )
+      ),
+    ]);
+    const ms = performance.now() - t0;
+    assert.equal(res.status, 408, JSON.stringify(headers));
+    const body = await res.json();
+    assert.equal(body.error_code, "REQUEST_TIMEOUT");
+    assert.match(body.message, /did not arrive within 200 ms/);
+    assert.ok(ms >= 190, `answered after ${ms.toFixed(0)} ms`);
+  }
+  const metrics = await (await edge.app.request("/metrics")).text();
+  assert.match(metrics, /^mlops_validation_failures_total\{reason="request_timeout"\} 3$/m);
 });
 
 Deno.test("predict: batches over MAX_BATCH are 413", async () => {
@@ -252,6 +310,107 @@ Deno.test("feedback: by prediction id feeds live accuracy, once per id", async (
   const metrics = await (await edge.app.request("/metrics")).text();
   assert.match(metrics, /^mlops_live_accuracy_ratio 0\.5$/m);
   assert.match(metrics, /^mlops_feedback_total\{outcome="incorrect"\} 1$/m);
+});
+
+Deno.test("feedback: prediction ids cannot be guessed from one's own", async () => {
+  await using edge = await readyEdge();
+  const victim = await (await post(edge, "/v1/predict", BLUE_LOW)).json();
+  const mine = await (await post(edge, "/v1/predict", { instances: [RED_HIGH, RED_HIGH] })).json();
+  const own: string[] = mine.predictions.map((p: { prediction_id: string }) => p.prediction_id);
+  // Guesses an attacker would make from ids it was given: neighbours of a
+  // trailing counter in any base, and the ids with one character changed.
+  const guesses = new Set<string>();
+  for (const id of own) {
+    const m = /^(.*?)([0-9a-z]+)$/.exec(id)!;
+    for (const base of [10, 16, 36]) {
+      const n = parseInt(m[2], base);
+      if (!Number.isFinite(n)) continue;
+      for (const d of [-3, -2, -1, 1, 2]) guesses.add(m[1] + Math.max(0, n + d).toString(base));
+      const sep = id.lastIndexOf("-");
+      if (sep >= 0) {
+        const seq = parseInt(id.slice(sep + 1), 36);
+        for (const d of [-3, -2, -1]) guesses.add(id.slice(0, sep + 1) + (seq + d).toString(36));
+      }
+    }
+    for (let i = 0; i < id.length; i++) {
+      for (const c of "0123456789abcdef") guesses.add(id.slice(0, i) + c + id.slice(i + 1));
+    }
+  }
+  for (const id of own) guesses.delete(id);
+  for (const guess of guesses) {
+    const res = await post(edge, "/v1/feedback", { prediction_id: guess, actual: "yes" });
+    assert.equal(res.status, 404, `guessed ${guess} (victim's: ${victim.prediction_id})`);
+    await res.body?.cancel();
+  }
+  // At least 96 random bits each (the rest is a sequence number).
+  for (const id of [victim.prediction_id, ...own]) assert.match(id, /^[0-9a-f]{24,}-/);
+  const real = await post(edge, "/v1/feedback", {
+    prediction_id: victim.prediction_id,
+    actual: "no",
+  });
+  assert.equal(real.status, 200);
+  assert.equal((await real.json()).live_accuracy.n, 1);
+});
+
+Deno.test("feedback: with API keys, only the key that made a prediction can judge it", async () => {
+  await using edge = await readyEdge({ apiKeys: ["key-a", "key-b"] });
+  const as = (key: string) => ({ authorization: `Bearer ${key}` });
+  const a = await (await post(edge, "/v1/predict", BLUE_LOW, as("key-a"))).json();
+  const other = await post(edge, "/v1/feedback", {
+    prediction_id: a.prediction_id,
+    actual: "yes",
+  }, as("key-b"));
+  assert.equal(other.status, 403);
+  const body = await other.json();
+  assert.equal(body.error_code, "FORBIDDEN_PREDICTION_ID");
+  assert.doesNotMatch(JSON.stringify(body), /key-a|key-b/);
+  // The refusal did not use the prediction up: its owner still can.
+  const own = await post(edge, "/v1/feedback", { prediction_id: a.prediction_id, actual: "no" }, {
+    ...as("key-a"),
+  });
+  assert.equal(own.status, 200);
+  assert.deepEqual((await own.json()).live_accuracy, { accuracy: 1, n: 1, window: 500 });
+  const again = await post(edge, "/v1/feedback", {
+    prediction_id: a.prediction_id,
+    actual: "no",
+  }, as("key-a"));
+  assert.equal(again.status, 409);
+  await again.body?.cancel();
+});
+
+Deno.test("feedback: the same features and label replayed count once in the live window", async () => {
+  await using edge = await readyEdge({ accuracyWindow: 3 });
+  const wrong = { features: BLUE_LOW, actual: "yes" }; // the model says "no"
+  const statuses: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const res = await post(edge, "/v1/feedback", wrong);
+    statuses.push(res.status);
+    if (res.status === 409) {
+      assert.equal((await res.json()).error_code, "FEEDBACK_ALREADY_RECORDED");
+    } else await res.body?.cancel();
+  }
+  assert.equal(statuses[0], 200);
+  assert.equal(statuses.filter((s) => s === 409).length, 199);
+  // The same observation written differently is the same observation.
+  for (const features of [{ color: "blue", x: "1", note: "ignored" }, { x: 1.0, color: "blue" }]) {
+    const res = await post(edge, "/v1/feedback", { features, actual: "yes" });
+    assert.equal(res.status, 409, JSON.stringify(features));
+    await res.body?.cancel();
+  }
+  let acc = (await (await edge.app.request("/v1/status")).json()).live_accuracy;
+  assert.deepEqual([acc.n, acc.correct], [1, 0]);
+  // Different features, or another label, are new feedback.
+  for (const fb of [{ features: RED_HIGH, actual: "yes" }, { features: BLUE_LOW, actual: "no" }]) {
+    assert.equal((await post(edge, "/v1/feedback", fb)).status, 200, JSON.stringify(fb));
+  }
+  // Once the first has left the window (3 events), it may count again.
+  assert.equal(
+    (await post(edge, "/v1/feedback", { features: RED_HIGH, actual: "no" })).status,
+    200,
+  );
+  assert.equal((await post(edge, "/v1/feedback", wrong)).status, 200);
+  acc = (await (await edge.app.request("/v1/status")).json()).live_accuracy;
+  assert.deepEqual([acc.n, acc.correct], [3, 1]);
 });
 
 Deno.test("feedback: features plus actual are scored on the spot", async () => {

@@ -213,3 +213,109 @@ Deno.test("process: with OTEL_DENO=true the same metrics go out over OTLP", asyn
     assert.ok(otlp.includes(name), name);
   }
 });
+
+/**
+ * A raw HTTP/1.1 server on a free loopback port: answers every connection
+ * with `head`, then spaces (valid leading JSON whitespace) in 1 MiB writes
+ * until `maxBytes` are out or the client leaves.
+ */
+function spaceServer(head: string, maxBytes: number): { url: string } & AsyncDisposable {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns = new Set<Deno.Conn>();
+  const chunk = new Uint8Array(1 << 20).fill(0x20);
+  const framed = new Uint8Array(chunk.length + 10);
+  framed.set(new TextEncoder().encode("100000\r\n"));
+  framed.fill(0x20, 8, 8 + chunk.length);
+  framed.set([13, 10], 8 + chunk.length);
+  const body = head.includes("chunked") ? framed.subarray(0, chunk.length + 10) : chunk;
+  const serve = async (conn: Deno.Conn) => {
+    conns.add(conn);
+    try {
+      await conn.read(new Uint8Array(16 * 1024)); // the request
+      await conn.write(new TextEncoder().encode(head));
+      for (let sent = 0; sent < maxBytes; sent += chunk.length) {
+        for (let off = 0; off < body.length;) off += await conn.write(body.subarray(off));
+      }
+    } catch {
+      // the edge hung up
+    } finally {
+      conns.delete(conn);
+      try {
+        conn.close();
+      } catch { /* closed */ }
+    }
+  };
+  const accepting = (async () => {
+    for await (const conn of listener) serve(conn);
+  })().catch(() => {});
+  return {
+    url: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      for (const conn of conns) {
+        try {
+          conn.close();
+        } catch { /* closed */ }
+      }
+      await accepting;
+    },
+  };
+}
+
+Deno.test({
+  name: "process: a MODEL_URL download stops at MAX_MODEL_BYTES, declared or streamed",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const cases: [string, string][] = [
+      ["declares 4 GiB", "HTTP/1.1 200 OK\r\nContent-Length: 4294967296\r\n\r\n"],
+      ["streams without end", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"],
+      ["sends until it hangs up", "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n"],
+    ];
+    for (const [what, head] of cases) {
+      // The server stops at 600 MiB: enough to show no cap, bounded if there is none.
+      await using server = spaceServer(head, 600 << 20);
+      await using edge = await startEdgeProcess({
+        MODEL_URL: `${server.url}/model.json?sig=SECRET`,
+        MAX_MODEL_BYTES: String(8 << 20),
+      });
+      const start = await edge.rssMiB();
+      let peak = start;
+      let state: { status: string; reason?: string } = { status: "loading" };
+      const deadline = performance.now() + 20_000;
+      while (state.status === "loading" && performance.now() < deadline && peak - start < 200) {
+        await new Promise((r) => setTimeout(r, 25));
+        peak = Math.max(peak, await edge.rssMiB());
+        state = await (await fetchWithin(`${edge.url}/readyz`)).json();
+      }
+      console.log(
+        `${what}: RSS ${start.toFixed(0)} → peak ${peak.toFixed(0)} MiB, ${state.status}`,
+      );
+      assert.ok(peak - start < 100, `${what}: RSS grew by ${(peak - start).toFixed(0)} MiB`);
+      assert.equal(state.status, "failed", what);
+      assert.match(state.reason ?? "", /MAX_MODEL_BYTES \(8388608 bytes\)/, what);
+      assert.doesNotMatch(state.reason ?? "", /SECRET/);
+      const health = await fetchWithin(`${edge.url}/healthz`);
+      assert.equal(health.status, 200);
+      await health.body?.cancel();
+    }
+  },
+});
+
+Deno.test("server: a bundle just under MAX_MODEL_BYTES loads; one byte less of cap fails", async () => {
+  const text = serializeBundle(tinyBundle());
+  const size = new TextEncoder().encode(text).length;
+  await withServer(() => new Response(text), async (url) => {
+    await using fits = createEdge(
+      testConfig({ model: { kind: "url", url: `${url}/m.json` }, maxModelBytes: size }),
+    );
+    assert.equal((await fits.load()).status, "ready");
+    await using over = createEdge(
+      testConfig({ model: { kind: "url", url: `${url}/m.json` }, maxModelBytes: size - 1 }),
+    );
+    const state = await over.load();
+    assert.equal(state.status, "failed");
+    if (state.status === "failed") {
+      assert.match(state.reason, new RegExp(`MAX_MODEL_BYTES \\(${size - 1} bytes\\)`));
+    }
+  });
+});

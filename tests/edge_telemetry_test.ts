@@ -1,8 +1,9 @@
 import { strict as assert } from "node:assert";
 import { AggregationTemporality, MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
-import { createKeyVerifier } from "../edge/middleware/api_key.ts";
+import { createKeyVerifier, keyIdentity } from "../edge/middleware/api_key.ts";
 import { fieldPath } from "../edge/payloads/field_path.ts";
 import { redactUrl } from "../edge/serving/load_bundle.ts";
+import { newPredictionId, parsePredictionId, TOKEN_BYTES } from "../edge/serving/prediction_id.ts";
 import { PredictionLog } from "../edge/serving/prediction_log.ts";
 import { ServingModel } from "../edge/serving/serving_model.ts";
 import { DriftTracker } from "../edge/telemetry/drift.ts";
@@ -85,7 +86,7 @@ Deno.test("drift: features without training stats are skipped", () => {
   assert.deepEqual(drift.snapshot(), []);
 });
 
-Deno.test("prediction log: unique ids, bounded memory, feedback once", () => {
+Deno.test("prediction log: unique ids, bounded memory, feedback once, by its client", () => {
   const log = new PredictionLog(2);
   const [a, b, c] = log.record(["no", "yes", "no"]);
   assert.equal(new Set([a, b, c]).size, 3);
@@ -93,9 +94,55 @@ Deno.test("prediction log: unique ids, bounded memory, feedback once", () => {
   assert.deepEqual(log.recall(a), { found: false, reason: "unknown" }); // evicted
   assert.deepEqual(log.recall(b), { found: true, label: "yes" });
   assert.deepEqual(log.recall(b), { found: false, reason: "already_recorded" });
+  const [d] = log.record(["yes"], "key:1");
+  assert.deepEqual(log.recall(d, "key:2"), { found: false, reason: "other_client" });
+  assert.deepEqual(log.recall(d), { found: false, reason: "other_client" });
+  assert.deepEqual(log.recall(d, "key:1"), { found: true, label: "yes" });
+  const forged = (d[0] === "0" ? "1" : "0") + d.slice(1); // right sequence, wrong token
+  assert.deepEqual(log.recall(forged, "key:1"), { found: false, reason: "unknown" });
   const off = new PredictionLog(0);
   assert.equal(off.record(["no"]).length, 1);
   assert.equal(off.size, 0);
+});
+
+Deno.test("prediction ids: a 128-bit random token and the sequence number, parsed back exactly", () => {
+  const tokens = new Uint8Array(1000 * TOKEN_BYTES);
+  const ids = Array.from({ length: 1000 }, (_, i) => newPredictionId(i, tokens, i * TOKEN_BYTES));
+  assert.equal(new Set(ids.map((id) => id.slice(0, 32))).size, ids.length);
+  // Every hex digit shows up in every token position across 1000 ids.
+  for (let i = 0; i < 32; i++) {
+    assert.equal(new Set(ids.map((id) => id[i])).size, 16, `position ${i}`);
+  }
+  const token = new Uint8Array(TOKEN_BYTES);
+  assert.equal(parsePredictionId(ids[71], token), 71);
+  assert.deepEqual(token, tokens.subarray(71 * TOKEN_BYTES, 72 * TOKEN_BYTES));
+  const [hex, seq] = ids[71].split("-");
+  for (
+    const bad of [
+      "",
+      "3f2a9c1b7e-0",
+      ids[71].toUpperCase(),
+      `${hex}-0${seq}`,
+      `${hex}-`,
+      hex,
+      `${hex.slice(1)}-${seq}`,
+    ]
+  ) {
+    assert.equal(parsePredictionId(bad, token), -1, bad);
+  }
+});
+
+Deno.test("live accuracy: a key already in the window is a replay, until it leaves", () => {
+  const acc = new LiveAccuracy(3);
+  assert.equal(acc.add(false, 7), true);
+  assert.equal(acc.add(false, 7), false);
+  assert.equal(acc.add(true), true);
+  assert.equal(acc.add(true), true);
+  assert.deepEqual([acc.snapshot().n, acc.snapshot().correct], [3, 2]);
+  assert.equal(acc.add(false, 7), false); // still in the window
+  assert.equal(acc.add(true, 8), true); // evicts the first, and key 7 with it
+  assert.equal(acc.add(false, 7), true);
+  assert.deepEqual([acc.snapshot().n, acc.snapshot().correct], [3, 2]);
 });
 
 Deno.test("fanout meter: one instrument records into every meter", async () => {
@@ -128,15 +175,13 @@ Deno.test("fanout meter: one instrument records into every meter", async () => {
   await Promise.all(providers.map((p) => p.shutdown()));
 });
 
-Deno.test("api keys: verifier accepts any configured key and nothing else", () => {
+Deno.test("api keys: verifier names the configured key that matched, and nothing else", () => {
   const verify = createKeyVerifier(["alpha", "beta="]);
-  assert.equal(verify("alpha"), true);
-  assert.equal(verify("beta="), true);
-  assert.equal(verify("alph"), false);
-  assert.equal(verify("alphaa"), false);
-  assert.equal(verify("alpha\0"), false);
-  assert.equal(verify("bet"), false);
-  assert.equal(verify(""), false);
+  assert.equal(verify("alpha"), keyIdentity("alpha"));
+  assert.equal(verify("beta="), keyIdentity("beta="));
+  assert.notEqual(keyIdentity("alpha"), keyIdentity("beta="));
+  assert.match(keyIdentity("alpha"), /^key:[0-9a-f]{16}$/);
+  for (const wrong of ["alph", "alphaa", "alpha\0", "bet", ""]) assert.equal(verify(wrong), null);
 });
 
 Deno.test("helpers: field paths and URL redaction", () => {

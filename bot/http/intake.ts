@@ -10,7 +10,7 @@
 import type { Handler } from "hono";
 import { ApiError } from "../../edge/errors.ts";
 import { createKeyVerifier } from "../../edge/middleware/api_key.ts";
-import { readJson } from "../../edge/payloads/body.ts";
+import { BodyReader } from "../../edge/payloads/body.ts";
 import { type Notification, parseNotification, PayloadError } from "../alerts/payload.ts";
 import type { BotMetrics } from "../metrics.ts";
 import type { Outbox } from "../store/outbox.ts";
@@ -27,6 +27,8 @@ export interface IntakeOptions {
   dedupWindowMs: number;
   fullAlerts: number;
   maxBodyBytes?: number;
+  /** How long a body may take to arrive (408 after); default 10 s. */
+  bodyTimeoutMs?: number;
   /** Called with the chats that got new jobs. */
   queued: (chats: readonly number[]) => void;
 }
@@ -43,6 +45,11 @@ const BEARER = /^bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
  */
 export function intakeHandler(o: IntakeOptions): Handler {
   const verify = createKeyVerifier([o.token]);
+  // The edge's reader: memory follows what a client sent, not what it declared.
+  const body = new BodyReader({
+    maxBytes: o.maxBodyBytes ?? 8 << 20,
+    timeoutMs: o.bodyTimeoutMs ?? 10_000,
+  });
   return async function intake(c) {
     const token = BEARER.exec(c.req.header("authorization") ?? "")?.[1];
     if (token === undefined || !verify(token)) {
@@ -56,7 +63,7 @@ export function intakeHandler(o: IntakeOptions): Handler {
     }
     let n: Notification;
     try {
-      n = parseNotification(await readJson(c, o.maxBodyBytes ?? 8 << 20));
+      n = parseNotification(await body.json(c));
     } catch (e) {
       o.metrics.intake.add(1, { outcome: "rejected" });
       if (e instanceof PayloadError) throw new ApiError(400, "INVALID_INPUT", e.message);

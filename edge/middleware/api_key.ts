@@ -8,49 +8,72 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import type { Env } from "hono";
 import { ApiError } from "../errors.ts";
 import type { Guard } from "./guard.ts";
+
+/** Environments whose context carries the key's identity. */
+export type ClientEnv = Env & { Variables: { client: string | undefined } };
 
 // RFC 6750 b64token.
 const BEARER = /^bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
 
 /**
- * A verifier that is true when `token` equals one of `keys`.
+ * A verifier that returns the identity of the key `token` equals (see
+ * {@link keyIdentity}), or null when it matches none.
  *
  * @example
  * ```ts
  * const verify = createKeyVerifier(["k1", "k2"]);
- * verify("k2"); // true
+ * verify("k2"); // keyIdentity("k2")
+ * verify("k3"); // null
  * ```
  */
-export function createKeyVerifier(keys: readonly string[]): (token: string) => boolean {
+export function createKeyVerifier(keys: readonly string[]): (token: string) => string | null {
   const encoder = new TextEncoder();
   const encoded = keys.map((k) => encoder.encode(k));
+  const identities = keys.map(keyIdentity);
   return (token) => {
     const presented = encoder.encode(token);
-    let matched = 0;
-    for (const key of encoded) {
+    let matched = -1;
+    for (let k = 0; k < encoded.length; k++) {
+      const key = encoded[k];
       let diff = key.length ^ presented.length;
       // Out-of-range reads give undefined, which `| 0` turns into 0.
       for (let i = 0; i < key.length; i++) diff |= key[i] ^ (presented[i] | 0);
-      matched |= diff === 0 ? 1 : 0;
+      matched = diff === 0 ? k : matched;
     }
-    return matched === 1;
+    return matched === -1 ? null : identities[matched];
   };
 }
 
 /**
+ * What the edge remembers about the key behind a request (so feedback is
+ * accepted only from the key that made the prediction): a digest, never the
+ * key itself.
+ *
+ * @example
+ * ```ts
+ * keyIdentity("s3cret"); // "key:" + 16 hex digits of SHA-256("s3cret")
+ * ```
+ */
+export function keyIdentity(key: string): string {
+  return "key:" + createHash("sha256").update(key).digest("hex").slice(0, 16);
+}
+
+/**
  * Requires `Authorization: Bearer <key>` when `keys` is non-empty (401
- * without it or with a wrong key, 400 for a malformed header); with no keys
- * configured the route is open.
+ * without it or with a wrong key, 400 for a malformed header) and sets the
+ * `client` variable to the key's {@link keyIdentity}; with no keys
+ * configured the route is open and `client` unset.
  *
  * @example
  * ```ts
  * app.post("/v1/predict", guarded(apiKeyAuth(config.apiKeys))(handler));
  * ```
  */
-export function apiKeyAuth<E extends Env>(keys: readonly string[]): Guard<E> {
+export function apiKeyAuth<E extends ClientEnv>(keys: readonly string[]): Guard<E> {
   if (keys.length === 0) return () => {};
   const verify = createKeyVerifier(keys);
   return function apiKeyAuth(c) {
@@ -64,9 +87,11 @@ export function apiKeyAuth<E extends Env>(keys: readonly string[]): Guard<E> {
       c.header("WWW-Authenticate", 'Bearer error="invalid_request"');
       throw new ApiError(400, "UNAUTHORIZED", "malformed Authorization header");
     }
-    if (!verify(token)) {
+    const client = verify(token);
+    if (client === null) {
       c.header("WWW-Authenticate", 'Bearer error="invalid_token"');
       throw new ApiError(401, "UNAUTHORIZED", "invalid API key");
     }
+    c.set("client", client);
   };
 }

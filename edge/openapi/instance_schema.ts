@@ -54,8 +54,8 @@ function featureSchema(f: FeatureSpec): JsonSchema {
   if (f.kind === "numeric") {
     return {
       type: ["number", "string", "null"],
-      description: 'Numeric. A finite number or a numeric string ("29.85"); ' +
-        'null or "" means missing.',
+      description: 'Numeric. A finite number or a decimal string ("29.85", "2e3"; not "0x10" ' +
+        'or "Infinity"); null or "" means missing.',
     };
   }
   const shown = f.categories.slice(0, 30);

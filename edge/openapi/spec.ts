@@ -48,6 +48,7 @@ export function buildOpenApi(
   const rejections = {
     "400": error("Invalid JSON or invalid fields; `details` lists each offending path."),
     ...(options.auth ? { "401": error("Missing or invalid bearer key.") } : {}),
+    "408": error("The body did not arrive within the server's body timeout."),
     "413": error("Body or batch over the limit."),
     "415": error("Content-Type is not supported."),
     "503": error("No model is loaded; see /readyz for the reason."),
@@ -63,7 +64,8 @@ export function buildOpenApi(
           ? `Serving **${model.name}** version ${model.version ?? "(unregistered)"}, ` +
             `classes ${classes.map((c) => `\`${c}\``).join(", ")}. `
           : "") +
-        'Numeric fields take numbers or numeric strings; `null` or `""` means missing. ' +
+        "Numeric fields take numbers or decimal strings (no hex, binary, octal or Infinity); " +
+        '`null` or `""` means missing. ' +
         "Categorical fields take strings (numbers and booleans are compared as text); " +
         "unseen categories are accepted and counted. " + limits,
     },
@@ -137,19 +139,25 @@ export function buildOpenApi(
           summary: "Report the true label",
           description: "Give the actual class for an earlier prediction (by id) or for " +
             "features; it feeds live accuracy. Ids are remembered for a bounded number of " +
-            "recent predictions, per instance of the service.",
+            "recent predictions, per instance of the service. Each counts once, and with API " +
+            "keys only from the key that made the prediction; the same features and label " +
+            "count once while they are in the live-accuracy window.",
           security: secured,
           requestBody: {
             required: true,
             content: json(ref("FeedbackRequest"), {
-              prediction_id: "3f2a9c1b7e-0",
+              prediction_id: "9f86d081884c7d659a2feaa0c55ad015-1z",
               actual: classes[0],
             }),
           },
           responses: {
             "200": { description: "Recorded.", content: json(ref("FeedbackResponse")) },
+            "403": error("The prediction id was issued to another API key."),
             "404": error("Unknown or forgotten prediction id."),
-            "409": error("Feedback for this prediction was already recorded."),
+            "409": error(
+              "Feedback for this prediction, or for the same features and label, was already " +
+                "recorded.",
+            ),
             ...rejections,
           },
         },

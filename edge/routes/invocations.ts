@@ -7,7 +7,7 @@
  */
 import type { Handler } from "hono";
 import type { EdgeEnv } from "../env.ts";
-import { readJson, readText } from "../payloads/body.ts";
+import type { BodyReader } from "../payloads/body.ts";
 import { parseInvocationsBody, parseInvocationsCsv } from "../payloads/invocations_request.ts";
 import type { Monitor } from "../telemetry/monitor.ts";
 import { labelsOf, score } from "./_score.ts";
@@ -16,8 +16,8 @@ import { labelsOf, score } from "./_score.ts";
 export interface InvocationsDeps {
   monitor: Monitor;
   maxBatch: number;
-  /** Largest body read, in bytes (413 above). */
-  maxBodyBytes: number;
+  /** Reads the body within its size and time limits. */
+  body: BodyReader;
 }
 
 /**
@@ -26,7 +26,7 @@ export interface InvocationsDeps {
  * @example
  * ```ts
  * const scoring = guarded(requireModel(holder), requireContentType("application/json", "text/csv"));
- * app.post("/invocations", scoring(invocationsHandler({ monitor, maxBatch: 1000, maxBodyBytes: 1 << 20 })));
+ * app.post("/invocations", scoring(invocationsHandler({ monitor, maxBatch: 1000, body })));
  * ```
  */
 export function invocationsHandler(deps: InvocationsDeps): Handler<EdgeEnv> {
@@ -34,9 +34,9 @@ export function invocationsHandler(deps: InvocationsDeps): Handler<EdgeEnv> {
     const model = c.get("model");
     const csv = c.req.header("content-type")?.toLowerCase().startsWith("text/csv") ?? false;
     const instances = csv
-      ? parseInvocationsCsv(await readText(c, deps.maxBodyBytes), deps.maxBatch)
+      ? parseInvocationsCsv(await deps.body.text(c), deps.maxBatch)
       : parseInvocationsBody(
-        await readJson(c, deps.maxBodyBytes),
+        await deps.body.json(c),
         model.bundle.schema.features.map((f) => f.name),
         deps.maxBatch,
       );

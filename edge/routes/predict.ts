@@ -7,7 +7,7 @@
  */
 import type { Handler } from "hono";
 import type { EdgeEnv } from "../env.ts";
-import { readJson } from "../payloads/body.ts";
+import type { BodyReader } from "../payloads/body.ts";
 import { parsePredictBody } from "../payloads/predict_request.ts";
 import type { PredictionLog } from "../serving/prediction_log.ts";
 import type { ServingModel } from "../serving/serving_model.ts";
@@ -22,8 +22,8 @@ export interface PredictDeps {
   monitor: Monitor;
   log: PredictionLog;
   maxBatch: number;
-  /** Largest body read, in bytes (413 above). */
-  maxBodyBytes: number;
+  /** Reads the body within its size and time limits. */
+  body: BodyReader;
 }
 
 const JSON_HEADERS = { "content-type": "application/json" };
@@ -33,7 +33,8 @@ const JSON_HEADERS = { "content-type": "application/json" };
  *
  * @example
  * ```ts
- * const deps = { monitor, log, maxBatch: 1000, maxBodyBytes: 1 << 20 };
+ * const body = new BodyReader({ maxBytes: 1 << 20, timeoutMs: 10_000 });
+ * const deps = { monitor, log, maxBatch: 1000, body };
  * app.post("/v1/predict", guarded(requireModel(holder))(predictHandler(deps)));
  * ```
  */
@@ -41,9 +42,9 @@ export function predictHandler(deps: PredictDeps): Handler<EdgeEnv> {
   const writers = new WeakMap<ServingModel, PredictionJson>();
   return async function predict(c) {
     const model = c.get("model");
-    const instances = parsePredictBody(await readJson(c, deps.maxBodyBytes), deps.maxBatch);
+    const instances = parsePredictBody(await deps.body.json(c), deps.maxBatch);
     const batch = score(model, instances, deps.monitor);
-    const ids = deps.log.record(labelsOf(model, batch));
+    const ids = deps.log.record(labelsOf(model, batch), c.get("client"));
     let json = writers.get(model);
     if (!json) writers.set(model, json = new PredictionJson(model));
     const body = instances.batch ? json.batch(batch, ids) : json.single(batch, ids);

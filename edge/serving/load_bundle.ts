@@ -8,7 +8,8 @@ import { UserError } from "../../lib/errors.ts";
 import { redact, redactUrl } from "../../lib/redact.ts";
 import { parseBundle, readBundle } from "../../lib/model/mod.ts";
 import type { ModelBundle } from "../../lib/model/types.ts";
-import type { ModelSource } from "../config.ts";
+import { DEFAULTS, type ModelSource } from "../config.ts";
+import { readCapped } from "../payloads/read_capped.ts";
 
 /** Options for {@link loadBundle}. */
 export interface LoadBundleOptions {
@@ -16,11 +17,20 @@ export interface LoadBundleOptions {
   fetch?: typeof fetch;
   /** Give up on `MODEL_URL` after this long. */
   timeoutMs?: number;
+  /** Largest `MODEL_URL` answer, in bytes (`MAX_MODEL_BYTES`). */
+  maxBytes?: number;
 }
 
 /**
  * Loads and validates a bundle. Throws {@link UserError} with a reason fit for
- * `/readyz` on a missing, unreachable, corrupt or incompatible bundle.
+ * `/readyz` on a missing, unreachable, corrupt, oversized or incompatible
+ * bundle.
+ *
+ * A download is capped at `maxBytes` twice over: a declared `Content-Length`
+ * past the cap fails before reading, and the bytes are counted as they
+ * arrive, for a server that sends no length, streams chunks without end, or
+ * sends more than it said. Memory follows what arrived, never what was
+ * declared.
  *
  * @example
  * ```ts
@@ -40,6 +50,13 @@ export async function loadBundle(
   }
   const where = redactUrl(source.url);
   const doFetch = options.fetch ?? fetch;
+  const maxBytes = options.maxBytes ?? DEFAULTS.maxModelBytes;
+  const tooLarge = (what: string) =>
+    new UserError(
+      `MODEL_URL ${where} ${what} MAX_MODEL_BYTES (${maxBytes} bytes); ` +
+        "raise MAX_MODEL_BYTES if the bundle really is that large",
+      { code: "MODEL_TOO_LARGE" },
+    );
   let text: string;
   try {
     const res = await doFetch(source.url, {
@@ -51,7 +68,16 @@ export async function loadBundle(
         code: "MODEL_FETCH",
       });
     }
-    text = await res.text();
+    const declared = res.headers.get("content-length");
+    if (declared !== null && Number(declared) > maxBytes) {
+      await res.body?.cancel();
+      throw tooLarge(`declares ${declared} bytes, over`);
+    }
+    const bytes = res.body === null ? new Uint8Array(0) : await readCapped(res.body, {
+      maxBytes,
+      tooLarge: () => tooLarge("sent more than"),
+    });
+    text = new TextDecoder().decode(bytes);
   } catch (e) {
     throw asUserError(e, `cannot fetch MODEL_URL ${where}`);
   }

@@ -1,69 +1,86 @@
 /**
- * Prediction ids, and the recent ones remembered so feedback can say "that
- * prediction was right (or wrong)".
+ * The recent predictions, remembered so feedback can say "that prediction
+ * was right (or wrong)": each id's predicted label, its random token, and
+ * which client (API key) asked for it.
  *
- * An id is a per-process random prefix plus a sequence number, so the label
- * lives in a ring slot the id itself points to: O(1) to record and recall,
- * no hashing, fixed memory. The oldest ids are forgotten first; feedback
- * must reach the instance (Deploy isolate) that made the prediction.
+ * A ring of fixed size holds the last `capacity` predictions; the slot is
+ * the id's sequence number modulo the capacity (see `prediction_id.ts`), so
+ * recording and recalling are O(1) with no hashing, and memory is fixed:
+ * labels and clients are shared strings, tokens bytes in one typed array.
+ * The oldest are forgotten first. Feedback must reach the instance (Deploy
+ * isolate) that made the prediction.
  *
  * @module
  */
+import { newPredictionId, parsePredictionId, TOKEN_BYTES } from "./prediction_id.ts";
 
 /** What feedback finds for an id. */
 export type Recall =
   | { found: true; label: string }
-  | { found: false; reason: "unknown" | "already_recorded" };
+  | { found: false; reason: "unknown" | "already_recorded" | "other_client" };
 
-const SEQUENCE = /^[0-9a-z]{1,11}$/;
+const UNKNOWN: Recall = { found: false, reason: "unknown" };
+const ALREADY_RECORDED: Recall = { found: false, reason: "already_recorded" };
+const OTHER_CLIENT: Recall = { found: false, reason: "other_client" };
 
-/** Issues ids and remembers each one's predicted label. */
+/** Issues ids and remembers each one's predicted label and client. */
 export class PredictionLog {
   readonly #capacity: number;
-  readonly #prefix: string;
   #next = 0;
   /** Label of sequence `s` at `s % capacity`; `null` once feedback used it. */
   readonly #labels: (string | null)[];
+  /** Identity of the API key that asked, or undefined without keys. */
+  readonly #clients: (string | undefined)[];
+  readonly #tokens: Uint8Array;
+  /** The token of the id being recalled. */
+  readonly #presented = new Uint8Array(TOKEN_BYTES);
 
   /**
    * @example
    * ```ts
    * const log = new PredictionLog(10_000);
-   * const [id] = log.record(["Yes"]);
-   * log.recall(id); // { found: true, label: "Yes" }
+   * const [id] = log.record(["Yes"], "key:3f2a");
+   * log.recall(id, "key:3f2a"); // { found: true, label: "Yes" }
    * ```
    */
   constructor(capacity: number) {
     this.#capacity = capacity;
-    const bytes = crypto.getRandomValues(new Uint8Array(5));
-    this.#prefix = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("") + "-";
     this.#labels = new Array(capacity).fill(null);
+    this.#clients = new Array(capacity).fill(undefined);
+    // With no memory, tokens still need somewhere to go.
+    this.#tokens = new Uint8Array(Math.max(1, capacity) * TOKEN_BYTES);
   }
 
-  /** Assigns one id per label and remembers them. */
-  record(labels: readonly string[]): string[] {
+  /** Assigns one id per label, remembered as `client`'s. */
+  record(labels: readonly string[], client?: string): string[] {
     const ids = new Array<string>(labels.length);
+    const capacity = this.#capacity;
     for (let i = 0; i < labels.length; i++) {
       const seq = this.#next++;
-      ids[i] = this.#prefix + seq.toString(36);
-      if (this.#capacity > 0) this.#labels[seq % this.#capacity] = labels[i];
+      const slot = capacity > 0 ? seq % capacity : 0;
+      ids[i] = newPredictionId(seq, this.#tokens, slot * TOKEN_BYTES);
+      if (capacity === 0) continue;
+      this.#labels[slot] = labels[i];
+      this.#clients[slot] = client;
     }
     return ids;
   }
 
-  /** Looks `id` up and marks it used, so one prediction counts once. */
-  recall(id: string): Recall {
-    const unknown: Recall = { found: false, reason: "unknown" };
-    if (!id.startsWith(this.#prefix)) return unknown;
-    const tail = id.slice(this.#prefix.length);
-    if (!SEQUENCE.test(tail)) return unknown;
-    const seq = parseInt(tail, 36);
-    // Reject aliases such as leading zeros: only the exact id we issued counts.
-    if (seq.toString(36) !== tail) return unknown;
-    if (seq >= this.#next || seq < this.#next - this.#capacity) return unknown;
+  /**
+   * Looks `id` up for `client` and marks it used, so one prediction counts
+   * once. Another client's id is refused without using it up.
+   */
+  recall(id: string, client?: string): Recall {
+    const seq = parsePredictionId(id, this.#presented);
+    if (seq < 0 || seq >= this.#next || seq < this.#next - this.#capacity) return UNKNOWN;
     const slot = seq % this.#capacity;
+    const tokens = this.#tokens, presented = this.#presented, at = slot * TOKEN_BYTES;
+    let diff = 0;
+    for (let i = 0; i < TOKEN_BYTES; i++) diff |= tokens[at + i] ^ presented[i];
+    if (diff !== 0) return UNKNOWN;
+    if (this.#clients[slot] !== client) return OTHER_CLIENT;
     const label = this.#labels[slot];
-    if (label === null) return { found: false, reason: "already_recorded" };
+    if (label === null) return ALREADY_RECORDED;
     this.#labels[slot] = null;
     return { found: true, label };
   }

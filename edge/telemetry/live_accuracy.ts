@@ -2,6 +2,12 @@
  * Accuracy over the most recent feedback: a ring of right/wrong outcomes, so
  * the number tracks the model as it is now, not as it was at start-up.
  *
+ * Outcomes may carry a key (a digest of what was judged); one whose key is
+ * already in the window is a replay and does not count, so one client
+ * repeating the same feedback cannot move the number. Memory stays fixed:
+ * keys live in the ring beside their outcomes, indexed by a set of at most
+ * `window` entries.
+ *
  * @module
  */
 
@@ -18,6 +24,10 @@ export interface AccuracySnapshot {
 /** Fixed-size window of feedback outcomes. */
 export class LiveAccuracy {
   readonly #ring: Uint8Array;
+  /** Key of each outcome in the ring, NaN for none. */
+  readonly #keys: Float64Array;
+  /** Keys in the window (each at most once: a replay is refused). */
+  readonly #inWindow = new Set<number>();
   #next = 0;
   #n = 0;
   #correct = 0;
@@ -27,22 +37,34 @@ export class LiveAccuracy {
    * ```ts
    * const acc = new LiveAccuracy(500);
    * acc.add(true);
-   * acc.add(false);
+   * acc.add(false, 42);
+   * acc.add(false, 42); // false: a replay, not counted
    * acc.snapshot().accuracy; // 0.5
    * ```
    */
   constructor(window: number) {
     if (!(window >= 1)) throw new RangeError("window must be at least 1");
     this.#ring = new Uint8Array(window);
+    this.#keys = new Float64Array(window).fill(NaN);
   }
 
-  /** Records one outcome, evicting the oldest once the window is full. */
-  add(correct: boolean): void {
-    if (this.#n === this.#ring.length) this.#correct -= this.#ring[this.#next];
-    else this.#n++;
-    this.#ring[this.#next] = correct ? 1 : 0;
+  /**
+   * Records one outcome, evicting the oldest once the window is full. With a
+   * `key` already in the window, records nothing and returns false.
+   */
+  add(correct: boolean, key?: number): boolean {
+    if (key !== undefined && this.#inWindow.has(key)) return false;
+    const slot = this.#next;
+    if (this.#n === this.#ring.length) {
+      this.#correct -= this.#ring[slot];
+      this.#inWindow.delete(this.#keys[slot]);
+    } else this.#n++;
+    this.#ring[slot] = correct ? 1 : 0;
     this.#correct += correct ? 1 : 0;
-    this.#next = (this.#next + 1) % this.#ring.length;
+    this.#keys[slot] = key ?? NaN;
+    if (key !== undefined) this.#inWindow.add(key);
+    this.#next = (slot + 1) % this.#ring.length;
+    return true;
   }
 
   snapshot(): AccuracySnapshot {

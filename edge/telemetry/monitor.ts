@@ -216,10 +216,15 @@ export class Monitor implements Disposable {
     this.#drift!.observe(batch);
   }
 
-  /** Records ground truth for one prediction. */
-  feedback(correct: boolean): void {
-    this.#accuracy.add(correct);
+  /**
+   * Records ground truth for one prediction. With a `key`, feedback whose key
+   * is still in the live window is a replay: it is not counted, and the
+   * result is false.
+   */
+  feedback(correct: boolean, key?: number): boolean {
+    if (!this.#accuracy.add(correct, key)) return false;
     this.#feedback.get(correct ? "correct" : "incorrect").n++;
+    return true;
   }
 
   /** Live accuracy as it stands. */

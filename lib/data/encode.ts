@@ -11,6 +11,7 @@
  */
 import { UserError } from "../errors.ts";
 import { rowLine } from "./csv.ts";
+import { parseNumber } from "./decimal.ts";
 import { isBlank, OTHER_CATEGORY } from "./schema.ts";
 import type { DatasetSchema, Matrix, RawTable } from "./types.ts";
 
@@ -63,7 +64,8 @@ export type RecordEncoder = (
  * Encodes a table with a schema. Columns are matched by header name, so
  * their order does not matter and extra columns are ignored.
  *
- * Numeric cells that are blank or not finite numbers become NaN. With
+ * Numeric cells that are blank or not finite decimal numbers become NaN
+ * (`parseNumber`). With
  * `requireTarget`, a missing target column, a blank target, or a label not
  * seen in training is a {@link UserError} naming the file and line.
  *
@@ -134,9 +136,10 @@ export function encodeTable(
  * Builds a fast encoder for JSON records: lookups are prepared once per
  * schema, so each call only reads fields and writes `out`.
  *
- * Numeric fields accept finite numbers and numeric strings; `null` or `""`
- * is missing (NaN); booleans, objects, arrays, other strings and non-finite
- * numbers are errors. Categorical fields accept strings, numbers and
+ * Numeric fields accept finite numbers and decimal strings (`"12"`, `"-1.5e3"`;
+ * not `"0x10"` or `"Infinity"`, see `decimal.ts`); `null` or `""` is missing
+ * (NaN); booleans, objects, arrays, other strings and non-finite numbers are
+ * errors. Categorical fields accept strings, numbers and
  * booleans (stringified as a CSV would hold them: `0` → `"0"`); `null` or
  * `""` is missing (all zeros). An absent field is an error ("missing
  * field"); fields the model does not use are ignored.
@@ -223,22 +226,6 @@ export function encodeRecord(
   return encode(record, out);
 }
 
-/**
- * Parses a numeric CSV cell: a finite number, else NaN (missing). Blank
- * cells need the explicit check because `Number("")` and `Number(" ")` are 0.
- *
- * @example
- * ```ts
- * parseNumber("29.85"); // 29.85
- * parseNumber(" "); // NaN
- * ```
- */
-export function parseNumber(cell: string): number {
-  const v = Number(cell);
-  if (v === 0 && isBlank(cell)) return NaN;
-  return Number.isFinite(v) ? v : NaN;
-}
-
 /** One feature, prepared for encoding: where its columns start and how to look values up. */
 interface FeaturePlan {
   name: string;
@@ -306,9 +293,12 @@ function numericField(name: string, value: unknown, errors: FieldError[]): numbe
   }
   if (typeof value === "string") {
     if (isBlank(value)) return NaN;
-    const v = Number(value);
-    if (Number.isFinite(v)) return v;
-    errors.push({ field: name, message: `expected a number, got ${JSON.stringify(value)}` });
+    const v = parseNumber(value);
+    if (!Number.isNaN(v)) return v;
+    errors.push({
+      field: name,
+      message: `expected a decimal number, got ${JSON.stringify(value)}`,
+    });
     return NaN;
   }
   if (value === null) return NaN;

@@ -50,10 +50,10 @@ export {
   encodeTable,
   type EncodeTableOptions,
   type FieldError,
-  parseNumber,
   type RecordEncoder,
   type RecordEncoding,
 } from "./encode.ts";
+export { parseNumber } from "./decimal.ts";
 export { binCategory, binNumeric, featureStats, psi, PSI_EPSILON } from "./stats.ts";
 export {
   type Split,

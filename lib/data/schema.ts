@@ -7,6 +7,7 @@
  */
 import { UserError } from "../errors.ts";
 import { rowLine } from "./csv.ts";
+import { parseNumber } from "./decimal.ts";
 import type {
   CategoricalFeature,
   DatasetSchema,
@@ -192,8 +193,10 @@ function inferClasses(table: RawTable, col: number): string[] {
     );
   }
   const labels = [...seen];
-  const numeric = labels.every((v) => Number.isFinite(Number(v)));
-  return numeric ? labels.sort((a, b) => Number(a) - Number(b) || cmp(a, b)) : labels.sort(cmp);
+  const numeric = labels.every((v) => !Number.isNaN(parseNumber(v)));
+  return numeric
+    ? labels.sort((a, b) => parseNumber(a) - parseNumber(b) || cmp(a, b))
+    : labels.sort(cmp);
 }
 
 type ColumnResult = FeatureSpec | { reason: DroppedColumn["reason"] };
@@ -224,9 +227,9 @@ function scanColumns(table: RawTable, cols: number[]): ColumnScan[] {
       }
       const out = values[i];
       if (out === null) continue;
-      const v = Number(cell);
-      if (Number.isFinite(v)) out[filled[i]++] = v;
-      else values[i] = null;
+      const v = parseNumber(cell);
+      if (Number.isNaN(v)) values[i] = null;
+      else out[filled[i]++] = v;
     }
   }
   return cols.map((_, i) => ({

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { parseNumber } from "./encode.ts";
+import { parseNumber } from "./decimal.ts";
 import { isBlank, OTHER_CATEGORY } from "./schema.ts";
 import type {
   CategoricalFeature,

@@ -15,6 +15,10 @@ export interface EdgeProcess extends AsyncDisposable {
   output(): string;
   /** Milliseconds from spawn to the "listening" line. */
   listenMs: number;
+  /** The server's process id. */
+  pid: number;
+  /** The server's resident memory in MiB (Linux: `VmRSS` from `/proc`). */
+  rssMiB(): Promise<number>;
 }
 
 /**
@@ -70,6 +74,8 @@ export async function startEdgeProcess(
     url: `http://127.0.0.1:${port}`,
     output: () => text,
     listenMs,
+    pid: child.pid,
+    rssMiB: () => rssMiB(child.pid),
     async [Symbol.asyncDispose]() {
       try {
         child.kill("SIGTERM");
@@ -90,6 +96,14 @@ export async function startEdgeProcess(
       await pumps;
     },
   };
+}
+
+/** Resident memory of process `pid` in MiB, from `/proc/<pid>/status`. */
+export async function rssMiB(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  const kb = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
+  if (kb === undefined) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(kb) / 1024;
 }
 
 /** `fetch` bounded in time, so a hung server fails the test instead of hanging it. */
