@@ -23,8 +23,7 @@ export function errorHandler(monitor: Monitor): ErrorHandler {
   return (err, c) => {
     if (err instanceof ApiError) {
       if (err.status < 500) monitor.rejected(err.code);
-      const res = withHeaders(c, err.getResponse());
-      return CLOSES_CONNECTION.has(err.status) ? closingConnection(res) : res;
+      return withHeaders(c, err.getResponse());
     }
     if (err instanceof HTTPException) {
       // Hono (its middleware, or its body parsers) already built a response.
@@ -56,49 +55,6 @@ export const notFound: NotFoundHandler = (c) => {
   };
   return c.json(body, 404);
 };
-
-/**
- * Answers after which the connection must not be kept: the request's body
- * did not arrive in time (408) or is too large to read (413), so the rest of
- * it is either never coming or not wanted.
- */
-const CLOSES_CONNECTION = new Set([408, 413]);
-
-/**
- * `res` sent so that the runtime then drops the connection. `Deno.serve`
- * gives a handler no way to close a socket, and after answering it keeps
- * reading (and discarding) an unfinished request body for as long as the
- * client keeps sending or stalling. A response body that fails after its
- * last byte is the one thing that makes it drop the connection: the client
- * gets the status, the headers and the whole JSON (chunked, without the
- * final empty chunk), then the close. The runtime logs the failure's value,
- * so it is a one-line message, not an Error with a stack.
- *
- * It works when no read of the request body is pending (a 413 for a declared
- * length, or one found mid-stream): measured on Deno 2.9.6, a read still
- * waiting for a stalled client's bytes keeps the connection open whatever
- * the response does, even after the reader is cancelled — so a 408 is sent
- * but its socket stays until the client leaves (edge/README.md).
- */
-function closingConnection(res: Response): Response {
-  const body = res.body;
-  if (body === null) return res;
-  const reader = body.getReader();
-  const stream = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { done, value } = await reader.read();
-      if (!done) return controller.enqueue(value);
-      // Let the last chunk reach the socket before the failure drops it.
-      setTimeout(() => controller.error(CLOSE_NOTE), 10);
-    },
-  });
-  const headers = new Headers(res.headers);
-  headers.delete("content-length");
-  headers.set("connection", "close");
-  return new Response(stream, { status: res.status, statusText: res.statusText, headers });
-}
-
-const CLOSE_NOTE = "edge: closed a connection after a 408/413 (request body late or too large)";
 
 /** Keeps headers set before the error (CORS, Retry-After) on the error response. */
 function withHeaders(c: Context, res: Response): Response {
