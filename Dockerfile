@@ -40,12 +40,14 @@ RUN ["deno", "eval", "Deno.mkdirSync('/work'); Deno.chownSync('/work', 1993, 199
 USER deno
 WORKDIR /work
 # The permissions of `deno task mlops` (deno.json); tests/container_test.ts keeps them equal.
-ENTRYPOINT ["/tini", "--", "deno", "run", "--cached-only", "--allow-read", "--allow-write", "--allow-env", "--allow-net", "--allow-run=git", "--allow-sys", "/app/cli/main.ts"]
+ENTRYPOINT ["/tini", "--", "deno", "run", "--cached-only", "--allow-read", "--allow-write", "--allow-env", "--allow-net", "--allow-run=git,docker,podman", "--allow-sys", "/app/cli/main.ts"]
 CMD ["--help"]
 
 # ---- Telegram bot ----------------------------------------------------------------------
 FROM deps AS bot
 COPY lib/ lib/
+# The bot reads the edge's error shapes.
+COPY edge/ edge/
 COPY bot/ bot/
 RUN deno install --cached-only --entrypoint bot/main.ts lib/healthcheck.ts
 USER root
