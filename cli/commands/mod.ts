@@ -13,9 +13,20 @@ import { register as runs } from "./runs.ts";
 import { register as sync } from "./sync.ts";
 import { register as image } from "./image.ts";
 import { register as notify } from "./notify.ts";
+import { register as batch } from "./batch.ts";
 
 /** Adds one command (with its options and action) to the program. */
 export type Register = (program: Command) => void;
 
 /** Every command, in help order. */
-export const COMMANDS: Register[] = [train, predict, sweep, promote, runs, sync, image, notify];
+export const COMMANDS: Register[] = [
+  train,
+  predict,
+  sweep,
+  promote,
+  runs,
+  batch,
+  sync,
+  image,
+  notify,
+];

@@ -61,8 +61,10 @@ export function register(program: Command): void {
       const text = flags.textFile !== undefined
         ? await Deno.readTextFile(flags.textFile)
         : flags.text ?? "";
-      const deliveries = await send({ title: flags.title, text, severity, url: flags.url });
+      const deliveries = await deliver({ title: flags.title, text, severity, url: flags.url });
       if (flags.json) print(JSON.stringify({ deliveries }));
+      const refused = notDelivered(deliveries);
+      if (refused) throw refused;
     });
 }
 
@@ -73,11 +75,11 @@ export function checkSeverity(raw: string): Severity {
 }
 
 /**
- * Sends `n` to the configured channels and reports each on stderr; throws
- * (exit {@link NOT_DELIVERED_EXIT_CODE}) when a channel failed. With no
- * channel configured, prints the message instead.
+ * Sends `n` to the configured channels, reporting each success on stderr,
+ * and returns what happened on each; never throws for a refusal. With no
+ * channel configured, prints the message instead and returns `[]`.
  */
-export async function send(n: Notification): Promise<Delivery[]> {
+export async function deliver(n: Notification): Promise<Delivery[]> {
   const channels = channelsFromEnv((k) => Deno.env.get(k));
   if (channels.length === 0) {
     printError(
@@ -88,12 +90,15 @@ export async function send(n: Notification): Promise<Delivery[]> {
   }
   const deliveries = await notify(n, channels);
   for (const d of deliveries) if (d.ok) printError(`notified  ${d.channel}`);
-  const failed = deliveries.filter((d) => !d.ok);
-  if (failed.length > 0) {
-    throw new UserError(`notification not delivered: ${failed.map((d) => d.error).join("; ")}`, {
-      exitCode: NOT_DELIVERED_EXIT_CODE,
-      code: "NOT_DELIVERED",
-    });
-  }
   return deliveries;
+}
+
+/** The one-line error (exit {@link NOT_DELIVERED_EXIT_CODE}) for channels that refused, or null. */
+export function notDelivered(deliveries: readonly Delivery[]): UserError | null {
+  const failed = deliveries.filter((d) => !d.ok);
+  if (failed.length === 0) return null;
+  return new UserError(`notification not delivered: ${failed.map((d) => d.error).join("; ")}`, {
+    exitCode: NOT_DELIVERED_EXIT_CODE,
+    code: "NOT_DELIVERED",
+  });
 }
