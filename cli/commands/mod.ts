@@ -14,6 +14,7 @@ import { register as sync } from "./sync.ts";
 import { register as image } from "./image.ts";
 import { register as notify } from "./notify.ts";
 import { register as batch } from "./batch.ts";
+import { register as smoke } from "./smoke.ts";
 
 /** Adds one command (with its options and action) to the program. */
 export type Register = (program: Command) => void;
@@ -22,11 +23,12 @@ export type Register = (program: Command) => void;
 export const COMMANDS: Register[] = [
   train,
   predict,
+  batch,
   sweep,
   promote,
   runs,
-  batch,
   sync,
   image,
+  smoke,
   notify,
 ];
