@@ -15,6 +15,7 @@ import { register as image } from "./image.ts";
 import { register as notify } from "./notify.ts";
 import { register as batch } from "./batch.ts";
 import { register as smoke } from "./smoke.ts";
+import { register as exportModel } from "./export.ts";
 
 /** Adds one command (with its options and action) to the program. */
 export type Register = (program: Command) => void;
@@ -26,6 +27,7 @@ export const COMMANDS: Register[] = [
   batch,
   sweep,
   promote,
+  exportModel,
   runs,
   sync,
   image,
