@@ -12,6 +12,8 @@ import { mlops } from "./support/cli.ts";
 import { ensureDenoBaseImage, podman, podmanEnv, runContainer } from "./support/containers.ts";
 import { fetchWithin } from "./support/edge_process.ts";
 import { needs } from "./support/parts.ts";
+import { buildCommand, defaultTag } from "../cli/commands/image.ts";
+import { mlopsProcessWith } from "./support/cli.ts";
 import { trainTiny, writeTinyCsv } from "./support/tiny_csv.ts";
 
 const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
@@ -304,4 +306,84 @@ Deno.test("the images run with the permissions of the deno tasks they stand for"
   assert.deepEqual(entrypoint("cli"), flags("mlops"));
   assert.deepEqual(entrypoint("edge"), flags("serve"));
   if (tasks.bot) assert.deepEqual(entrypoint("bot"), flags("bot"));
+});
+
+Deno.test("mlops image build: tags, the engine command, and refusals (no engine needed)", async () => {
+  assert.equal(
+    defaultTag("edge", { name: "Telco Churn/v2", version: "3" }),
+    "mlops-edge:telco-churn-v2-v3",
+  );
+  assert.equal(defaultTag("edge", { name: "churn", version: null }), "mlops-edge:churn-local");
+  assert.match(defaultTag("cli", null), /^mlops:\d+\.\d+\.\d+/);
+  assert.deepEqual(
+    buildCommand({
+      engine: "podman",
+      target: "edge",
+      tag: "mlops-edge:x",
+      modelDir: "out/image/model-1",
+      denoCert: "/etc/ca.pem",
+      extra: ["--pull=never"],
+    }).slice(0, -1),
+    [
+      "podman",
+      "build",
+      "--target",
+      "edge",
+      "--tag",
+      "mlops-edge:x",
+      "--format",
+      "docker",
+      "--build-arg",
+      "MODEL_DIR=out/image/model-1",
+      "--secret",
+      "id=deno_cert,src=/etc/ca.pem",
+      "--pull=never",
+    ],
+  );
+  const dry = await mlopsProcessWith(
+    { DENO_CERT: "" },
+    "image",
+    "build",
+    "--dry-run",
+    "--engine",
+    "docker",
+    "--target",
+    "cli",
+    "--json",
+  );
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.deepEqual(JSON.parse(dry.stdout).command.slice(0, 6), [
+    "docker",
+    "build",
+    "--target",
+    "cli",
+    "--tag",
+    defaultTag("cli", null),
+  ]);
+  for (
+    const [args, message] of [
+      [["--target", "gpu"], "mlops: --target gpu: expected one of edge, cli, bot"],
+      [["--engine", "nerdctl"], "mlops: --engine nerdctl: expected docker or podman"],
+      [
+        ["--tag", "Bad Name"],
+        "mlops: --tag Bad Name: not an image name ([registry/]name[:tag], lowercase name, tag of letters, digits, . _ -)",
+      ],
+      [
+        ["--target", "cli", "--model", "x"],
+        "mlops: --model only applies to --target edge, not cli",
+      ],
+    ] as const
+  ) {
+    const r = await mlopsProcessWith(
+      {},
+      "image",
+      "build",
+      "--dry-run",
+      "--engine",
+      "docker",
+      ...args,
+    );
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.equal(r.stderr.trim(), message);
+  }
 });
