@@ -13,18 +13,10 @@ import { batchNotification, summarizeBatch } from "../lib/batch/mod.ts";
 import { openStore } from "../lib/mlflow/open.ts";
 import { readBundle } from "../lib/model/io.ts";
 import { mlopsProcessWith } from "./support/cli.ts";
-import { startReceivers } from "./support/notify_receivers.ts";
+import { NO_CHANNELS, startReceivers } from "./support/notify_receivers.ts";
 import { trainedModel } from "./support/trained_model.ts";
 
-const NO_CHANNELS = {
-  BOT_URL: "",
-  ALERT_WEBHOOK_TOKEN: "",
-  TELEGRAM_BOT_TOKEN: "",
-  TELEGRAM_CHAT_ID: "",
-  TELEGRAM_API_ROOT: "",
-  SLACK_WEBHOOK_URL: "",
-  MLFLOW_TRACKING_URI: "",
-};
+const NO_CHANNELS_OR_MLFLOW = { ...NO_CHANNELS, MLFLOW_TRACKING_URI: "" };
 
 Deno.test("tableDrift: the training data does not drift from itself; a shifted column does", async () => {
   const { modelDir, csv } = await trainedModel();
@@ -107,7 +99,7 @@ Deno.test("mlops batch: bundled data → predictions, summary, an MLflow run, on
     const mlruns = join(tmp, "mlruns");
     const out = join(tmp, "out");
     const res = await mlopsProcessWith(
-      { ...NO_CHANNELS, ...r.env("telegram") },
+      { ...NO_CHANNELS_OR_MLFLOW, ...r.env("telegram") },
       "batch",
       "--model",
       modelDir,
@@ -169,7 +161,7 @@ Deno.test("mlops batch: a failure sends one critical message and records it in s
     await using r = await startReceivers();
     const out = join(tmp, "out");
     const res = await mlopsProcessWith(
-      { ...NO_CHANNELS, ...r.env("bot") },
+      { ...NO_CHANNELS_OR_MLFLOW, ...r.env("bot") },
       "batch",
       "--model",
       modelDir,
@@ -203,7 +195,7 @@ Deno.test("mlops batch: data from a signed URL; the signature is never printed o
   const { url, server } = csvServer(await Deno.readTextFile(csv));
   try {
     const ok = await mlopsProcessWith(
-      NO_CHANNELS,
+      NO_CHANNELS_OR_MLFLOW,
       "batch",
       "--model",
       modelDir,
@@ -225,7 +217,7 @@ Deno.test("mlops batch: data from a signed URL; the signature is never printed o
     assert.ok(!everything.includes("s3cr3t"), "the signature leaked");
 
     const denied = await mlopsProcessWith(
-      NO_CHANNELS,
+      NO_CHANNELS_OR_MLFLOW,
       "batch",
       "--model",
       modelDir,

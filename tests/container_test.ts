@@ -8,13 +8,12 @@
  */
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
-import { mlops } from "./support/cli.ts";
 import { ensureDenoBaseImage, podman, podmanEnv, runContainer } from "./support/containers.ts";
 import { fetchWithin } from "./support/edge_process.ts";
 import { needs } from "./support/parts.ts";
 import { buildCommand, defaultTag } from "../cli/commands/image.ts";
 import { mlopsProcessWith } from "./support/cli.ts";
-import { trainTiny, writeTinyCsv } from "./support/tiny_csv.ts";
+import { tinyRegistry, trainTiny, writeTinyCsv } from "./support/tiny_csv.ts";
 
 const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
 const PARTS = ["podman", "runc", "tini"] as const;
@@ -106,22 +105,8 @@ Deno.test(needs([...PARTS], {
     const tmp = await Deno.makeTempDir({ prefix: "mlops-image-edge-" });
     const tag = `localhost/mlops-test-edge:${suffix}`;
     try {
-      const csv = await writeTinyCsv(tmp);
-      const mlruns = join(tmp, "mlruns");
-      const trained = await trainTiny({ csv, out: join(tmp, "out"), trackingUri: mlruns });
-      assert.equal(trained.code, 0, trained.stderr);
-      const promoted = await mlops(
-        "promote",
-        "--tracking-uri",
-        mlruns,
-        "--experiment",
-        "small",
-        "--out",
-        join(tmp, "edge-model"),
-        "--json",
-      );
-      assert.equal(promoted.code, 0, promoted.stderr);
-      const { version, model: modelName } = JSON.parse(promoted.stdout);
+      const mlruns = await tinyRegistry(tmp, 1, join(tmp, "edge-model"));
+      const [modelName, version] = ["small", "1"];
 
       const built = await imageBuild([
         "--model",

@@ -13,7 +13,7 @@ import { readBundle } from "../lib/model/io.ts";
 import { mlops } from "./support/cli.ts";
 import { installDenoDeployStandIn } from "./support/deno_deploy_stand_in.ts";
 import { startReceivers } from "./support/notify_receivers.ts";
-import { trainTiny, writeTinyCsv } from "./support/tiny_csv.ts";
+import { tinyRegistry } from "./support/tiny_csv.ts";
 import { actionStep, readOutputs, runStep, workflowStep } from "./support/workflow_steps.ts";
 
 const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
@@ -49,31 +49,7 @@ Deno.test({
       await checkout(repo);
 
       // A registry with two versions: champion 1, then 2 promoted (what sweep.yml hands over).
-      const mlruns = join(tmp, "mlruns");
-      const csv = await writeTinyCsv(tmp);
-      for (const trees of ["3", "5"]) {
-        const r = await trainTiny(
-          { csv, out: join(tmp, "out"), trackingUri: mlruns },
-          "--trees",
-          trees,
-        );
-        assert.equal(r.code, 0, r.stderr);
-      }
-      for (const v of ["1", "2"]) {
-        const r = await mlops(
-          "promote",
-          "--tracking-uri",
-          mlruns,
-          "--model",
-          "small",
-          "--version",
-          v,
-          "--out",
-          join(repo, "edge/model"),
-          "--json",
-        );
-        assert.equal(r.code, 0, r.stderr);
-      }
+      const mlruns = await tinyRegistry(tmp, 2, join(repo, "edge/model"));
 
       const step = await workflowStep(".github/workflows/deploy.yml", "edge", "deploy");
       assert.equal(step.run.trim(), "bash .github/scripts/deploy.sh");
@@ -160,22 +136,7 @@ Deno.test({
 Deno.test("mlops export writes the registered bundle, stamped, and leaves the registry alone", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "mlops-export-" });
   try {
-    const mlruns = join(tmp, "mlruns");
-    const csv = await writeTinyCsv(tmp);
-    const r = await trainTiny({ csv, out: join(tmp, "out"), trackingUri: mlruns });
-    assert.equal(r.code, 0, r.stderr);
-    const p = await mlops(
-      "promote",
-      "--tracking-uri",
-      mlruns,
-      "--model",
-      "small",
-      "--version",
-      "1",
-      "--out",
-      join(tmp, "e1"),
-    );
-    assert.equal(p.code, 0, p.stderr);
+    const mlruns = await tinyRegistry(tmp, 1, join(tmp, "e1"));
     const store = openStore(mlruns);
     const before = await store.getModelVersionByAlias("small", "champion");
     const e = await mlops(

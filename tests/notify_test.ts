@@ -15,18 +15,9 @@ import {
   telegramHtml,
 } from "../lib/notify/mod.ts";
 import { mlopsProcessWith } from "./support/cli.ts";
-import { parseTelegramHtml, startReceivers } from "./support/notify_receivers.ts";
+import { NO_CHANNELS, parseTelegramHtml, startReceivers } from "./support/notify_receivers.ts";
 
 const FAST = { sleep: () => Promise.resolve(), timeoutMs: 400 };
-/** Every notify variable, unset (mlops reads "" as unset), so the machine's own cannot leak in. */
-const NO_CHANNELS = {
-  BOT_URL: "",
-  ALERT_WEBHOOK_TOKEN: "",
-  TELEGRAM_BOT_TOKEN: "",
-  TELEGRAM_CHAT_ID: "",
-  TELEGRAM_API_ROOT: "",
-  SLACK_WEBHOOK_URL: "",
-};
 
 const hostile: Notification = {
   title: "Batch <b>done</b> & dusted",

@@ -17,6 +17,16 @@
  * @module
  */
 
+/** Every variable that configures a notification channel, unset (mlops reads "" as unset). */
+export const NO_CHANNELS: Record<string, string> = {
+  BOT_URL: "",
+  ALERT_WEBHOOK_TOKEN: "",
+  TELEGRAM_BOT_TOKEN: "",
+  TELEGRAM_CHAT_ID: "",
+  TELEGRAM_API_ROOT: "",
+  SLACK_WEBHOOK_URL: "",
+};
+
 /** One delivered message, as a person would read it. */
 export interface Delivered {
   kind: "telegram" | "slack" | "bot";
