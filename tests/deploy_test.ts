@@ -133,6 +133,73 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "deploy.sh: the bot's app gets bot/deploy.ts as its entrypoint and must answer /healthz",
+  sanitizeResources: false,
+  async fn() {
+    const tmp = await Deno.makeTempDir({ prefix: "mlops-deploy-bot-" });
+    try {
+      await using standIn = await installDenoDeployStandIn();
+      const repo = join(tmp, "repo");
+      await checkout(repo);
+      // A stand-in for the bot's webhook entrypoint (issue 11's bot/deploy.ts): what the
+      // script checks is that this file is what gets deployed, and that it answers.
+      await Deno.mkdir(join(repo, "bot"));
+      await Deno.writeTextFile(
+        join(repo, "bot/deploy.ts"),
+        `Deno.serve({ port: Number(Deno.env.get("PORT")), hostname: "127.0.0.1" }, (req) =>
+          new URL(req.url).pathname === "/healthz" ? Response.json({ status: "ok" }) : new Response("no", { status: 404 }));`,
+      );
+      const step = await workflowStep(".github/workflows/deploy.yml", "bot", "deploy");
+      assert.equal(step.run.trim(), "bash .github/scripts/deploy.sh");
+      const outputs = join(tmp, "out");
+      const r = await runStep(step.run, {
+        cwd: repo,
+        env: step.fill({
+          APP: "bot",
+          DENO_DEPLOY_TOKEN: "ddo_local-stand-in-token",
+          DENO_DEPLOY_ORG: "acme",
+          DENO_DEPLOY_APP: "mlops-bot",
+          DEPLOYED_URL: "",
+        }, {
+          ...standIn.env,
+          PATH: `${standIn.binDir}:${Deno.env.get("PATH")}`,
+          GITHUB_OUTPUT: outputs,
+        }),
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(await readOutputs(outputs), {
+        url: standIn.url,
+        outcome: "deployed",
+        message: `The bot is deployed at ${standIn.url} and answers /healthz.`,
+      });
+      const config = JSON.parse(await Deno.readTextFile(join(repo, "deno.json")));
+      assert.equal(config.deploy.runtime.entrypoint, "./bot/deploy.ts");
+
+      // Without a token, deno deploy refuses (exit 3) and the job fails with one message.
+      const denied = await runStep(step.run, {
+        cwd: repo,
+        env: step.fill({
+          APP: "bot",
+          DENO_DEPLOY_TOKEN: "",
+          DENO_DEPLOY_ORG: "acme",
+          DENO_DEPLOY_APP: "mlops-bot",
+          DEPLOYED_URL: "",
+        }, {
+          ...standIn.env,
+          PATH: `${standIn.binDir}:${Deno.env.get("PATH")}`,
+          GITHUB_OUTPUT: join(tmp, "out2"),
+        }),
+      });
+      assert.equal(denied.code, 1);
+      assert.match(denied.stderr, /AUTH_REQUIRED/);
+      assert.equal((await readOutputs(join(tmp, "out2"))).outcome, "failed");
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});
+
 Deno.test("mlops export writes the registered bundle, stamped, and leaves the registry alone", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "mlops-export-" });
   try {
