@@ -36,6 +36,7 @@ export const SECRET_ENV = [
   "ALERT_WEBHOOK_TOKEN",
   "FEEDBACK_SECRET",
   "SLACK_WEBHOOK_URL",
+  "DENO_DEPLOY_TOKEN",
   "MODEL_URL", // only its userinfo and query are secret
 ] as const;
 

@@ -6,11 +6,12 @@
  */
 import type { Command } from "commander";
 import { dirname } from "node:path";
-import { csvCell, readCsvFile } from "../../lib/data/csv.ts";
+import { readCsvFile } from "../../lib/data/csv.ts";
 import { predictTable } from "../../lib/model/predict.ts";
 import { loadModel } from "../model_uri.ts";
 import { print, printError, writeData } from "../output.ts";
 import { checkOutFile } from "../out_path.ts";
+import { predictionsCsv } from "../predictions.ts";
 
 interface PredictFlags {
   model: string;
@@ -39,14 +40,7 @@ export function register(program: Command): void {
       const table = await readCsvFile(flags.data);
       const pred = predictTable(bundle, table);
       const K = pred.classes.length;
-      const header = ["prediction", ...pred.classes.map((c) => `proba_${c}`)];
-      const lines = [header.map(csvCell).join(",")];
-      for (let r = 0; r < pred.labels.length; r++) {
-        const cells = [csvCell(pred.labels[r])];
-        for (let c = 0; c < K; c++) cells.push(String(pred.proba[r * K + c]));
-        lines.push(cells.join(","));
-      }
-      const csv = lines.join("\n") + "\n";
+      const csv = predictionsCsv(pred);
       const counts: Record<string, number> = {};
       for (const l of pred.labels) counts[l] = (counts[l] ?? 0) + 1;
       if (flags.out) {

@@ -217,6 +217,13 @@ function jsonSummary(r: SweepReport, uri: string, totalMs: number) {
         cv_std: r.best.std,
       }
       : null,
+    // The best configurations by CV score, best first (what a job summary shows).
+    candidates: ranked(r).slice(0, 10).map((s) => ({
+      config_id: s.config.id,
+      params: s.config.swept,
+      cv_mean: s.mean[r.metric],
+      cv_std: s.std[r.metric],
+    })),
     metrics: r.refit
       ? { ...r.refit.bundle.training.metrics, oob_score: r.refit.bundle.training.oobScore }
       : null,
@@ -224,6 +231,17 @@ function jsonSummary(r: SweepReport, uri: string, totalMs: number) {
     n_test: r.refit?.nTest ?? null,
     timings: { total_ms: Math.round(totalMs) },
   };
+}
+
+/** Configurations with a CV score, best first. */
+function ranked(r: SweepReport): ConfigSummary[] {
+  return [...r.summaries]
+    .filter((s) => s.mean[r.metric] !== undefined)
+    .sort((a, b) =>
+      METRIC_DIRECTIONS[r.metric] === "min"
+        ? a.mean[r.metric] - b.mean[r.metric]
+        : b.mean[r.metric] - a.mean[r.metric]
+    );
 }
 
 function humanSummary(r: SweepReport, uri: string, totalMs: number): string {
@@ -235,14 +253,7 @@ function humanSummary(r: SweepReport, uri: string, totalMs: number): string {
       (totalMs / 1000).toFixed(1)
     } s`,
   ];
-  const ranked = [...r.summaries]
-    .filter((s) => s.mean[r.metric] !== undefined)
-    .sort((a, b) =>
-      METRIC_DIRECTIONS[r.metric] === "min"
-        ? a.mean[r.metric] - b.mean[r.metric]
-        : b.mean[r.metric] - a.mean[r.metric]
-    );
-  for (const [i, s] of ranked.slice(0, 5).entries()) {
+  for (const [i, s] of ranked(r).slice(0, 5).entries()) {
     const name = Object.entries(s.config.swept).map(([k, v]) => `${k}=${v}`).join(" ");
     lines.push(
       `${i === 0 ? "best" : `#${i + 1}`.padEnd(4)}      cv ${r.metric} ${f4(s.mean[r.metric])} ± ${

@@ -14,19 +14,12 @@
  *
  * @module
  */
-import { binNumeric, psi } from "../../lib/data/mod.ts";
+import { binNumeric, type FeatureDrift, psi } from "../../lib/data/mod.ts";
 import type { DatasetSchema, FeatureStats, NumericStats } from "../../lib/data/types.ts";
 import type { BatchPrediction } from "../serving/serving_model.ts";
 
-/** Drift of one feature over the window. */
-export interface FeatureDrift {
-  name: string;
-  kind: "numeric" | "categorical";
-  /** Population stability index vs training; `null` until a value arrives. */
-  psi: number | null;
-  /** Instances in the window with a usable (non-missing, known) value. */
-  n: number;
-}
+/** Drift of one feature over the window (`n`: instances in it with a usable value). */
+export type { FeatureDrift };
 
 /** What drift reads from a scored batch. */
 export type DriftInput = Pick<BatchPrediction, "n" | "encoded" | "categories">;

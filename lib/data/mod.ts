@@ -63,3 +63,4 @@ export {
   subsetMatrix,
 } from "./split.ts";
 export { datasetName, digestTable } from "./digest.ts";
+export { DRIFT_THRESHOLD, type FeatureDrift, tableDrift } from "./drift.ts";

@@ -8,6 +8,7 @@
 import { UserError } from "../errors.ts";
 import { env } from "./_env.ts";
 import { MlflowError, MlflowUnavailableError } from "./errors.ts";
+import { networkReason, neverSent } from "../net.ts";
 
 /** How to authenticate: MLflow's basic auth or a bearer token (DagsHub, Databricks). */
 export type Credentials =
@@ -70,26 +71,6 @@ export function credentialsFromEnv(): Credentials | null {
  */
 export function defaultBackoff(attempt: number): number {
   return Math.random() * Math.min(16_000, 500 * 2 ** (attempt - 1));
-}
-
-/**
- * True when a fetch failure happened before the request left (no connection,
- * no such host): only then is retrying a request that creates something safe.
- */
-function neverSent(e: unknown): boolean {
-  const text = e instanceof Error
-    ? `${e.message} ${e.cause instanceof Error ? e.cause.message : ""}`
-    : String(e);
-  return /client error \(Connect\)|tcp connect error|dns error|connection refused/i.test(text);
-}
-
-/** The most specific reason of a fetch failure ("Connection refused", a timeout, ...). */
-function networkReason(e: unknown): string {
-  if (e instanceof DOMException && e.name === "TimeoutError") return "timed out";
-  const cause = e instanceof Error && e.cause instanceof Error ? e.cause.message : null;
-  const msg = cause ?? (e instanceof Error ? e.message : String(e));
-  // "error sending request for url (...): client error (Connect): tcp connect error: X" → X
-  return msg.split(": ").pop() || msg;
 }
 
 /** HTTP methods MLflow's API uses. */

@@ -63,7 +63,7 @@ export async function fetchVersionBundle(
 export async function exportEdgeBundle(
   bundle: ModelBundle,
   dir: string,
-  stamp: { name: string; version: string; promotedAt: string },
+  stamp: { name: string; version: string | null; promotedAt: string | null },
 ): Promise<{ file: string; checksum: string }> {
   const file = await writeBundle(dir, { ...bundle, ...stamp });
   const text = await Deno.readTextFile(file);

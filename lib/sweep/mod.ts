@@ -77,4 +77,4 @@ export {
   type PromoteOptions,
   type PromoteResult,
 } from "./promote.ts";
-export { DEFAULT_EDGE_DIR } from "./edge_bundle.ts";
+export { DEFAULT_EDGE_DIR, exportEdgeBundle } from "./edge_bundle.ts";

@@ -53,10 +53,14 @@ export const MLOPS_ARGV: readonly string[] = [
  * const { code, stderr } = await runCommand("unshare", ["--mount", "true"]);
  * ```
  */
-export async function runCommand(cmd: string, args: string[]): Promise<CliResult> {
+export async function runCommand(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
   const out = await new Deno.Command(cmd, {
     args,
-    env: { NO_COLOR: "1", CI: "true" },
+    env: { NO_COLOR: "1", CI: "true", ...env },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -74,6 +78,22 @@ export async function runCommand(cmd: string, args: string[]): Promise<CliResult
  * ```
  */
 export function mlopsProcess(...args: string[]): Promise<CliResult> {
+  return mlopsProcessWith({}, ...args);
+}
+
+/**
+ * {@link mlopsProcess} with extra environment variables (on top of this
+ * process' environment; `""` counts as unset for mlops).
+ *
+ * @example
+ * ```ts
+ * const r = await mlopsProcessWith({ SLACK_WEBHOOK_URL: url }, "notify", "--title", "hi");
+ * ```
+ */
+export function mlopsProcessWith(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<CliResult> {
   const [cmd, ...rest] = MLOPS_ARGV;
-  return runCommand(cmd, [...rest, ...args]);
+  return runCommand(cmd, [...rest, ...args], env);
 }

@@ -32,7 +32,11 @@ export const PARTS = {
   },
   chromium: { path: "/usr/bin/chromium", install: "apt-get install -y chromium" },
   podman: { path: "/usr/bin/podman", install: "apt-get install -y podman buildah" },
+  runc: { path: "/usr/sbin/runc", install: "apt-get install -y runc" },
+  /** The static tini the local stand-in for the Deno base image puts at /tini. */
+  tini: { path: "/usr/bin/tini-static", install: "apt-get install -y tini" },
   wrk: { path: "/usr/bin/wrk", install: "apt-get install -y wrk" },
+  shellcheck: { path: "/usr/bin/shellcheck", install: "apt-get install -y shellcheck" },
   /** The data and fixtures folder that sits beside the checkout in CI. */
   shared: {
     path: fileURLToPath(new URL("../../../shared/README.md", import.meta.url)),

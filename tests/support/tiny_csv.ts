@@ -47,3 +47,46 @@ export function trainTiny(
     ...args,
   );
 }
+
+/**
+ * A registry in `dir/mlruns` with `versions` versions of the tiny model
+ * `small` (3, 5, 7… trees), the `champion` alias moved to each in turn (so it
+ * ends on the last, the one before it being the previous champion), and the
+ * champion's edge bundle exported to `edgeDir`. Returns the store's path.
+ *
+ * @example
+ * ```ts
+ * const mlruns = await tinyRegistry(tmp, 2, join(tmp, "edge/model")); // champion: small v2
+ * ```
+ */
+export async function tinyRegistry(
+  dir: string,
+  versions: number,
+  edgeDir: string,
+): Promise<string> {
+  const mlruns = join(dir, "mlruns");
+  const csv = await writeTinyCsv(dir);
+  for (let v = 1; v <= versions; v++) {
+    const trained = await trainTiny(
+      { csv, out: join(dir, "out"), trackingUri: mlruns },
+      "--trees",
+      String(1 + 2 * v),
+    );
+    if (trained.code !== 0) throw new Error(`train: ${trained.stderr}`);
+  }
+  for (let v = 1; v <= versions; v++) {
+    const promoted = await mlops(
+      "promote",
+      "--tracking-uri",
+      mlruns,
+      "--model",
+      "small",
+      "--version",
+      String(v),
+      "--out",
+      edgeDir,
+    );
+    if (promoted.code !== 0) throw new Error(`promote: ${promoted.stderr}`);
+  }
+  return mlruns;
+}
