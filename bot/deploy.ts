@@ -15,10 +15,10 @@
  * @module
  */
 import { isUserError } from "../lib/errors.ts";
-import { redact } from "../lib/redact.ts";
 import { createBotApp } from "./app.ts";
 import { configFromEnv } from "./config.ts";
 import { createLog, errorText } from "./log.ts";
+import { printable } from "../lib/printable.ts";
 
 const env = (name: string) => Deno.env.get(name);
 let config;
@@ -27,7 +27,7 @@ try {
   config = { ...configFromEnv(env, { webhook: true }), store: env("BOT_STORE") ?? null };
 } catch (e) {
   if (!isUserError(e)) throw e;
-  for (const line of e.message.split("\n")) console.error(`mlops bot: ${redact(line)}`);
+  for (const line of e.message.split("\n")) console.error(printable(`mlops bot: ${line}`));
   throw new Error("mlops bot: invalid configuration (see above)");
 }
 const log = createLog([config.token, config.alertToken, config.webhookSecret ?? ""]);

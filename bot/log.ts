@@ -1,11 +1,13 @@
 /**
- * The bot's only way to print: every line goes through `lib/redact.ts` with
- * the bot's own secrets added, so a token that ends up in an error message
- * (a fetch error quoting the Bot API URL, say) never reaches the log.
+ * The bot's only way to print: every line goes through `lib/printable.ts`
+ * with the bot's own secrets added, so a token that ends up in an error
+ * message (a fetch error quoting the Bot API URL, say) never reaches the log,
+ * and a label or name with escape sequences cannot drive the reader's terminal.
  *
  * @module
  */
-import { knownSecrets, redact } from "../lib/redact.ts";
+import { printable } from "../lib/printable.ts";
+import { knownSecrets } from "../lib/redact.ts";
 
 /** Prints one line. */
 export type Log = (line: string) => void;
@@ -25,7 +27,7 @@ export function createLog(
 ): Log {
   const all = [...new Set([...secrets.filter((s) => s.length >= 4), ...knownSecrets()])]
     .sort((a, b) => b.length - a.length);
-  return (line) => write(redact(`mlops bot: ${line}`, all));
+  return (line) => write(printable(`mlops bot: ${line}`, all));
 }
 
 /** An error's message (never its stack: stacks can hold URLs with tokens too). */

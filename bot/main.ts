@@ -6,10 +6,10 @@
  * @module
  */
 import { isUserError } from "../lib/errors.ts";
-import { redact } from "../lib/redact.ts";
 import { createBotApp } from "./app.ts";
 import { type BotConfig, configFromEnv, configWarnings } from "./config.ts";
 import { createLog, errorText } from "./log.ts";
+import { printable } from "../lib/printable.ts";
 
 /**
  * Runs until SIGINT/SIGTERM; resolves with the exit code.
@@ -25,7 +25,7 @@ export async function runBot(env: (name: string) => string | undefined): Promise
     config = configFromEnv(env);
   } catch (e) {
     if (!isUserError(e)) throw e;
-    for (const line of e.message.split("\n")) console.error(`mlops bot: ${redact(line)}`);
+    for (const line of e.message.split("\n")) console.error(printable(`mlops bot: ${line}`));
     return 2;
   }
   const log = createLog([config.token, config.alertToken, config.webhookSecret ?? ""]);

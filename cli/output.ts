@@ -1,37 +1,14 @@
 /**
- * Everything the CLI prints goes through here, so secrets are redacted
- * (`lib/redact.ts`: URI passwords, tokens, the secret environment variables'
- * values) in one place, whatever the message came from. Run names, column names,
- * paths and messages come from data files and tracking stores that others
- * wrote; printed raw, an escape sequence in them could recolour, retitle or
- * rewrite the user's terminal (or a CI log viewer). So control characters
- * are shown as `\uXXXX` instead.
+ * Everything the CLI prints goes through here, made printable in one place
+ * (`lib/printable.ts`): secrets redacted, control characters shown as
+ * `\uXXXX`, whatever the message came from.
  *
  * @module
  */
 import process from "node:process";
-import { redact } from "../lib/redact.ts";
+import { printable, terminalText } from "../lib/printable.ts";
 
-// C0 controls except the line feed, DEL, C1 controls (0x9b is CSI for some
-// terminals) and the bidirectional overrides that reorder what is shown.
-// deno-lint-ignore no-control-regex
-const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-
-/**
- * `s` with every control character but `\n` spelled `\uXXXX`. JSON text
- * stays valid JSON with the same meaning (inside strings that is what
- * `\uXXXX` means; outside them JSON has no control characters).
- *
- * @example
- * ```ts
- * import { terminalText } from "./output.ts";
- *
- * terminalText("\x1b[31mred\x1b[0m"); // "\\u001b[31mred\\u001b[0m"
- * ```
- */
-export function terminalText(s: string): string {
-  return s.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-}
+export { terminalText };
 
 /**
  * Prints lines to stdout, escaped.
@@ -44,7 +21,7 @@ export function terminalText(s: string): string {
  * ```
  */
 export function print(text: string): void {
-  console.log(terminalText(redact(text)));
+  console.log(printable(text));
 }
 
 /**
@@ -58,7 +35,7 @@ export function print(text: string): void {
  * ```
  */
 export function printError(text: string): void {
-  console.error(terminalText(redact(text)));
+  console.error(printable(text));
 }
 
 /**
@@ -81,6 +58,6 @@ export async function writeData(text: string): Promise<void> {
 
 /** Commander's output hooks, so its errors and help are escaped too. */
 export const commanderOutput = {
-  writeOut: (s: string) => void process.stdout.write(terminalText(redact(s))),
-  writeErr: (s: string) => void process.stderr.write(terminalText(redact(s))),
+  writeOut: (s: string) => void process.stdout.write(printable(s)),
+  writeErr: (s: string) => void process.stderr.write(printable(s)),
 };

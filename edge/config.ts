@@ -11,7 +11,7 @@
  * | `MAX_MODEL_BYTES` | `268435456` | Largest bundle `MODEL_URL` may send (256 MiB). |
  * | `MAX_BATCH` | `1000` | Most instances accepted in one request. |
  * | `MAX_BODY_BYTES` | `1048576` | Largest request body (413 above). |
- * | `BODY_TIMEOUT_MS` | `10000` | Time a request body has to arrive (408 after, connection closed). |
+ * | `BODY_TIMEOUT_MS` | `10000` | Time a request body has to arrive (408 after; see edge/README.md). |
  * | `API_KEYS` | — | Comma-separated bearer keys guarding predict and feedback. |
  * | `CORS_ORIGINS` | — | `*` or comma-separated origins; unset sends no CORS headers. |
  * | `OTEL_DENO` | `false` | Also export metrics over OTLP through Deno's built-in OpenTelemetry. |

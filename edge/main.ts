@@ -7,9 +7,15 @@
  * @module
  */
 import { isUserError } from "../lib/errors.ts";
+import { printable } from "../lib/printable.ts";
 import { configFromEnv, type EdgeConfig } from "./config.ts";
 import { createEdge } from "./edge.ts";
 import { redactUrl } from "./serving/load_bundle.ts";
+
+/** A running server: stopping it stops whichever listener is current. */
+export interface Serving {
+  shutdown(): Promise<void>;
+}
 
 /**
  * Starts serving and loads the model; resolves once loading has finished
@@ -20,14 +26,10 @@ import { redactUrl } from "./serving/load_bundle.ts";
  * const server = await serve(configFromEnv((k) => Deno.env.get(k)));
  * ```
  */
-export async function serve(config: EdgeConfig): Promise<Deno.HttpServer> {
+export async function serve(config: EdgeConfig): Promise<Serving> {
   const edge = createEdge(config);
   edge.monitor.startLagProbe();
-  const server = Deno.serve({
-    port: config.port,
-    hostname: config.hostname,
-    onListen: ({ hostname, port }) => log(`listening on http://${hostname}:${port}/`),
-  }, edge.app.fetch);
+  const server = listen(config, edge.app.fetch);
 
   const from = config.model.kind === "path" ? config.model.path : redactUrl(config.model.url);
   const state = await edge.load();
@@ -45,8 +47,61 @@ export async function serve(config: EdgeConfig): Promise<Deno.HttpServer> {
   return server;
 }
 
+/**
+ * `Deno.serve`, kept alive. When accepting a connection fails — out of file
+ * descriptors (EMFILE) because clients hold connections open — the runtime
+ * stops the listener and rejects `finished`; left alone, that is an uncaught
+ * rejection and the process exits. Instead the same port is served again
+ * with a backoff, so connections are refused while the machine is saturated
+ * and served once the clients holding it leave.
+ */
+function listen(config: EdgeConfig, handler: Deno.ServeHandler): Serving {
+  let current: Deno.HttpServer;
+  let stopping = false;
+  let port = config.port;
+  let backoffMs = 100;
+  const start = () => {
+    current = Deno.serve({
+      port,
+      hostname: config.hostname,
+      onListen: (addr) => {
+        if (port === config.port) log(`listening on http://${addr.hostname}:${addr.port}/`);
+        port = addr.port; // a restart takes the same port, even if the config said 0
+        backoffMs = 100;
+      },
+    }, handler);
+    current.finished.catch((e: unknown) => {
+      if (stopping) return;
+      log(`stopped accepting connections (${errorText(e)}); serving again in ${backoffMs} ms`);
+      const retry = () => {
+        if (stopping) return;
+        try {
+          start();
+        } catch (err) {
+          log(`cannot listen again yet (${errorText(err)})`);
+          backoffMs = Math.min(backoffMs * 2, 5_000);
+          setTimeout(retry, backoffMs);
+        }
+      };
+      setTimeout(retry, backoffMs);
+    });
+  };
+  start();
+  return {
+    shutdown() {
+      stopping = true;
+      return current.shutdown();
+    },
+  };
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** One line on stdout: redacted and escaped (a bundle's name comes from whoever made it). */
 function log(message: string): void {
-  console.log(`mlops edge: ${message}`);
+  console.log(printable(`mlops edge: ${message}`));
 }
 
 /** How long a stop signal waits for in-flight requests before the process exits anyway. */
@@ -58,7 +113,7 @@ if (import.meta.main) {
     config = configFromEnv((name) => Deno.env.get(name));
   } catch (e) {
     if (!isUserError(e)) throw e;
-    console.error(`mlops edge: ${e.message}`);
+    console.error(printable(`mlops edge: ${e.message}`));
     Deno.exit(2);
   }
   const server = await serve(config);

@@ -1,7 +1,8 @@
 /**
  * Slow and stalled clients against the real edge process (started as
  * `deno task serve` starts it): memory bounded by what clients send, bodies
- * that stop arriving answered with a 408 and closed, everyone else served.
+ * that stop arriving answered with a 408, everyone else served, and running
+ * out of file descriptors survived.
  *
  * @module
  */
@@ -15,9 +16,11 @@ const decoder = new TextDecoder();
 const linux = Deno.build.os === "linux";
 
 /** A directory holding the tiny bundle, removed when disposed. */
-async function tinyModelDir(): Promise<{ path: string } & AsyncDisposable> {
+async function tinyModelDir(
+  bundle = tinyBundle(),
+): Promise<{ path: string } & AsyncDisposable> {
   const path = await Deno.makeTempDir({ prefix: "mlops-slow-clients-" });
-  await Deno.writeTextFile(`${path}/model.mlops.json`, serializeBundle(tinyBundle()));
+  await Deno.writeTextFile(`${path}/model.mlops.json`, serializeBundle(bundle));
   return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
 }
 
@@ -207,4 +210,57 @@ Deno.test("process: large, chunked and trickled bodies arrive whole", async () =
   } finally {
     conn.close();
   }
+});
+
+Deno.test({
+  name: "process: more stalled connections than file descriptors: refused meanwhile, served after",
+  ignore: !linux,
+  async fn() {
+    await using model = await tinyModelDir();
+    // A service manager's limit, small enough to reach: 300 stalled
+    // connections exhaust it (the accept loop fails with EMFILE).
+    await using edge = await startEdgeProcess({ MODEL_PATH: model.path }, 20_000, {
+      maxOpenFiles: 256,
+    });
+    await ready(edge);
+    const conns: Deno.TcpConn[] = [];
+    try {
+      for (let i = 0; i < 300; i++) {
+        try {
+          conns.push(await stall(edge, "GET /healthz HTTP/1.1\r\nHost: edge\r\nX-A"));
+        } catch {
+          break; // the backlog is full: the edge is saturated, which is the point
+        }
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    } finally {
+      for (const conn of conns) conn.close();
+    }
+    // Once the stalled clients leave, the same process serves again.
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      status = await fetchWithin(`${edge.url}/healthz`, {}, 2000)
+        .then(async (r) => (await r.body?.cancel(), r.status), () => 0);
+      if (status !== 200) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(status, 200, `the edge did not recover:\n${edge.output().slice(-2000)}`);
+    await predictOk(edge);
+    assert.match(edge.output(), /too many open files/i);
+  },
+});
+
+Deno.test({
+  name: "process: a bundle's name and version cannot drive the operator's terminal",
+  ignore: !linux,
+  async fn() {
+    await using model = await tinyModelDir(
+      tinyBundle({ name: "ti\x1b]0;pwn\x07ny\x1b[2J", version: "7\x1b[31m" }),
+    );
+    await using edge = await startEdgeProcess({ MODEL_PATH: model.path });
+    await ready(edge);
+    const out = edge.output();
+    assert.match(out, /serving ti\\u001b\]0;pwn\\u0007ny\\u001b\[2J 7\\u001b\[31m/);
+    // deno-lint-ignore no-control-regex
+    assert.doesNotMatch(out, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+  },
 });

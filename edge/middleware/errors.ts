@@ -10,6 +10,7 @@ import { HTTPException } from "hono/http-exception";
 import { ApiError, type ErrorBody } from "../errors.ts";
 import type { Monitor } from "../telemetry/monitor.ts";
 import { methodLabel, routeLabel } from "./route_label.ts";
+import { printable } from "../../lib/printable.ts";
 
 /**
  * The app's `onError`: renders errors and counts rejections by reason.
@@ -31,10 +32,11 @@ export function errorHandler(monitor: Monitor): ErrorHandler {
       monitor.rejected(`http_${err.status}`);
       return withHeaders(c, err.getResponse());
     }
-    console.error(
-      `edge: unexpected error in ${methodLabel(c)} ${routeLabel(c)}:`,
-      err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err),
-    );
+    console.error(printable(
+      `edge: unexpected error in ${methodLabel(c)} ${routeLabel(c)}: ${
+        err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err)
+      }`,
+    ));
     const body: ErrorBody = { error_code: "INTERNAL_ERROR", message: "internal server error" };
     return c.json(body, 500);
   };

@@ -47,6 +47,7 @@ import {
 } from "./_fs.ts";
 import { md5Hex, newExperimentId, newRunId, randomRunName } from "./_ids.ts";
 import { checkAlias, checkArtifactPath, checkKey, checkModelName } from "./_names.ts";
+import { printable } from "../printable.ts";
 import { MlflowError } from "./errors.ts";
 import {
   type ArtifactFile,
@@ -138,7 +139,7 @@ export class FileStore implements TrackingStore {
   constructor(root: string, options: FileStoreOptions = {}) {
     this.root = resolve(root);
     this.uri = pathToFileURL(this.root).href;
-    this.#warn = options.warn ?? ((m) => console.error(`mlops: warning: ${m}`));
+    this.#warn = options.warn ?? ((m) => console.error(printable(`mlops: warning: ${m}`)));
   }
 
   // ---- experiments -------------------------------------------------------

@@ -14,13 +14,14 @@ import { fileURLToPath } from "node:url";
 import { userInfo } from "node:os";
 import type { DatasetSchema } from "../data/types.ts";
 import { BUNDLE_FILE } from "../model/types.ts";
-import { redact, stripCredentials } from "../redact.ts";
+import { stripCredentials } from "../redact.ts";
 import { env } from "./_env.ts";
 import { hasErrorCode, MlflowError, MlflowUnavailableError } from "./errors.ts";
 import { FileStore } from "./file-store.ts";
 import { colSpecsFromSchema, type ModelSignature, writeMlmodel } from "./mlmodel.ts";
 import { DEFAULT_TRACKING_URI } from "./open.ts";
 import type { DatasetInput, ModelVersion, TrackingStore } from "./types.ts";
+import { printable } from "../printable.ts";
 
 /** A hyperparameter value; logged as text the way Python's `str()` prints it. */
 export type ParamValue = string | number | boolean | null;
@@ -160,7 +161,7 @@ export async function logTrainingRun(
   run: TrainingRunLog,
   options: LogRunOptions = {},
 ): Promise<LoggedRun> {
-  const warn = options.warn ?? ((m: string) => console.error(redact(m)));
+  const warn = options.warn ?? ((m: string) => console.error(printable(m)));
   const tags = await standardTags(run, options);
   try {
     return await logTo(store, run, tags, warn);

@@ -34,17 +34,25 @@ export interface EdgeProcess extends AsyncDisposable {
 export async function startEdgeProcess(
   env: Record<string, string>,
   timeoutMs = 20_000,
+  options: { maxOpenFiles?: number } = {},
 ): Promise<EdgeProcess> {
   const t0 = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-env",
-      "--allow-net",
-      "--allow-sys",
-      `${ROOT}edge/main.ts`,
-    ],
+  const argv = [
+    Deno.execPath(),
+    "run",
+    "--allow-read",
+    "--allow-env",
+    "--allow-net",
+    "--allow-sys",
+    `${ROOT}edge/main.ts`,
+  ];
+  // A file-descriptor limit, as a service manager would set one: bash sets
+  // it and execs, so the pid is the edge's.
+  const [cmd, ...args] = options.maxOpenFiles === undefined
+    ? argv
+    : ["bash", "-c", `ulimit -n ${options.maxOpenFiles} && exec "$@"`, "bash", ...argv];
+  const child = new Deno.Command(cmd, {
+    args,
     cwd: ROOT,
     env: { NO_COLOR: "1", PORT: "0", HOST: "127.0.0.1", ...env },
     stdout: "piped",
