@@ -307,9 +307,14 @@ Deno.test("feedback: by prediction id feeds live accuracy, once per id", async (
   assert.equal(unknown.status, 404);
   assert.equal((await unknown.json()).error_code, "UNKNOWN_PREDICTION_ID");
 
+  // Prometheus gets counters (accuracy = correct / all, summed over instances)
+  // and how long labels took; the refused replay and unknown id count nowhere.
   const metrics = await (await edge.app.request("/metrics")).text();
-  assert.match(metrics, /^mlops_live_accuracy_ratio 0\.5$/m);
+  assert.match(metrics, /^mlops_feedback_total\{outcome="correct"\} 1$/m);
   assert.match(metrics, /^mlops_feedback_total\{outcome="incorrect"\} 1$/m);
+  assert.match(metrics, /^mlops_feedback_label_lag_seconds_count 2$/m);
+  assert.match(metrics, /^mlops_feedback_label_lag_seconds_bucket\{le="1"\} 2$/m);
+  assert.doesNotMatch(metrics, /mlops_live_accuracy/);
 });
 
 Deno.test("feedback: prediction ids cannot be guessed from one's own", async () => {
@@ -651,7 +656,12 @@ Deno.test("status: the page and its JSON reflect traffic", async () => {
   assert.deepEqual(s.rejected, { invalid_json: 1 });
   const x = s.drift.features.find((f: { name: string }) => f.name === "x");
   assert.equal(x.n, 7);
-  assert.ok(x.psi > 0.2, `all values in two bins should drift: ${x.psi}`);
+  assert.equal(x.min_samples ?? x.minSamples, 120);
+  assert.equal(x.psi, null, "7 values say nothing about drift");
+  await (await post(edge, "/v1/predict", { instances: Array(120).fill(RED_HIGH) })).body?.cancel();
+  const later = await (await edge.app.request("/v1/status")).json();
+  const x2 = later.drift.features.find((f: { name: string }) => f.name === "x");
+  assert.ok(x2.psi > 0.2, `all values in two bins should drift: ${x2.psi}`);
 });
 
 Deno.test("access log: one JSON line per request, without bodies or keys", async () => {

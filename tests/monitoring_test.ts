@@ -57,7 +57,7 @@ Deno.test("monitoring: metricNames extracts only metric names", () => {
 
 Deno.test("monitoring: every metric in the rules is exported by edge/telemetry", async () => {
   const edge = await edgeMetricNames();
-  assert.ok(edge.has("mlops_http_requests_total") && edge.has("mlops_feature_drift_psi"));
+  assert.ok(edge.has("mlops_http_requests_total") && edge.has("mlops_feature_bin_total"));
   const recorded = new Set(ALL_RULES.flatMap((r) => r.record ? [r.record] : []));
   for (const r of ALL_RULES) {
     for (const name of metricNames(r.expr)) {
@@ -79,6 +79,8 @@ Deno.test("monitoring: alerts carry severity and annotations; each is tested fir
     "ValidationFailuresSpike",
     "NoPredictions",
     "ModelChanged",
+    "ModelNotReady",
+    "EdgeScrapedAcrossInstances",
   ];
   const alerts = ALL_RULES.filter((r) => r.alert);
   for (const name of wanted) assert.ok(alerts.some((a) => a.alert === name), `missing ${name}`);

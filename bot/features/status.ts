@@ -28,8 +28,8 @@ export async function statusFromPrometheus(base: string): Promise<string> {
       base,
       'max(job_route:mlops_http_request_duration_seconds:p99_5m{route=~"/v1/predict|/invocations"})',
     ),
-    instantQuery(base, "min(mlops_live_accuracy_ratio)"),
-    instantQuery(base, "sum(mlops_live_accuracy_samples)"),
+    instantQuery(base, "min(job:mlops_live_accuracy:ratio_1h)"),
+    instantQuery(base, "sum(job:mlops_feedback:increase1h)"),
   ]);
   const lines = ["📊 <b>Edge status</b> (Prometheus)"];
   if (up.length === 0) lines.push("❔ Prometheus has no edge target (job mlops-edge)");
@@ -54,7 +54,7 @@ export async function statusFromPrometheus(base: string): Promise<string> {
       p === null || !Number.isFinite(p) ? "n/a" : `${num(p * 1000)} ms`
     }`,
   );
-  lines.push(`Live accuracy: ${pct(first(acc))} (${num(first(n), 6)} labelled)`);
+  lines.push(`Live accuracy: ${pct(first(acc))} (${num(first(n), 6)} labelled in the last hour)`);
   return lines.join("\n");
 }
 
