@@ -656,9 +656,9 @@ Deno.test("status: the page and its JSON reflect traffic", async () => {
   assert.deepEqual(s.rejected, { invalid_json: 1 });
   const x = s.drift.features.find((f: { name: string }) => f.name === "x");
   assert.equal(x.n, 7);
-  assert.equal(x.min_samples ?? x.minSamples, 120);
+  assert.equal(x.min_samples ?? x.minSamples, 300);
   assert.equal(x.psi, null, "7 values say nothing about drift");
-  await (await post(edge, "/v1/predict", { instances: Array(120).fill(RED_HIGH) })).body?.cancel();
+  await (await post(edge, "/v1/predict", { instances: Array(300).fill(RED_HIGH) })).body?.cancel();
   const later = await (await edge.app.request("/v1/status")).json();
   const x2 = later.drift.features.find((f: { name: string }) => f.name === "x");
   assert.ok(x2.psi > 0.2, `all values in two bins should drift: ${x2.psi}`);

@@ -54,7 +54,7 @@ Deno.test("live accuracy: a sliding window of outcomes", () => {
 Deno.test("drift: PSI is ~0 for training-like traffic, large for shifted, withheld on few samples", () => {
   const b = tinyBundle();
   const model = new ServingModel(b);
-  const drift = new DriftTracker(b.schema, b.featureStats, 200);
+  const drift = new DriftTracker(b.schema, b.featureStats, 400);
   const feed = (rows: { x: unknown; color: unknown }[]) => {
     const scored = model.predict(rows, (i) => `[${i}]`);
     assert.ok(scored.ok);
@@ -81,17 +81,17 @@ Deno.test("drift: PSI is ~0 for training-like traffic, large for shifted, withhe
     assert.equal(d.psi, null, d.name);
     assert.equal(d.n, 8);
   }
-  assert.deepEqual(drift.snapshot().map((d) => d.minSamples), [120, 60]);
-  for (let i = 0; i < 15; i++) feed(like); // 128 rows
+  assert.deepEqual(drift.snapshot().map((d) => d.minSamples), [300, 300]);
+  for (let i = 0; i < 37; i++) feed(like); // 304 rows
   for (const d of drift.snapshot()) assert.ok(d.psi! < 1e-9, `${d.name} ${d.psi}`);
 
   // Fill the window with shifted traffic (numeric strings count as parsed);
   // missing and unseen values do not count.
-  feed(Array.from({ length: 200 }, () => ({ x: "9", color: "red" })));
+  feed(Array.from({ length: 400 }, () => ({ x: "9", color: "red" })));
   feed([{ x: null, color: "green" }]);
   const [x, color] = drift.snapshot();
-  assert.equal(x.n, 199);
-  assert.equal(color.n, 199);
+  assert.equal(x.n, 399);
+  assert.equal(color.n, 399);
   assert.ok(x.psi! > 2, `x ${x.psi}`);
   assert.ok(color.psi! > 2, `color ${color.psi}`);
   // The cumulative counters keep everything, window or not.
@@ -99,12 +99,12 @@ Deno.test("drift: PSI is ~0 for training-like traffic, large for shifted, withhe
     drift.binTallies().map((t) => [`${t.attrs.feature}/${t.attrs.bin}`, t.n]),
   );
   assert.deepEqual(bins, {
-    "x/0": 32,
-    "x/1": 32,
-    "x/2": 32,
-    "x/3": 232,
-    "color/0": 64,
-    "color/1": 264,
+    "x/0": 76,
+    "x/1": 76,
+    "x/2": 76,
+    "x/3": 476,
+    "color/0": 152,
+    "color/1": 552,
   });
 });
 
