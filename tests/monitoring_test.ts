@@ -169,19 +169,41 @@ Deno.test("monitoring: grafana provisioning, compose and otel collector configs 
   }
 
   const otel = parse(await Deno.readTextFile(p("monitoring/otel-collector.yml"))) as {
-    receivers: Record<string, unknown>;
-    exporters: { prometheus: { endpoint: string } };
-    service: { pipelines: { metrics: { receivers: string[]; exporters: string[] } } };
+    receivers: { otlp: { protocols: { http: { endpoint: string } } } };
+    processors: Record<string, { keys?: string[] }>;
+    exporters: { prometheus: { endpoint: string; add_metric_suffixes: boolean } };
+    service: {
+      pipelines: { metrics: { receivers: string[]; processors: string[]; exporters: string[] } };
+    };
   };
-  assert.ok("otlp" in otel.receivers);
+  assert.match(otel.receivers.otlp.protocols.http.endpoint, /:4318$/);
   assert.match(otel.exporters.prometheus.endpoint, /:9464$/);
-  assert.deepEqual(otel.service.pipelines.metrics.receivers, ["otlp"]);
-  assert.ok(otel.service.pipelines.metrics.exporters.includes("prometheus"));
+  assert.equal(otel.exporters.prometheus.add_metric_suffixes, false);
+  const metrics = otel.service.pipelines.metrics;
+  assert.deepEqual(metrics.receivers, ["otlp"]);
+  assert.ok(metrics.exporters.includes("prometheus"));
+  // The edge's per-process id becomes the resource's, hence the instance label.
+  assert.ok(metrics.processors.includes("groupbyattrs"));
+  const { INSTANCE_ATTRIBUTE } = await import("../edge/telemetry/instance_meter.ts");
+  assert.deepEqual(otel.processors.groupbyattrs.keys, [INSTANCE_ATTRIBUTE]);
 
-  const prom = await Deno.readTextFile(p("monitoring/prometheus.yml"));
-  assert.match(prom, /job_name: mlops-edge\n/);
-  assert.match(prom, /127\.0\.0\.1:8000/);
-  assert.match(prom, /127\.0\.0\.1:9464/);
+  // Both paths are jobs that are always on; their targets come from files.
+  const prom = parse(await Deno.readTextFile(p("monitoring/prometheus.yml"))) as {
+    scrape_configs: {
+      job_name: string;
+      honor_labels?: boolean;
+      file_sd_configs?: { files: string[] }[];
+    }[];
+  };
+  const jobs = new Map(prom.scrape_configs.map((j) => [j.job_name, j]));
+  const targetsOf = async (job: string) => {
+    const file = jobs.get(job)!.file_sd_configs![0].files[0];
+    return (parse(await Deno.readTextFile(p(`monitoring/${file}`))) as { targets: string[] }[])
+      .flatMap((g) => g.targets);
+  };
+  assert.deepEqual(await targetsOf("mlops-edge"), ["127.0.0.1:8000"]);
+  assert.deepEqual(await targetsOf("mlops-edge-otlp"), ["127.0.0.1:9464"]);
+  assert.equal(jobs.get("mlops-edge-otlp")!.honor_labels, true);
 });
 
 Deno.test("monitoring: monitor.ts explains the apt-get install when binaries are missing", async () => {

@@ -93,6 +93,22 @@ export function parsePromQL(expr: string): SyntaxNode | null {
   return ok ? tree.topNode : null;
 }
 
+/**
+ * The vector selectors in `expr` (`metric{matchers}`), as written: what must
+ * have data for the expression to mean anything.
+ *
+ * @example
+ * ```ts
+ * vectorSelectors('sum(rate(a_total{job="x"}[5m])) / b'); // ['a_total{job="x"}', "b"]
+ * ```
+ */
+export function vectorSelectors(expr: string): string[] {
+  const root = parsePromQL(expr);
+  if (!root) throw new SyntaxError(`invalid PromQL: ${expr}`);
+  const text = expand(expr);
+  return [...descendants(root, "VectorSelector")].map((n) => text.slice(n.from, n.to));
+}
+
 function* descendants(node: SyntaxNode, name: string): Generator<SyntaxNode> {
   const cursor = node.cursor();
   do {

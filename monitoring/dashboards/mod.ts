@@ -19,7 +19,7 @@
 import { modelDashboard } from "./model.ts";
 import { serviceDashboard } from "./service.ts";
 
-export { lintDashboard, type LintProblem } from "./lint.ts";
+export { lintDashboard, type LintProblem, vectorSelectors } from "./lint.ts";
 
 /** Where the generated JSON lives, relative to the repository root. */
 export const DASHBOARD_DIR = "monitoring/grafana/dashboards";
