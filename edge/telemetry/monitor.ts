@@ -292,7 +292,7 @@ export class Monitor implements Disposable {
     );
     const shares = model.bundle.training.classShares ?? [];
     this.#classShares = shares.length === model.classes.length
-      ? model.classes.map((c, k) => ({ attrs: this.#classTallies[k].attrs, share: shares[k] }))
+      ? this.#classTallies.map((t, k) => ({ attrs: t.attrs, share: shares[k] }))
       : [];
   }
 }
