@@ -89,7 +89,7 @@ Deno.test("bot commands: each answers with real numbers from the edge and MLflow
       })).body?.cancel();
     }
     const status = await ask(emu, "/status");
-    assert.match(status.text, /Edge status \(edge \/v1\/status\)/);
+    assert.match(status.text, /Edge status \(one edge instance, \/v1\/ops\)/);
     assert.match(status.text, /Model: tiny version 7/);
     assert.match(status.text, /Requests: [\d.]+\/s · errors [\d.]+% · p99 (n\/a|[\d.]+ ms)/);
     assert.match(status.text, /up for \d+s/);

@@ -51,7 +51,7 @@ export function drift(): Composer<BotContext> {
         );
       }
       if (edgeUrl) {
-        const s = await edgeStatus(edgeUrl);
+        const s = await edgeStatus(edgeUrl, ctx.mlops.config.edgeApiKey);
         const rows = s.drift.features.flatMap((f) =>
           f.psi === null ? [] : [{ name: f.name, psi: f.psi }]
         )

@@ -59,10 +59,10 @@ export async function statusFromPrometheus(base: string): Promise<string> {
 }
 
 /** The status text from the edge itself. */
-export async function statusFromEdge(base: string): Promise<string> {
-  const s = await edgeStatus(base);
+export async function statusFromEdge(base: string, apiKey?: string | null): Promise<string> {
+  const s = await edgeStatus(base, apiKey);
   const m = s.model;
-  const lines = ["📊 <b>Edge status</b> (edge /v1/status)"];
+  const lines = ["📊 <b>Edge status</b> (one edge instance, /v1/ops)"];
   lines.push(`✅ up for ${formatDuration(s.uptime_seconds * 1000)}`);
   lines.push(
     m.status === "ready"
@@ -89,7 +89,7 @@ export function status(): Composer<BotContext> {
     answer("status", (ctx) => {
       const { prometheusUrl, edgeUrl } = ctx.mlops.config;
       if (prometheusUrl) return statusFromPrometheus(prometheusUrl);
-      if (edgeUrl) return statusFromEdge(edgeUrl);
+      if (edgeUrl) return statusFromEdge(edgeUrl, ctx.mlops.config.edgeApiKey);
       throw notConfigured("Prometheus", "PROMETHEUS_URL or EDGE_URL");
     }),
   );
