@@ -22,6 +22,7 @@
  * | `PROMETHEUS_URL` | — | Prometheus for the public status page's 24 h / 7 d figures and incidents. |
  * | `ALERTMANAGER_URL` | — | Alertmanager for the status page's current incidents and alerting health. |
  * | `STATUS_JOB` | `mlops-edge` | The Prometheus job the status page describes. |
+ * | `STATUS_CACHE_SECONDS` | `15` | How long the status page reuses Prometheus' and Alertmanager's answers. |
  *
  * @module
  */
@@ -60,6 +61,8 @@ export interface EdgeConfig {
   alertmanagerUrl: string | null;
   /** The Prometheus `job` label of this edge's series. */
   statusJob: string;
+  /** How long the status page reuses backend answers, in seconds. */
+  statusCacheSeconds: number;
 }
 
 /** Reads one environment variable; `Deno.env.get` fits. */
@@ -91,6 +94,7 @@ export const DEFAULTS: Omit<EdgeConfig, "model"> = {
   prometheusUrl: null,
   alertmanagerUrl: null,
   statusJob: "mlops-edge",
+  statusCacheSeconds: 15,
 };
 
 /**
@@ -129,6 +133,7 @@ export function configFromEnv(env: EnvReader): EdgeConfig {
     prometheusUrl: backendUrl(env, "PROMETHEUS_URL"),
     alertmanagerUrl: backendUrl(env, "ALERTMANAGER_URL"),
     statusJob: nonEmpty(env("STATUS_JOB")) ?? DEFAULTS.statusJob,
+    statusCacheSeconds: int(env, "STATUS_CACHE_SECONDS", DEFAULTS.statusCacheSeconds, 0, 3600),
   };
 }
 

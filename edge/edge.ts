@@ -56,6 +56,7 @@ export function createEdge(config: EdgeConfig): Edge {
     prometheusUrl: config.prometheusUrl,
     alertmanagerUrl: config.alertmanagerUrl,
     job: config.statusJob,
+    cacheMs: config.statusCacheSeconds * 1000,
   });
   const app = createApp(config, {
     holder,

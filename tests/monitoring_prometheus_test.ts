@@ -6,10 +6,14 @@
  * second edge that has no model (an honest 5xx path). Then, through
  * Prometheus' HTTP API:
  *
- * - every dashboard panel query and every recording rule returns data;
+ * - every dashboard panel query, every recording rule and every query of the
+ *   public status page returns data;
  * - every alert expression evaluates, and every selector in it has data;
  * - ratios read 0 (not empty) while nothing failed;
- * - FeatureDrift is quiet on training rows, and fires on shifted rows.
+ * - FeatureDrift is quiet on training rows, and fires on shifted rows;
+ * - the public status page, pointed at this Prometheus and Alertmanager,
+ *   reports the whole job: availability, latency, accuracy, the alerting
+ *   heartbeat, and the drift as an ongoing incident.
  */
 import { strict as assert } from "node:assert";
 import { parse } from "yaml";
@@ -17,8 +21,10 @@ import { createEdge } from "../edge/edge.ts";
 import { readCsvFile } from "../lib/data/mod.ts";
 import { readBundle } from "../lib/model/mod.ts";
 import { rng } from "../lib/rng.ts";
+import { statusQueries } from "../edge/status/queries.ts";
 import { renderDashboards, vectorSelectors } from "../monitoring/dashboards/mod.ts";
 import { notification, postAlerts, startBot, startEmulator } from "./support/bot_harness.ts";
+import { startAlertmanagerFor } from "./support/bot_monitoring.ts";
 import { testConfig } from "./support/edge_harness.ts";
 import {
   freePort,
@@ -80,7 +86,12 @@ Deno.test(needs(["prometheus"], {
     const rand = rng(12);
     const sample = () => ({ ...rows[Math.floor(rand() * rows.length)] });
 
-    await using a = createEdge(testConfig());
+    const ports = { prom: freePort(), am: freePort() };
+    await using a = createEdge(testConfig({
+      prometheusUrl: `http://127.0.0.1:${ports.prom}`,
+      alertmanagerUrl: `http://127.0.0.1:${ports.am}`,
+      statusCacheSeconds: 0,
+    }));
     assert.equal((await a.load(bundle)).status, "ready");
     a.monitor.startLagProbe(200);
     await using b = createEdge(testConfig()); // no model: /v1/predict answers 503
@@ -93,11 +104,17 @@ Deno.test(needs(["prometheus"], {
     await using emu = await startEmulator();
     await using bot = await startBot(emu);
     const t0 = Date.now();
+    await using _am = await startAlertmanagerFor(bot.url, { port: ports.am });
     const { config, files } = await shippedPrometheusFiles({
       targets: { "mlops-edge": [A], "mlops-bot": [new URL(bot.url).host] },
+      alertmanager: `127.0.0.1:${ports.am}`,
       forOverrides: { FeatureDrift: "0s" },
     });
-    await using prom = await startPrometheus(config, files, freePort());
+    // Firing alerts are resent every second, not every minute: the first
+    // Watchdog may go out before Prometheus has found Alertmanager.
+    await using prom = await startPrometheus(config, files, ports.prom, undefined, [
+      "--rules.alert.resend-delay=1s",
+    ]);
     const query = (e: string) => promQuery(prom.url, e);
     const values = async (e: string) => {
       const r = await query(e);
@@ -175,6 +192,11 @@ Deno.test(needs(["prometheus"], {
       }
       assert.deepEqual(noData, [], "alert selectors without data");
 
+      // Every query of the public status page returns a number.
+      for (const [name, expr] of Object.entries(statusQueries("mlops-edge"))) {
+        assert.ok((await values(expr)).some(Number.isFinite), `status query ${name}: ${expr}`);
+      }
+
       // Every dashboard query returns a number.
       const blank: string[] = [];
       for (const q of dashboardQueries()) {
@@ -190,6 +212,24 @@ Deno.test(needs(["prometheus"], {
       assert.ok(psi[0] < 0.1, `max PSI on training rows ${psi}`);
       const drift = rules.find((r) => r.alert === "FeatureDrift")!;
       assert.deepEqual(await values(drift.expr), [], "FeatureDrift on training rows");
+
+      // The public status page, from Prometheus and Alertmanager: the whole
+      // job, the alerting heartbeat (Watchdog) arriving, nothing wrong.
+      const statusOf = async () => await (await fetch(`http://${A}/v1/status`)).json();
+      let page = await statusOf();
+      await until(
+        "the Watchdog in Alertmanager",
+        15_000,
+        async () => (page = await statusOf()).components[2].state === "operational",
+      );
+      assert.equal(page.source, "prometheus");
+      assert.equal(page.overall, "operational");
+      assert.equal(page.availability["24h"], 1);
+      assert.equal(page.availability["7d"], 1);
+      assert.ok(page.latency_p99_ms["24h"] > 0, JSON.stringify(page.latency_p99_ms));
+      assert.ok(page.live_accuracy.value > 0.5 && page.live_accuracy.labels > 0);
+      assert.equal(page.live_accuracy.window, "last hour, all instances");
+      assert.deepEqual(page.incidents, []);
 
       // ---- Phase 2: an honest 5xx (an edge without a model) and shifted traffic.
       await Deno.writeTextFile(
@@ -231,6 +271,19 @@ Deno.test(needs(["prometheus"], {
         (await values(rules.find((r) => r.alert === "ModelNotReady")!.expr)).length === 1,
         "ModelNotReady's expression sees the edge without a model",
       );
+      await until(
+        "the drift on the status page",
+        15_000,
+        async () => (page = await statusOf()).components[1].state === "degraded",
+      );
+      assert.equal(page.overall, "degraded");
+      assert.equal(page.components[1].detail, "Input data has drifted");
+      const drifted = page.incidents.find((i: { title: string }) =>
+        i.title === "Input data has drifted"
+      );
+      assert.ok(drifted && drifted.ended_at === null, JSON.stringify(page.incidents));
+      assert.ok(page.availability["24h"] < 1, `availability ${page.availability["24h"]}`);
+      assert.doesNotMatch(JSON.stringify(page), /127\.0\.0\.1|tenure|summary/);
       const took = (Date.now() - t0) / 1000;
       assert.ok(took < 60, `took ${took} s`);
     } finally {

@@ -26,7 +26,7 @@ import {
 } from "./incidents.ts";
 import { INCIDENT_QUERY, statusQueries } from "./queries.ts";
 
-/** How long Prometheus' and Alertmanager's answers are reused. */
+/** How long Prometheus' and Alertmanager's answers are reused by default. */
 export const REMOTE_CACHE_MS = 15_000;
 /** How long each backend call may take. */
 const BACKEND_TIMEOUT_MS = 2500;
@@ -84,6 +84,8 @@ export interface StatusBoardDeps {
   prometheusUrl: string | null;
   alertmanagerUrl: string | null;
   job: string;
+  /** How long backend answers are reused (default {@link REMOTE_CACHE_MS}). */
+  cacheMs?: number;
   /** For tests. */
   now?: () => number;
 }
@@ -164,7 +166,7 @@ export class StatusBoard {
   /** The status as of now. Never throws: unreachable backends become words on the page. */
   async status(): Promise<PublicStatus> {
     const now = this.#now();
-    if (!this.#cache || now - this.#cache.at > REMOTE_CACHE_MS) {
+    if (!this.#cache || now - this.#cache.at >= (this.#d.cacheMs ?? REMOTE_CACHE_MS)) {
       this.#cache = { at: now, remote: this.#fetchRemote(now) };
     }
     return this.#assemble(await this.#cache.remote, now);

@@ -119,6 +119,7 @@ export function startPrometheus(
   rules: Record<string, string>,
   port?: number,
   dir?: string,
+  extraArgs: string[] = [],
 ): Promise<Service> {
   return startService(
     PARTS.prometheus.path,
@@ -127,6 +128,7 @@ export function startPrometheus(
       `--storage.tsdb.path=${d}/data`,
       `--web.listen-address=127.0.0.1:${p}`,
       "--log.level=warn",
+      ...extraArgs,
     ],
     { "prometheus.yml": config, ...rules },
     port,
