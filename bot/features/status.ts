@@ -2,7 +2,7 @@
  * `/status`: is the edge up, which model does it serve, and how is it doing
  * — request rate, error ratio, p99 latency, live accuracy. From Prometheus
  * (the recording rules in `monitoring/rules/`), or from the edge's own
- * `/v1/status` when no Prometheus is configured.
+ * operator view (`/v1/ops`, one instance) when no Prometheus is configured.
  *
  * @module
  */
