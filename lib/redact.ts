@@ -34,6 +34,7 @@ export const SECRET_ENV = [
   "TELEGRAM_BOT_TOKEN",
   "TELEGRAM_WEBHOOK_SECRET",
   "ALERT_WEBHOOK_TOKEN",
+  "EDGE_API_KEY",
   "FEEDBACK_SECRET",
   "SLACK_WEBHOOK_URL",
   "MODEL_URL", // only its userinfo and query are secret
