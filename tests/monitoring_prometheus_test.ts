@@ -72,7 +72,7 @@ async function until(what: string, ms: number, check: () => Promise<boolean>): P
   }
 }
 
-Deno.test(needs(["prometheus"], {
+Deno.test(needs(["prometheus", "alertmanager"], {
   name:
     "prometheus: every dashboard query and rule has data on a loaded edge; ratios are 0; drift quiet on training rows, firing on shifted",
   sanitizeOps: false,
