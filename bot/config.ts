@@ -19,6 +19,7 @@
  * | `PROMETHEUS_URL` | — | For `/status` and `/drift`. |
  * | `ALERTMANAGER_URL` | — | For silences, `/alerts` and `/silences`. |
  * | `EDGE_URL` | — | For `/predict`, and `/status` without Prometheus. |
+ * | `EDGE_API_KEY` | — | Bearer key for the edge when it has `API_KEYS` (`/predict`, its `/v1/ops`). |
  * | `MLFLOW_TRACKING_URI` | `./mlruns` | For `/model` and `/runs`. |
  * | `MODEL_NAME` | the edge's model | Registered model `/model` describes. |
  * | `RUNBOOK_URL` | — | Base URL of runbooks (`<base>/<alertname>`), unless an alert carries `runbook_url`. |
@@ -65,6 +66,8 @@ export interface BotConfig {
   prometheusUrl: string | null;
   alertmanagerUrl: string | null;
   edgeUrl: string | null;
+  /** Bearer key the edge accepts (its `API_KEYS`), or null. */
+  edgeApiKey: string | null;
   mlflowUri: string | null;
   modelName: string | null;
   runbookUrl: string | null;
@@ -228,6 +231,7 @@ export function configFromEnv(env: EnvReader, options: { webhook?: boolean } = {
     prometheusUrl: url("PROMETHEUS_URL"),
     alertmanagerUrl: url("ALERTMANAGER_URL"),
     edgeUrl: url("EDGE_URL"),
+    edgeApiKey: get("EDGE_API_KEY") ?? null,
     mlflowUri: get("MLFLOW_TRACKING_URI") ?? null,
     modelName: get("MODEL_NAME") ?? null,
     runbookUrl: url("RUNBOOK_URL"),

@@ -86,6 +86,9 @@ export function createBotMetrics(sources: GaugeSources): BotMetrics {
     ),
     scrape,
   };
+  // The alert counters exist from the start, at 0: "no dead letters" reads 0,
+  // not nothing, on dashboards and in rules.
+  for (const c of [m.received, m.deduplicated, m.delivered, m.deadLettered]) c.add(0);
   meter.createObservableGauge("mlops_bot_outbox_depth", {
     description: "Deliveries waiting in the outbox (one per alert chat and notification).",
   }).addCallback(async (o) => o.observe((await sources.outbox()).depth));

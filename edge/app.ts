@@ -24,12 +24,19 @@ import { healthz, readyz } from "./routes/health.ts";
 import { invocationsHandler } from "./routes/invocations.ts";
 import { metricsHandler } from "./routes/metrics.ts";
 import { modelHandler } from "./routes/model.ts";
-import { docsHandler, openApiHandler, statusPage } from "./routes/pages.ts";
+import {
+  docsHandler,
+  openApiHandler,
+  opsPage,
+  publicStatusHandler,
+  statusPage,
+} from "./routes/pages.ts";
 import { BodyReader } from "./payloads/body.ts";
 import { predictHandler } from "./routes/predict.ts";
-import { statusHandler } from "./routes/status.ts";
+import { opsHandler } from "./routes/ops.ts";
 import type { ModelHolder } from "./serving/model_holder.ts";
 import type { PredictionLog } from "./serving/prediction_log.ts";
+import type { StatusBoard } from "./status/public_status.ts";
 import type { Monitor } from "./telemetry/monitor.ts";
 
 /** The settings the app itself reads. */
@@ -45,6 +52,10 @@ export interface AppDeps {
   log: PredictionLog;
   /** Renders all metrics as Prometheus text. */
   scrape: () => Promise<string>;
+  /** The public status page's data. */
+  board: StatusBoard;
+  /** This process's id (its OTLP `service.instance.id`). */
+  instanceId: string;
 }
 
 /** Routes whose traffic the status page shows (probes and pages are not traffic). */
@@ -59,7 +70,7 @@ export const LIVE_ROUTES: ReadonlySet<string> = new Set([
  *
  * @example
  * ```ts
- * const app = createApp(config, { holder, monitor, log, scrape: meters.scrape });
+ * const app = createApp(config, { holder, monitor, log, scrape: meters.scrape, board, instanceId });
  * const res = await app.request("/healthz"); // 200
  * ```
  */
@@ -99,7 +110,9 @@ export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
     guarded(auth, ready, json)(feedbackHandler({ monitor, log, body })),
   );
   app.get("/v1/model", guarded(ready)(modelHandler));
-  app.get("/v1/status", statusHandler(holder, monitor));
+  app.get("/v1/status", publicStatusHandler(deps.board));
+  // This instance's operator numbers: behind the API key when keys are set.
+  app.get("/v1/ops", guarded(auth)(opsHandler(holder, monitor, deps.instanceId)));
 
   app.get("/healthz", healthz);
   app.get("/readyz", readyz(holder));
@@ -116,5 +129,6 @@ export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
   app.get("/openapi.json", openApiHandler(holder, spec));
   app.get("/docs", docsHandler(holder, spec));
   app.get("/", statusPage);
+  app.get("/ops", opsPage);
   return withRequestMetrics(app, monitor, { liveRoutes: LIVE_ROUTES });
 }

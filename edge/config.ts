@@ -19,6 +19,10 @@
  * | `DRIFT_WINDOW` | `5000` | Recent instances compared with training statistics. |
  * | `PREDICTION_MEMORY` | `10000` | Recent prediction ids that feedback can refer to. |
  * | `ACCESS_LOG` | `false` | One JSON line per request (never bodies or headers). |
+ * | `PROMETHEUS_URL` | — | Prometheus for the public status page's 24 h / 7 d figures and incidents. |
+ * | `ALERTMANAGER_URL` | — | Alertmanager for the status page's current incidents and alerting health. |
+ * | `STATUS_JOB` | `mlops-edge` | The Prometheus job the status page describes. |
+ * | `STATUS_CACHE_SECONDS` | `15` | How long the status page reuses Prometheus' and Alertmanager's answers. |
  *
  * @module
  */
@@ -52,6 +56,13 @@ export interface EdgeConfig {
   driftWindow: number;
   predictionMemory: number;
   accessLog: boolean;
+  /** Where the public status page reads history and incidents; null: this instance only. */
+  prometheusUrl: string | null;
+  alertmanagerUrl: string | null;
+  /** The Prometheus `job` label of this edge's series. */
+  statusJob: string;
+  /** How long the status page reuses backend answers, in seconds. */
+  statusCacheSeconds: number;
 }
 
 /** Reads one environment variable; `Deno.env.get` fits. */
@@ -80,6 +91,10 @@ export const DEFAULTS: Omit<EdgeConfig, "model"> = {
   driftWindow: 5000,
   predictionMemory: 10_000,
   accessLog: false,
+  prometheusUrl: null,
+  alertmanagerUrl: null,
+  statusJob: "mlops-edge",
+  statusCacheSeconds: 15,
 };
 
 /**
@@ -115,7 +130,27 @@ export function configFromEnv(env: EnvReader): EdgeConfig {
     driftWindow: int(env, "DRIFT_WINDOW", DEFAULTS.driftWindow, 10, 1_000_000),
     predictionMemory: int(env, "PREDICTION_MEMORY", DEFAULTS.predictionMemory, 0, 10_000_000),
     accessLog: bool(env, "ACCESS_LOG"),
+    prometheusUrl: backendUrl(env, "PROMETHEUS_URL"),
+    alertmanagerUrl: backendUrl(env, "ALERTMANAGER_URL"),
+    statusJob: nonEmpty(env("STATUS_JOB")) ?? DEFAULTS.statusJob,
+    statusCacheSeconds: int(env, "STATUS_CACHE_SECONDS", DEFAULTS.statusCacheSeconds, 0, 3600),
   };
+}
+
+/** An http(s) base URL, trailing slashes removed; the message never echoes it (it may hold a password). */
+function backendUrl(env: EnvReader, name: string): string | null {
+  const raw = nonEmpty(env(name));
+  if (raw === undefined) return null;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new UserError(`${name} is not a valid URL`, { code: "BAD_CONFIG" });
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") {
+    throw new UserError(`${name} must be http(s), got ${u.protocol}`, { code: "BAD_CONFIG" });
+  }
+  return raw.replace(/\/+$/, "");
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

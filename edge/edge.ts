@@ -13,6 +13,7 @@ import type { EdgeEnv } from "./env.ts";
 import { loadBundle, type LoadBundleOptions } from "./serving/load_bundle.ts";
 import { ModelHolder, type ModelState } from "./serving/model_holder.ts";
 import { PredictionLog } from "./serving/prediction_log.ts";
+import { StatusBoard } from "./status/public_status.ts";
 import { createMeters, type Meters } from "./telemetry/meters.ts";
 import { Monitor } from "./telemetry/monitor.ts";
 
@@ -48,7 +49,23 @@ export function createEdge(config: EdgeConfig): Edge {
     accuracyWindow: config.accuracyWindow,
   });
   const log = new PredictionLog(config.predictionMemory);
-  const app = createApp(config, { holder, monitor, log, scrape: meters.scrape });
+  const board = new StatusBoard({
+    holder,
+    monitor,
+    instanceId: meters.instanceId,
+    prometheusUrl: config.prometheusUrl,
+    alertmanagerUrl: config.alertmanagerUrl,
+    job: config.statusJob,
+    cacheMs: config.statusCacheSeconds * 1000,
+  });
+  const app = createApp(config, {
+    holder,
+    monitor,
+    log,
+    scrape: meters.scrape,
+    board,
+    instanceId: meters.instanceId,
+  });
   return {
     app,
     holder,

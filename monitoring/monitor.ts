@@ -1,140 +1,28 @@
 /**
- * `deno task monitor`: runs Prometheus and Alertmanager from the Debian
- * packages against the configs in this folder, until Ctrl-C.
+ * `deno task monitor`: the whole local monitoring stack with one command,
+ * until Ctrl-C — Prometheus and Alertmanager (Debian's packages) with the
+ * configs in this folder, the edge with the promoted model (`edge/model/`,
+ * or `MODEL_PATH`) unless one already answers at `EDGE_URL`, the Telegram bot
+ * when `TELEGRAM_BOT_TOKEN` is set, and Grafana when a `grafana` or
+ * `grafana-server` binary is on PATH (otherwise it prints the Docker command).
  *
- * Prometheus scrapes the edge (`deno task serve`) on 127.0.0.1:8000 and
- * evaluates `rules/mlops.rules.yml`; Alertmanager routes what fires. Data
- * lives in a temporary directory removed on exit. Grafana is not packaged in
- * Debian: `docker compose -f monitoring/compose.yml up grafana` provides it.
- *
- * Binaries can be overridden with `PROMETHEUS_BIN` / `ALERTMANAGER_BIN`.
- *
- * With `TELEGRAM_BOT_TOKEN` set, the mlops Telegram bot (`bot/main.ts`) runs
- * too, on 127.0.0.1:8081 where Alertmanager sends every alert. Alertmanager
- * authenticates with `ALERT_WEBHOOK_TOKEN` (made up for this run when unset),
- * written to `secrets/alert_webhook_token` beside its copy of the config.
+ * External URLs are set, so the links in alerts lead to this Prometheus and
+ * Alertmanager; every URL is printed once all is up. Ctrl-C stops exactly
+ * what this run started (an edge that was already running stays up). Data
+ * lives in a temporary directory removed on exit. The plan itself, and every
+ * variable, is in `stack.ts`.
  *
  * @module
  */
+import {
+  APT_HINT,
+  DEFAULT_ALERTMANAGER,
+  DEFAULT_PROMETHEUS,
+  monitorPlan,
+  type ServiceSpec,
+} from "./stack.ts";
 
-const HERE = new URL(".", import.meta.url);
-const path = (rel: string) => decodeURIComponent(new URL(rel, HERE).pathname);
-
-/** Default binaries, as installed by `apt-get install prometheus prometheus-alertmanager`. */
-export const DEFAULT_PROMETHEUS = "/usr/bin/prometheus";
-export const DEFAULT_ALERTMANAGER = "/usr/bin/prometheus-alertmanager";
-export const APT_HINT = "sudo apt-get install -y prometheus prometheus-alertmanager";
-
-const PROMETHEUS_ADDR = "127.0.0.1:9090";
-const ALERTMANAGER_ADDR = "127.0.0.1:9093";
-const BOT_ADDR = "127.0.0.1:8081";
-/** `deno task bot`'s permissions. */
-export const BOT_PERMISSIONS = [
-  "--allow-net",
-  "--allow-env",
-  "--allow-read",
-  "--allow-write",
-  "--allow-sys",
-];
-
-/** A service to run. */
-export interface ServiceSpec {
-  name: string;
-  bin: string;
-  args: string[];
-  /** Extra environment (on top of this process'). */
-  env: Record<string, string>;
-  /** Readiness URL. */
-  ready: string;
-}
-
-/** What `deno task monitor` will run, decided from the environment. */
-export interface MonitorPlan {
-  services: ServiceSpec[];
-  /** Files to write before starting (path → text). */
-  files: Record<string, string>;
-  /** The bearer token Alertmanager sends the bot; null without a bot. */
-  alertToken: string | null;
-  notes: string[];
-}
-
-function randomToken(): string {
-  return [...crypto.getRandomValues(new Uint8Array(24))]
-    .map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/**
- * The services and files for `env`, with data under `data`.
- *
- * @example
- * ```ts
- * monitorPlan({ TELEGRAM_BOT_TOKEN: "123:abc" }).services.map((s) => s.name);
- * // ["alertmanager", "prometheus", "bot"]
- * ```
- */
-export function monitorPlan(env: Record<string, string | undefined>, data = "DATA"): MonitorPlan {
-  const prometheus = env.PROMETHEUS_BIN ?? DEFAULT_PROMETHEUS;
-  const alertmanager = env.ALERTMANAGER_BIN ?? DEFAULT_ALERTMANAGER;
-  const bot = Boolean(env.TELEGRAM_BOT_TOKEN?.trim());
-  const alertToken = bot ? (env.ALERT_WEBHOOK_TOKEN?.trim() || randomToken()) : null;
-  const services: ServiceSpec[] = [
-    {
-      name: "alertmanager",
-      bin: alertmanager,
-      args: [
-        // A copy beside its secret: the config names the token file relative to itself.
-        `--config.file=${data}/alertmanager.yml`,
-        `--storage.path=${data}/alertmanager`,
-        `--web.listen-address=${ALERTMANAGER_ADDR}`,
-        "--cluster.listen-address=", // single node: no gossip port
-      ],
-      env: {},
-      ready: `http://${ALERTMANAGER_ADDR}/-/ready`,
-    },
-    {
-      name: "prometheus",
-      bin: prometheus,
-      args: [
-        `--config.file=${path("prometheus.yml")}`,
-        `--storage.tsdb.path=${data}/prometheus`,
-        `--web.listen-address=${PROMETHEUS_ADDR}`,
-        "--web.enable-lifecycle", // curl -X POST :9090/-/reload after editing rules
-      ],
-      env: {},
-      ready: `http://${PROMETHEUS_ADDR}/-/ready`,
-    },
-  ];
-  const notes: string[] = [];
-  if (bot) {
-    services.push({
-      name: "bot",
-      bin: Deno.execPath(),
-      args: ["run", ...BOT_PERMISSIONS, path("../bot/main.ts")],
-      env: {
-        ALERT_WEBHOOK_TOKEN: alertToken!,
-        BOT_PORT: env.BOT_PORT ?? BOT_ADDR.split(":")[1],
-        PROMETHEUS_URL: env.PROMETHEUS_URL ?? `http://${PROMETHEUS_ADDR}`,
-        ALERTMANAGER_URL: env.ALERTMANAGER_URL ?? `http://${ALERTMANAGER_ADDR}`,
-        EDGE_URL: env.EDGE_URL ?? "http://127.0.0.1:8000",
-      },
-      ready: `http://${BOT_ADDR}/healthz`,
-    });
-  } else {
-    notes.push(
-      "The Telegram bot is not started: set TELEGRAM_BOT_TOKEN (and TELEGRAM_ALERT_CHATS, " +
-        "TELEGRAM_ALLOWED_USERS) to have deno task monitor run it; see bot/README.md.",
-    );
-  }
-  return {
-    services,
-    files: {
-      [`${data}/alertmanager.yml`]: Deno.readTextFileSync(path("alertmanager.yml")),
-      [`${data}/secrets/alert_webhook_token`]: alertToken ?? "",
-    },
-    alertToken,
-    notes,
-  };
-}
+export { BOT_PERMISSIONS, monitorPlan } from "./stack.ts";
 
 function isFile(p: string): boolean {
   try {
@@ -144,38 +32,47 @@ function isFile(p: string): boolean {
   }
 }
 
+/** The first `names` binary on PATH, or null. */
+export function onPath(names: string[], path = Deno.env.get("PATH") ?? ""): string | null {
+  for (const dir of path.split(":").filter(Boolean)) {
+    for (const n of names) if (isFile(`${dir}/${n}`)) return `${dir}/${n}`;
+  }
+  return null;
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    await res.body?.cancel();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
 /** One supervised child process. */
 interface Service {
-  name: string;
-  url: string;
+  spec: ServiceSpec;
   child: Deno.ChildProcess;
 }
 
 function start(spec: ServiceSpec): Service {
-  const { name, bin, args, env } = spec;
-  const url = spec.ready;
-  const child = new Deno.Command(bin, {
-    args,
-    env,
+  const child = new Deno.Command(spec.bin, {
+    args: spec.args,
+    env: spec.env,
     stdin: "null",
     stdout: "inherit",
     stderr: "inherit",
   }).spawn();
-  return { name, url, child };
+  return { spec, child };
 }
 
-async function waitReady(url: string, child: Deno.ChildProcess, ms = 15_000): Promise<boolean> {
+async function waitReady(url: string, child: Deno.ChildProcess, ms = 20_000): Promise<boolean> {
   let exited = false;
   child.status.then(() => exited = true);
   const deadline = Date.now() + ms;
   while (Date.now() < deadline && !exited) {
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      await res.body?.cancel();
-      if (res.ok) return true;
-    } catch {
-      // not listening yet
-    }
+    if (await answers(url)) return true;
     await new Promise((r) => setTimeout(r, 250));
   }
   return false;
@@ -184,15 +81,18 @@ async function waitReady(url: string, child: Deno.ChildProcess, ms = 15_000): Pr
 function help(): void {
   console.log(`Usage: deno task monitor
 
-Runs Prometheus (${PROMETHEUS_ADDR}) and Alertmanager (${ALERTMANAGER_ADDR}) from the
-Debian packages with monitoring/prometheus.yml and monitoring/alertmanager.yml.
-Start the edge first or alongside: deno task serve (metrics on 127.0.0.1:8000/metrics).
-With TELEGRAM_BOT_TOKEN set, also runs the mlops Telegram bot (${BOT_ADDR}), which
-Alertmanager sends every alert to. Ctrl-C stops everything.
+Runs the local monitoring stack until Ctrl-C: Prometheus and Alertmanager (Debian
+packages) with monitoring/*.yml, the edge (deno task serve) unless one answers at
+EDGE_URL, the Telegram bot when TELEGRAM_BOT_TOKEN is set, Grafana when a grafana
+or grafana-server binary is on PATH. Ctrl-C stops exactly what it started.
 
-Environment: PROMETHEUS_BIN (default ${DEFAULT_PROMETHEUS}),
-             ALERTMANAGER_BIN (default ${DEFAULT_ALERTMANAGER}),
-             TELEGRAM_BOT_TOKEN and the bot's variables (bot/README.md).`);
+Environment:
+  PROMETHEUS_BIN, ALERTMANAGER_BIN  binaries (${DEFAULT_PROMETHEUS}, ${DEFAULT_ALERTMANAGER})
+  PROMETHEUS_ADDR, ALERTMANAGER_ADDR  listen addresses (127.0.0.1:9090, 127.0.0.1:9093)
+  EDGE_URL        the edge to scrape or start (http://127.0.0.1:8000); MODEL_PATH for it
+  EDGE_METRICS    pull (scrape /metrics, default) or otlp (edge pushes to an OTel Collector)
+  TELEGRAM_BOT_TOKEN and the bot's variables (bot/README.md); BOT_PORT (8081)
+  GRAFANA_ADDR    Grafana's address when it runs (127.0.0.1:3000)`);
 }
 
 async function main(args: string[]): Promise<number> {
@@ -200,8 +100,9 @@ async function main(args: string[]): Promise<number> {
     help();
     return 0;
   }
-  const prometheus = Deno.env.get("PROMETHEUS_BIN") ?? DEFAULT_PROMETHEUS;
-  const alertmanager = Deno.env.get("ALERTMANAGER_BIN") ?? DEFAULT_ALERTMANAGER;
+  const env = Deno.env.toObject();
+  const prometheus = env.PROMETHEUS_BIN ?? DEFAULT_PROMETHEUS;
+  const alertmanager = env.ALERTMANAGER_BIN ?? DEFAULT_ALERTMANAGER;
   const missing = [prometheus, alertmanager].filter((b) => !isFile(b));
   if (missing.length > 0) {
     console.error(`monitor: not found: ${missing.join(", ")}`);
@@ -213,73 +114,91 @@ async function main(args: string[]): Promise<number> {
     return 1;
   }
 
+  const edgeUrl = (env.EDGE_URL ?? "http://127.0.0.1:8000").replace(/\/+$/, "");
   const data = await Deno.makeTempDir({ prefix: "mlops-monitor-" });
+  const plan = monitorPlan(env, data, {
+    edgeRunning: await answers(`${edgeUrl}/healthz`),
+    grafanaBin: onPath(["grafana-server", "grafana"]),
+  });
   const services: Service[] = [];
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    for (const s of services) {
+    // Only what this run started, newest first.
+    for (const s of [...services].reverse()) {
       try {
         s.child.kill("SIGTERM");
       } catch {
         // already gone
       }
     }
+    const timer = setTimeout(() => {
+      for (const s of services) {
+        try {
+          s.child.kill("SIGKILL");
+        } catch {
+          // gone
+        }
+      }
+    }, 8000);
     await Promise.allSettled(services.map((s) => s.child.status));
+    clearTimeout(timer);
     await Deno.remove(data, { recursive: true }).catch(() => {});
   };
-
-  const plan = monitorPlan(Deno.env.toObject(), data);
-  try {
-    for (const [file, text] of Object.entries(plan.files)) {
-      await Deno.mkdir(file.replace(/\/[^/]*$/, ""), { recursive: true });
-      await Deno.writeTextFile(file, text, { mode: 0o600 });
-    }
-    for (const spec of plan.services) services.push(start(spec));
-  } catch (e) {
-    console.error(`monitor: could not start: ${e instanceof Error ? e.message : e}`);
-    await stop();
-    return 1;
-  }
 
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   const interrupted = new Promise<number>((resolve) => {
     for (const sig of signals) Deno.addSignalListener(sig, () => resolve(0));
   });
+  try {
+    for (const [file, text] of Object.entries(plan.files)) {
+      await Deno.mkdir(file.replace(/\/[^/]*$/, ""), { recursive: true });
+      await Deno.writeTextFile(file, text, { mode: 0o600 });
+    }
+    // One after the other, each ready before the next: Alertmanager listens
+    // before Prometheus' first alerts (the Watchdog) are sent.
+    for (const spec of plan.services) {
+      const s = start(spec);
+      services.push(s);
+      const ok = await Promise.race([waitReady(spec.ready, s.child), interrupted.then(() => false)]);
+      if (!ok) {
+        console.error(`monitor: ${spec.name} did not become ready; see the output above.`);
+        await stop();
+        return 1;
+      }
+    }
+  } catch (e) {
+    console.error(`monitor: could not start: ${e instanceof Error ? e.message : e}`);
+    await stop();
+    return 1;
+  }
   const died = Promise.race(
     services.map((s) =>
       s.child.status.then((st) => {
-        if (!stopping) console.error(`monitor: ${s.name} exited with code ${st.code}`);
+        if (!stopping) console.error(`monitor: ${s.spec.name} exited with code ${st.code}`);
         return st.code === 0 ? 1 : st.code;
       })
     ),
   );
 
-  const ready = await Promise.all(services.map((s) => waitReady(s.url, s.child)));
-  if (ready.every(Boolean)) {
-    console.log(`
-mlops monitoring is up (data in ${data}, removed on exit):
-  Prometheus    http://${PROMETHEUS_ADDR}   (targets: /targets, alerts: /alerts)
-  Alertmanager  http://${ALERTMANAGER_ADDR}
-  Scraping      http://127.0.0.1:8000/metrics  (start the edge: deno task serve)
-  ${
-      plan.alertToken
-        ? `Telegram bot  http://${BOT_ADDR}  (Alertmanager sends it every alert)`
-        : plan.notes.join("\n  ")
-    }
-
-Grafana is not in Debian's archive. With Docker:
-  docker compose -f monitoring/compose.yml up -d grafana   # http://127.0.0.1:3000
-  (dashboard monitoring/grafana/dashboards/mlops-edge.json can also be imported by hand)
-
-Ctrl-C stops everything.`);
-  } else {
-    console.error("monitor: a service did not become ready; see its output above.");
-    await stop();
-    return 1;
+  if (services.some((s) => s.spec.name === "edge") && !(await answers(`${edgeUrl}/readyz`))) {
+    plan.notes.push(
+      `The edge runs but has no model yet (${edgeUrl}/readyz says why): promote one with ` +
+        "deno task mlops promote, or set MODEL_PATH=out/model after deno task demo.",
+    );
   }
-
+  const width = Math.max(...plan.urls.map((u) => u.what.length)) + 2;
+  console.log(
+    [
+      "",
+      `mlops monitoring is up (data in ${data}, removed on exit):`,
+      ...plan.urls.map((u) => `  ${u.what.padEnd(width)}${u.url}${u.note ? `  (${u.note})` : ""}`),
+      ...plan.notes.map((n) => `  ${n}`),
+      "",
+      "Ctrl-C stops what this started.",
+    ].join("\n"),
+  );
   const code = await Promise.race([interrupted, died]);
   console.log("\nmonitor: stopping...");
   await stop();

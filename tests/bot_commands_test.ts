@@ -89,7 +89,7 @@ Deno.test("bot commands: each answers with real numbers from the edge and MLflow
       })).body?.cancel();
     }
     const status = await ask(emu, "/status");
-    assert.match(status.text, /Edge status \(edge \/v1\/status\)/);
+    assert.match(status.text, /Edge status \(one edge instance, \/v1\/ops\)/);
     assert.match(status.text, /Model: tiny version 7/);
     assert.match(status.text, /Requests: [\d.]+\/s · errors [\d.]+% · p99 (n\/a|[\d.]+ ms)/);
     assert.match(status.text, /up for \d+s/);
@@ -182,4 +182,27 @@ Deno.test("bot access: a stranger gets one refusal and no data; group chatter is
   assert.match(metrics, /mlops_bot_commands_total\{command="alerts",outcome="refused"\} 1/);
   assert.match(metrics, /mlops_bot_commands_total\{command="unknown",outcome="refused"\} 1/);
   assert.ok(!metrics.includes("made_up"), "strangers cannot mint label values");
+});
+
+Deno.test("bot commands: with EDGE_API_KEY the bot reads an edge that has API keys", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "mlops-bot-key-" });
+  try {
+    await writeBundle(`${dir}/model`, tinyBundle());
+    await using edge = await startEdgeProcess({
+      MODEL_PATH: `${dir}/model`,
+      API_KEYS: "edge-key-1",
+    });
+    await using emu = await startEmulator();
+    {
+      await using _bot = await startBot(emu, { EDGE_URL: edge.url });
+      assert.match((await ask(emu, "/status")).text, /answered 401/);
+    }
+    await using _bot = await startBot(emu, { EDGE_URL: edge.url, EDGE_API_KEY: "edge-key-1" });
+    const status = await ask(emu, "/status");
+    assert.match(status.text, /Model: tiny version 7/);
+    assert.match((await ask(emu, "/predict x=9 color=red")).text, /Prediction: yes/);
+    assert.doesNotMatch(emu.sent(ADMIN.id).map((m) => m.text).join("\n"), /edge-key-1/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

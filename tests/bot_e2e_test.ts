@@ -8,44 +8,24 @@
  * Alertmanager's group waits 0-1 s); everything else is as shipped.
  */
 import { strict as assert } from "node:assert";
-import { parse, stringify } from "yaml";
 import { writeBundle } from "../lib/model/io.ts";
 import { needs } from "./support/parts.ts";
 import { ADMIN, ALERT_CHAT, startBot, startEmulator } from "./support/bot_harness.ts";
 import { startAlertmanagerFor } from "./support/bot_monitoring.ts";
 import { startEdgeProcess } from "./support/edge_process.ts";
-import { freePort, startPrometheus } from "./support/monitoring_parts.ts";
+import { freePort, shippedPrometheusFiles, startPrometheus } from "./support/monitoring_parts.ts";
 import { tinyBundle } from "./support/tiny_bundle.ts";
 
-const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
-// deno-lint-ignore no-explicit-any
-type Yaml = any;
-
 async function prometheusFiles(ports: { edge: number; am: number; bot: number }) {
-  const cfg: Yaml = parse(await Deno.readTextFile(`${ROOT}monitoring/prometheus.yml`));
-  cfg.global.scrape_interval = "1s";
-  cfg.global.evaluation_interval = "1s";
-  cfg.alerting.alertmanagers[0].static_configs[0].targets = [`127.0.0.1:${ports.am}`];
-  const targets: Record<string, string> = {
-    "mlops-edge": `127.0.0.1:${ports.edge}`,
-    "mlops-bot": `127.0.0.1:${ports.bot}`,
-  };
-  cfg.scrape_configs = cfg.scrape_configs.filter((j: Yaml) => targets[j.job_name]);
-  for (const j of cfg.scrape_configs) {
-    j.scrape_interval = "1s";
-    j.scrape_timeout = "900ms";
-    j.static_configs[0].targets = [targets[j.job_name]];
-  }
-  const rules: Yaml = parse(await Deno.readTextFile(`${ROOT}monitoring/rules/mlops.rules.yml`));
-  for (const g of rules.groups) {
-    delete g.interval;
-    for (const r of g.rules) if (r.alert === "EdgeDown") r.for = "2s";
-  }
-  return {
-    "prometheus.yml": stringify(cfg),
-    "rules/mlops.rules.yml": stringify(rules),
-    "rules/bot.rules.yml": await Deno.readTextFile(`${ROOT}monitoring/rules/bot.rules.yml`),
-  };
+  const { config, files } = await shippedPrometheusFiles({
+    targets: {
+      "mlops-edge": [`127.0.0.1:${ports.edge}`],
+      "mlops-bot": [`127.0.0.1:${ports.bot}`],
+    },
+    alertmanager: `127.0.0.1:${ports.am}`,
+    forOverrides: { EdgeDown: "2s" },
+  });
+  return { config, files };
 }
 
 Deno.test(needs(["prometheus", "alertmanager"], {
@@ -67,11 +47,8 @@ Deno.test(needs(["prometheus", "alertmanager"], {
       });
       ports.bot = Number(new URL(bot.url).port);
       await using _am = await startAlertmanagerFor(bot.url, { port: ports.am });
-      const files = await prometheusFiles(ports);
-      await using _prom = await startPrometheus(files["prometheus.yml"], {
-        "rules/mlops.rules.yml": files["rules/mlops.rules.yml"],
-        "rules/bot.rules.yml": files["rules/bot.rules.yml"],
-      }, ports.prom);
+      const { config, files } = await prometheusFiles(ports);
+      await using _prom = await startPrometheus(config, files, ports.prom);
 
       // /status from Prometheus, with real numbers, once it has scraped.
       await emu.waitFor(

@@ -117,7 +117,7 @@ Deno.test("bot monitoring: the Alertmanager webhook to the bot carries its beare
 });
 
 Deno.test("bot monitoring: deno task monitor starts the bot only when a token is configured", () => {
-  const without = monitorPlan({});
+  const without = monitorPlan({}, "DATA", { edgeRunning: true, grafanaBin: null });
   assert.deepEqual(without.services.map((s) => s.name), ["alertmanager", "prometheus"]);
   assert.match(without.notes.join("\n"), /TELEGRAM_BOT_TOKEN/);
 

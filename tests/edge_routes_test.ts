@@ -69,7 +69,7 @@ Deno.test("predict: unknown categories are accepted, reported and counted", asyn
   assert.deepEqual(body.unknown_categories, ["color"]);
   const metrics = await (await edge.app.request("/metrics")).text();
   assert.match(metrics, /^mlops_unknown_categories_total\{feature="color"\} 1$/m);
-  const status = await (await edge.app.request("/v1/status")).json();
+  const status = await (await edge.app.request("/v1/ops")).json();
   assert.deepEqual(status.unknown_categories, { color: 1 });
 });
 
@@ -307,9 +307,14 @@ Deno.test("feedback: by prediction id feeds live accuracy, once per id", async (
   assert.equal(unknown.status, 404);
   assert.equal((await unknown.json()).error_code, "UNKNOWN_PREDICTION_ID");
 
+  // Prometheus gets counters (accuracy = correct / all, summed over instances)
+  // and how long labels took; the refused replay and unknown id count nowhere.
   const metrics = await (await edge.app.request("/metrics")).text();
-  assert.match(metrics, /^mlops_live_accuracy_ratio 0\.5$/m);
+  assert.match(metrics, /^mlops_feedback_total\{outcome="correct"\} 1$/m);
   assert.match(metrics, /^mlops_feedback_total\{outcome="incorrect"\} 1$/m);
+  assert.match(metrics, /^mlops_feedback_label_lag_seconds_count 2$/m);
+  assert.match(metrics, /^mlops_feedback_label_lag_seconds_bucket\{le="1"\} 2$/m);
+  assert.doesNotMatch(metrics, /mlops_live_accuracy/);
 });
 
 Deno.test("feedback: prediction ids cannot be guessed from one's own", async () => {
@@ -397,7 +402,7 @@ Deno.test("feedback: the same features and label replayed count once in the live
     assert.equal(res.status, 409, JSON.stringify(features));
     await res.body?.cancel();
   }
-  let acc = (await (await edge.app.request("/v1/status")).json()).live_accuracy;
+  let acc = (await (await edge.app.request("/v1/ops")).json()).live_accuracy;
   assert.deepEqual([acc.n, acc.correct], [1, 0]);
   // Different features, or another label, are new feedback.
   for (const fb of [{ features: RED_HIGH, actual: "yes" }, { features: BLUE_LOW, actual: "no" }]) {
@@ -409,7 +414,7 @@ Deno.test("feedback: the same features and label replayed count once in the live
     200,
   );
   assert.equal((await post(edge, "/v1/feedback", wrong)).status, 200);
-  acc = (await (await edge.app.request("/v1/status")).json()).live_accuracy;
+  acc = (await (await edge.app.request("/v1/ops")).json()).live_accuracy;
   assert.deepEqual([acc.n, acc.correct], [3, 1]);
 });
 
@@ -487,7 +492,7 @@ Deno.test("health: a missing bundle fails /readyz with the path; /healthz stays 
   assert.equal(predict.status, 503);
   assert.match((await predict.json()).message, /\/nonexistent\/dir/);
   assert.equal((await edge.app.request("/")).status, 200);
-  assert.equal((await (await edge.app.request("/v1/status")).json()).model.status, "failed");
+  assert.equal((await (await edge.app.request("/v1/ops")).json()).model.status, "failed");
 });
 
 Deno.test("health: corrupt and truncated bundles are refused with a reason", async () => {
@@ -635,14 +640,15 @@ Deno.test("docs: the HTML page lists endpoints and fields", async () => {
   }
 });
 
-Deno.test("status: the page and its JSON reflect traffic", async () => {
+Deno.test("ops: the operator view and its JSON reflect this instance's traffic", async () => {
   await using edge = await readyEdge();
   for (let i = 0; i < 5; i++) await (await post(edge, "/v1/predict", RED_HIGH)).body?.cancel();
   await (await post(edge, "/v1/predict", { instances: [BLUE_LOW, BLUE_LOW] })).body?.cancel();
   await (await post(edge, "/v1/predict", "{")).body?.cancel();
-  const page = await edge.app.request("/");
-  assert.match(await page.text(), /fetch\("v1\/status"/);
-  const s = await (await edge.app.request("/v1/status")).json();
+  const page = await edge.app.request("/ops");
+  assert.match(await page.text(), /fetch\("v1\/ops"/);
+  const s = await (await edge.app.request("/v1/ops")).json();
+  assert.equal(s.instance, edge.meters.instanceId.slice(0, 8));
   assert.equal(s.model.status, "ready");
   assert.equal(s.model.version, "7");
   assert.equal(s.predictions.total, 7);
@@ -651,7 +657,76 @@ Deno.test("status: the page and its JSON reflect traffic", async () => {
   assert.deepEqual(s.rejected, { invalid_json: 1 });
   const x = s.drift.features.find((f: { name: string }) => f.name === "x");
   assert.equal(x.n, 7);
-  assert.ok(x.psi > 0.2, `all values in two bins should drift: ${x.psi}`);
+  assert.equal(x.minSamples, 300);
+  assert.equal(x.psi, null, "7 values say nothing about drift");
+  await (await post(edge, "/v1/predict", { instances: Array(300).fill(RED_HIGH) })).body?.cancel();
+  const later = await (await edge.app.request("/v1/ops")).json();
+  const x2 = later.drift.features.find((f: { name: string }) => f.name === "x");
+  assert.ok(x2.psi > 0.2, `all values in two bins should drift: ${x2.psi}`);
+});
+
+Deno.test("ops: behind the API key when keys are set; the public status is not", async () => {
+  await using edge = await readyEdge({ apiKeys: ["k1"] });
+  assert.equal((await edge.app.request("/v1/ops")).status, 401);
+  const ok = await edge.app.request("/v1/ops", { headers: { authorization: "Bearer k1" } });
+  assert.equal(ok.status, 200);
+  await ok.body?.cancel();
+  // The pages are static shells: the operator page holds no data itself.
+  const page = await (await edge.app.request("/ops")).text();
+  assert.doesNotMatch(page, /tiny|"version"/);
+  assert.equal((await edge.app.request("/v1/status")).status, 200);
+});
+
+Deno.test("status: the public page says what this instance knows, and that it is only that", async () => {
+  await using edge = await readyEdge();
+  for (let i = 0; i < 3; i++) await (await post(edge, "/v1/predict", RED_HIGH)).body?.cancel();
+  const page = await (await edge.app.request("/")).text();
+  assert.match(page, /fetch\("v1\/status"/);
+  assert.match(page, /<h1>Service status<\/h1>/);
+  const s = await (await edge.app.request("/v1/status")).json();
+  assert.equal(s.source, "instance");
+  assert.equal(s.overall, "operational");
+  assert.equal(s.headline, "All systems operational");
+  assert.deepEqual(
+    s.components.map((c: { id: string; state: string }) => [c.id, c.state]),
+    [["edge", "operational"], ["model", "operational"], ["alerting", "unknown"]],
+  );
+  assert.deepEqual(s.model, {
+    status: "ready",
+    name: "tiny",
+    version: "7",
+    trained_at: "2025-01-01T00:00:00.000Z",
+    promoted_at: "2025-01-02T00:00:00.000Z",
+  });
+  assert.deepEqual(s.availability, { "24h": null, "7d": null });
+  assert.deepEqual(s.incidents, []);
+  assert.match(s.note, /this instance alone/);
+  assert.match(s.note, /Prometheus is not configured/);
+  // Operator details stay on /ops.
+  assert.equal(JSON.stringify(s).match(/rss|heap|rejected|unknown_categories/), null);
+  // Without a model: an outage, said in words.
+  await using bare = createEdge(testConfig());
+  await bare.load();
+  const down = await (await bare.app.request("/v1/status")).json();
+  assert.equal(down.overall, "outage");
+  assert.equal(down.components[1].detail, "No model loaded");
+});
+
+Deno.test("status: an unreachable Prometheus is said plainly, never named", async () => {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  await using edge = await readyEdge({
+    prometheusUrl: `http://user:secret@127.0.0.1:${port}`,
+    alertmanagerUrl: `http://127.0.0.1:${port}`,
+  });
+  const res = await edge.app.request("/v1/status");
+  const text = await res.text();
+  const s = JSON.parse(text);
+  assert.equal(s.source, "instance");
+  assert.match(s.note, /Prometheus did not answer/);
+  assert.equal(s.components[2].detail, "Alert status unavailable");
+  assert.doesNotMatch(text, /secret|127\.0\.0\.1/);
 });
 
 Deno.test("access log: one JSON line per request, without bodies or keys", async () => {

@@ -51,32 +51,61 @@ Deno.test("live accuracy: a sliding window of outcomes", () => {
   assert.deepEqual(acc.snapshot(), { window: 3, n: 3, correct: 0, accuracy: 0 });
 });
 
-Deno.test("drift: PSI is ~0 for training-like traffic and large for shifted traffic", () => {
+Deno.test("drift: PSI is ~0 for training-like traffic, large for shifted, withheld on few samples", () => {
   const b = tinyBundle();
   const model = new ServingModel(b);
-  const drift = new DriftTracker(b.schema, b.featureStats, 100);
+  const drift = new DriftTracker(b.schema, b.featureStats, 400);
   const feed = (rows: { x: unknown; color: unknown }[]) => {
     const scored = model.predict(rows, (i) => `[${i}]`);
     assert.ok(scored.ok);
     drift.observe(scored.value);
   };
-  // Bins (-inf,3], (3,5], (5,7], (7,inf): 25% each, like training.
+  // Bins (-inf,3], (3,5], (5,7], (7,inf): 25% each, like training. Every bin
+  // is exported from the start, at zero.
+  assert.deepEqual(
+    drift.binTallies().map((t) => [t.attrs.feature, t.attrs.bin, t.n, t.expected]),
+    [["x", "0", 0, 0.25], ["x", "1", 0, 0.25], ["x", "2", 0, 0.25], ["x", "3", 0, 0.25], [
+      "color",
+      "0",
+      0,
+      0.5,
+    ], ["color", "1", 0, 0.5]],
+  );
   const like = [2, 4, 6, 8].flatMap((x) => [
     { x, color: "blue" },
     { x, color: "red" },
   ]);
+  // 8 rows, far below 30 per bin: no PSI, however the few values fall.
   feed(like);
+  for (const d of drift.snapshot()) {
+    assert.equal(d.psi, null, d.name);
+    assert.equal(d.n, 8);
+  }
+  assert.deepEqual(drift.snapshot().map((d) => d.minSamples), [300, 300]);
+  for (let i = 0; i < 37; i++) feed(like); // 304 rows
   for (const d of drift.snapshot()) assert.ok(d.psi! < 1e-9, `${d.name} ${d.psi}`);
 
   // Fill the window with shifted traffic (numeric strings count as parsed);
   // missing and unseen values do not count.
-  feed(Array.from({ length: 100 }, () => ({ x: "9", color: "red" })));
+  feed(Array.from({ length: 400 }, () => ({ x: "9", color: "red" })));
   feed([{ x: null, color: "green" }]);
   const [x, color] = drift.snapshot();
-  assert.equal(x.n, 99);
-  assert.equal(color.n, 99);
+  assert.equal(x.n, 399);
+  assert.equal(color.n, 399);
   assert.ok(x.psi! > 2, `x ${x.psi}`);
   assert.ok(color.psi! > 2, `color ${color.psi}`);
+  // The cumulative counters keep everything, window or not.
+  const bins = Object.fromEntries(
+    drift.binTallies().map((t) => [`${t.attrs.feature}/${t.attrs.bin}`, t.n]),
+  );
+  assert.deepEqual(bins, {
+    "x/0": 76,
+    "x/1": 76,
+    "x/2": 76,
+    "x/3": 476,
+    "color/0": 152,
+    "color/1": 552,
+  });
 });
 
 Deno.test("drift: features without training stats are skipped", () => {
@@ -92,12 +121,14 @@ Deno.test("prediction log: unique ids, bounded memory, feedback once, by its cli
   assert.equal(new Set([a, b, c]).size, 3);
   assert.equal(log.size, 2);
   assert.deepEqual(log.recall(a), { found: false, reason: "unknown" }); // evicted
-  assert.deepEqual(log.recall(b), { found: true, label: "yes" });
+  const recalled = log.recall(b);
+  assert.ok(recalled.found && recalled.label === "yes");
+  assert.ok(Math.abs(recalled.at - Date.now()) < 5000, "remembers when it was made");
   assert.deepEqual(log.recall(b), { found: false, reason: "already_recorded" });
   const [d] = log.record(["yes"], "key:1");
   assert.deepEqual(log.recall(d, "key:2"), { found: false, reason: "other_client" });
   assert.deepEqual(log.recall(d), { found: false, reason: "other_client" });
-  assert.deepEqual(log.recall(d, "key:1"), { found: true, label: "yes" });
+  assert.deepEqual({ ...log.recall(d, "key:1"), at: 0 }, { found: true, label: "yes", at: 0 });
   const forged = (d[0] === "0" ? "1" : "0") + d.slice(1); // right sequence, wrong token
   assert.deepEqual(log.recall(forged, "key:1"), { found: false, reason: "unknown" });
   const off = new PredictionLog(0);
@@ -223,9 +254,12 @@ Deno.test("metrics: /metrics is valid Prometheus text with the documented names"
     mlops_feedback_total: "counter",
     mlops_model_info: "gauge",
     mlops_model_ready: "gauge",
-    mlops_live_accuracy_ratio: "gauge",
-    mlops_live_accuracy_samples: "gauge",
-    mlops_feature_drift_psi: "gauge",
+    mlops_feedback_label_lag_seconds: "histogram",
+    mlops_feature_bin_total: "counter",
+    mlops_feature_bin_expected_ratio: "gauge",
+    mlops_class_expected_ratio: "gauge",
+    mlops_process_start_time_seconds: "gauge",
+    mlops_startup_duration_seconds: "gauge",
     mlops_process_resident_memory_bytes: "gauge",
     mlops_process_heap_used_bytes: "gauge",
   };
@@ -238,13 +272,28 @@ Deno.test("metrics: /metrics is valid Prometheus text with the documented names"
     name: "tiny",
     version: "7",
     trained_at: "2025-01-01T00:00:00.000Z",
+    promoted_at: "2025-01-02T00:00:00.000Z",
   });
   const batch = families.get("mlops_prediction_batch_size")!.samples;
   assert.equal(batch.find((s) => s.name.endsWith("_count"))?.value, 2);
   const reqs = families.get("mlops_http_requests_total")!.samples;
   assert.ok(reqs.some((s) => s.labels.route === "/v1/predict" && s.labels.status === "400"));
-  const drift = families.get("mlops_feature_drift_psi")!.samples.map((s) => s.labels.feature);
-  assert.deepEqual(drift.sort(), ["color", "x"]);
+  // Every bin of every feature, counted; the first request's unseen "?" is not.
+  const bins = families.get("mlops_feature_bin_total")!.samples;
+  assert.deepEqual(
+    bins.map((s) => `${s.labels.feature}/${s.labels.bin}=${s.value}`).sort(),
+    ["color/0=1", "color/1=1", "x/0=2", "x/1=0", "x/2=0", "x/3=1"],
+  );
+  assert.equal(families.get("mlops_feature_bin_expected_ratio")!.samples.length, 6);
+  assert.deepEqual(
+    families.get("mlops_class_expected_ratio")!.samples.map((s) => [s.labels.class, s.value]),
+    [["no", 0.5], ["yes", 0.5]],
+  );
+  // Both outcomes from the start: accuracy reads "0 of n", never nothing.
+  assert.deepEqual(
+    families.get("mlops_feedback_total")!.samples.map((s) => [s.labels.outcome, s.value]),
+    [["correct", 1], ["incorrect", 0]],
+  );
 
   if (await exists("/usr/bin/promtool")) {
     const child = new Deno.Command("/usr/bin/promtool", {

@@ -1,12 +1,13 @@
 /**
- * The edge's own API, for `/predict` and for `/status` when no Prometheus is
- * configured.
+ * The edge's own API, for `/predict` and for `/status` and `/drift` when no
+ * Prometheus is configured (its operator view, `/v1/ops`: this instance's
+ * numbers, behind the edge's API key when it has keys).
  *
  * @module
  */
 import { fetchJson } from "./http.ts";
 
-/** The parts of `GET /v1/status` the bot shows. */
+/** The parts of `GET /v1/ops` the bot shows. */
 export interface EdgeStatus {
   model: {
     status: string;
@@ -35,19 +36,24 @@ export interface EdgePrediction {
   unknown_categories?: string[];
 }
 
-/** The edge's status document. */
-export function edgeStatus(base: string): Promise<EdgeStatus> {
-  return fetchJson<EdgeStatus>("the edge", `${base}/v1/status`);
+function auth(apiKey: string | null | undefined): Record<string, string> {
+  return apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+}
+
+/** The edge's operator document (one instance's view). */
+export function edgeStatus(base: string, apiKey?: string | null): Promise<EdgeStatus> {
+  return fetchJson<EdgeStatus>("the edge", `${base}/v1/ops`, { headers: auth(apiKey) });
 }
 
 /** Scores one instance. */
 export function edgePredict(
   base: string,
   instance: Record<string, unknown>,
+  apiKey?: string | null,
 ): Promise<EdgePrediction> {
   return fetchJson<EdgePrediction>("the edge", `${base}/v1/predict`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...auth(apiKey) },
     body: JSON.stringify(instance),
   });
 }

@@ -19,7 +19,9 @@ function verdict(psi: number): string {
 }
 
 function render(rows: { name: string; psi: number }[], source: string): string {
-  if (rows.length === 0) return `📈 <b>Drift</b> (${source}): no drift measured yet`;
+  if (rows.length === 0) {
+    return `📈 <b>Drift</b> (${source}): no drift measured yet (too few samples)`;
+  }
   return [
     `📈 <b>Most drifted features</b> (PSI, ${source})`,
     ...rows.map((r) => `${verdict(r.psi)} <code>${escapeHtml(r.name)}</code> ${num(r.psi)}`),
@@ -35,15 +37,21 @@ export function drift(): Composer<BotContext> {
     answer("drift", async (ctx) => {
       const { prometheusUrl, edgeUrl } = ctx.mlops.config;
       if (prometheusUrl) {
-        const rows = await instantQuery(prometheusUrl, `topk(${TOP}, mlops_feature_drift_psi)`);
+        // PSI over the last hour of every instance, for features with enough
+        // samples to mean something (the guard FeatureDrift applies).
+        const rows = await instantQuery(
+          prometheusUrl,
+          `topk(${TOP}, job_feature:mlops_drift_psi:1h and on (job, feature) ` +
+            "(job_feature:mlops_drift_samples:increase1h >= job_feature:mlops_drift_min_samples:count))",
+        );
         return render(
           rows.map((r) => ({ name: r.labels.feature ?? "?", psi: r.value }))
             .sort((a, b) => b.psi - a.psi),
-          "Prometheus",
+          "Prometheus, last hour",
         );
       }
       if (edgeUrl) {
-        const s = await edgeStatus(edgeUrl);
+        const s = await edgeStatus(edgeUrl, ctx.mlops.config.edgeApiKey);
         const rows = s.drift.features.flatMap((f) =>
           f.psi === null ? [] : [{ name: f.name, psi: f.psi }]
         )

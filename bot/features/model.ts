@@ -19,7 +19,7 @@ async function modelName(ctx: BotContext): Promise<string> {
   const { modelName, edgeUrl } = ctx.mlops.config;
   if (modelName) return modelName;
   if (edgeUrl) {
-    const s = await edgeStatus(edgeUrl).catch(() => null);
+    const s = await edgeStatus(edgeUrl, ctx.mlops.config.edgeApiKey).catch(() => null);
     if (s?.model.name) return s.model.name;
   }
   throw new BadInput("which model? set MODEL_NAME (or EDGE_URL, to ask the edge what it serves)");

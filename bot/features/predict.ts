@@ -67,7 +67,7 @@ export function predict(): Composer<BotContext> {
       const edge = ctx.mlops.config.edgeUrl;
       if (!edge) throw notConfigured("The edge", "EDGE_URL");
       const instance = parseInstance(typeof ctx.match === "string" ? ctx.match : "");
-      const p = await edgePredict(edge, instance);
+      const p = await edgePredict(edge, instance, ctx.mlops.config.edgeApiKey);
       const probs = Object.entries(p.probabilities).sort((a, b) => b[1] - a[1]);
       const lines = [`🎯 Prediction: <b>${escapeHtml(p.label)}</b>`];
       for (const [label, v] of probs) {

@@ -2,7 +2,7 @@
  * `/status`: is the edge up, which model does it serve, and how is it doing
  * — request rate, error ratio, p99 latency, live accuracy. From Prometheus
  * (the recording rules in `monitoring/rules/`), or from the edge's own
- * `/v1/status` when no Prometheus is configured.
+ * operator view (`/v1/ops`, one instance) when no Prometheus is configured.
  *
  * @module
  */
@@ -28,8 +28,8 @@ export async function statusFromPrometheus(base: string): Promise<string> {
       base,
       'max(job_route:mlops_http_request_duration_seconds:p99_5m{route=~"/v1/predict|/invocations"})',
     ),
-    instantQuery(base, "min(mlops_live_accuracy_ratio)"),
-    instantQuery(base, "sum(mlops_live_accuracy_samples)"),
+    instantQuery(base, "min(job:mlops_live_accuracy:ratio_1h)"),
+    instantQuery(base, "sum(job:mlops_feedback:increase1h)"),
   ]);
   const lines = ["📊 <b>Edge status</b> (Prometheus)"];
   if (up.length === 0) lines.push("❔ Prometheus has no edge target (job mlops-edge)");
@@ -54,15 +54,15 @@ export async function statusFromPrometheus(base: string): Promise<string> {
       p === null || !Number.isFinite(p) ? "n/a" : `${num(p * 1000)} ms`
     }`,
   );
-  lines.push(`Live accuracy: ${pct(first(acc))} (${num(first(n), 6)} labelled)`);
+  lines.push(`Live accuracy: ${pct(first(acc))} (${num(first(n), 6)} labelled in the last hour)`);
   return lines.join("\n");
 }
 
 /** The status text from the edge itself. */
-export async function statusFromEdge(base: string): Promise<string> {
-  const s = await edgeStatus(base);
+export async function statusFromEdge(base: string, apiKey?: string | null): Promise<string> {
+  const s = await edgeStatus(base, apiKey);
   const m = s.model;
-  const lines = ["📊 <b>Edge status</b> (edge /v1/status)"];
+  const lines = ["📊 <b>Edge status</b> (one edge instance, /v1/ops)"];
   lines.push(`✅ up for ${formatDuration(s.uptime_seconds * 1000)}`);
   lines.push(
     m.status === "ready"
@@ -89,7 +89,7 @@ export function status(): Composer<BotContext> {
     answer("status", (ctx) => {
       const { prometheusUrl, edgeUrl } = ctx.mlops.config;
       if (prometheusUrl) return statusFromPrometheus(prometheusUrl);
-      if (edgeUrl) return statusFromEdge(edgeUrl);
+      if (edgeUrl) return statusFromEdge(edgeUrl, ctx.mlops.config.edgeApiKey);
       throw notConfigured("Prometheus", "PROMETHEUS_URL or EDGE_URL");
     }),
   );

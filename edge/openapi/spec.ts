@@ -175,9 +175,24 @@ export function buildOpenApi(
       },
       "/v1/status": {
         get: {
-          summary: "Live status (what the status page shows)",
+          summary: "Public status (what the status page at / shows)",
+          description: "Overall state, components, model and promotion, availability and " +
+            "latency over 24 h / 7 d and incidents (from Prometheus and Alertmanager when the " +
+            "edge has PROMETHEUS_URL / ALERTMANAGER_URL), else this instance's own numbers.",
           responses: {
             "200": { description: "Status document.", content: json({ type: "object" }) },
+          },
+        },
+      },
+      "/v1/ops": {
+        get: {
+          summary: "This instance's operator numbers (what /ops shows)",
+          description: "Last minute of traffic, class mix, drift and live accuracy windows, " +
+            "rejections, unseen categories, memory.",
+          security: secured,
+          responses: {
+            "200": { description: "Operator document.", content: json({ type: "object" }) },
+            ...(options.auth ? { "401": error("Missing or invalid bearer key.") } : {}),
           },
         },
       },

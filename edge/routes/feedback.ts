@@ -41,10 +41,12 @@ export function feedbackHandler(deps: FeedbackDeps): Handler<EdgeEnv> {
     const fb = parseFeedbackBody(await deps.body.json(c), model.classes);
     let predicted: string;
     let key: number | undefined;
+    let lagSeconds: number | undefined;
     if (fb.kind === "prediction") {
       const recall = deps.log.recall(fb.predictionId, c.get("client"));
       if (!recall.found) throw REFUSED[recall.reason]();
       predicted = recall.label;
+      lagSeconds = (Date.now() - recall.at) / 1000;
     } else {
       // Scored here but not reported as a prediction: it is not live traffic.
       const result = model.predict(
@@ -56,7 +58,7 @@ export function feedbackHandler(deps: FeedbackDeps): Handler<EdgeEnv> {
       key = feedbackKey(result.value.encoded, fb.actual);
     }
     const correct = predicted === fb.actual;
-    if (!deps.monitor.feedback(correct, key)) {
+    if (!deps.monitor.feedback(correct, key, lagSeconds)) {
       throw new ApiError(
         409,
         "FEEDBACK_ALREADY_RECORDED",

@@ -1,5 +1,6 @@
 /**
- * Human-facing routes: the status page at `/`, the API docs at `/docs`, and
+ * Human-facing routes: the public status page at `/` and the JSON it polls
+ * (`/v1/status`), the operator view at `/ops`, the API docs at `/docs`, and
  * the machine-readable `/openapi.json` they are built from.
  *
  * @module
@@ -7,11 +8,13 @@
 import type { Handler } from "hono";
 import { buildOpenApi, type SpecOptions } from "../openapi/spec.ts";
 import type { ModelHolder } from "../serving/model_holder.ts";
+import type { StatusBoard } from "../status/public_status.ts";
 import { renderDocsPage } from "../ui/docs_page.ts";
+import { OPS_PAGE_HTML } from "../ui/ops_page.ts";
 import { STATUS_PAGE_HTML } from "../ui/status_page.ts";
 
 /**
- * `GET /`: the status page (static; its script fetches the data).
+ * `GET /`: the public status page (static; its script fetches `/v1/status`).
  *
  * @example
  * ```ts
@@ -21,6 +24,34 @@ import { STATUS_PAGE_HTML } from "../ui/status_page.ts";
 export const statusPage: Handler = function statusPage(c) {
   return c.html(STATUS_PAGE_HTML);
 };
+
+/**
+ * `GET /ops`: the operator view (static and without data; its script
+ * fetches `/v1/ops` with the API key it asks for).
+ *
+ * @example
+ * ```ts
+ * app.get("/ops", opsPage);
+ * ```
+ */
+export const opsPage: Handler = function opsPage(c) {
+  return c.html(OPS_PAGE_HTML);
+};
+
+/**
+ * `GET /v1/status`: the public status document.
+ *
+ * @example
+ * ```ts
+ * app.get("/v1/status", publicStatusHandler(board));
+ * ```
+ */
+export function publicStatusHandler(board: StatusBoard): Handler {
+  return async function publicStatus(c) {
+    c.header("cache-control", "no-store");
+    return c.json(await board.status());
+  };
+}
 
 /**
  * `GET /openapi.json` for the model currently served. The document is

@@ -1,7 +1,7 @@
 /**
  * The recent predictions, remembered so feedback can say "that prediction
- * was right (or wrong)": each id's predicted label, its random token, and
- * which client (API key) asked for it.
+ * was right (or wrong)": each id's predicted label, its random token, which
+ * client (API key) asked for it, and when (so the label's lag is known).
  *
  * A ring of fixed size holds the last `capacity` predictions; the slot is
  * the id's sequence number modulo the capacity (see `prediction_id.ts`), so
@@ -16,7 +16,7 @@ import { newPredictionId, parsePredictionId, TOKEN_BYTES } from "./prediction_id
 
 /** What feedback finds for an id. */
 export type Recall =
-  | { found: true; label: string }
+  | { found: true; label: string; /** When the prediction was made, epoch ms. */ at: number }
   | { found: false; reason: "unknown" | "already_recorded" | "other_client" };
 
 const UNKNOWN: Recall = { found: false, reason: "unknown" };
@@ -32,6 +32,9 @@ export class PredictionLog {
   /** Identity of the API key that asked, or undefined without keys. */
   readonly #clients: (string | undefined)[];
   readonly #tokens: Uint8Array;
+  /** When each was made, epoch milliseconds. */
+  readonly #times: Float64Array;
+  readonly #now: () => number;
   /** The token of the id being recalled. */
   readonly #presented = new Uint8Array(TOKEN_BYTES);
 
@@ -40,11 +43,13 @@ export class PredictionLog {
    * ```ts
    * const log = new PredictionLog(10_000);
    * const [id] = log.record(["Yes"], "key:3f2a");
-   * log.recall(id, "key:3f2a"); // { found: true, label: "Yes" }
+   * log.recall(id, "key:3f2a"); // { found: true, label: "Yes", at: 1767225600000 }
    * ```
    */
-  constructor(capacity: number) {
+  constructor(capacity: number, now: () => number = Date.now) {
     this.#capacity = capacity;
+    this.#now = now;
+    this.#times = new Float64Array(capacity);
     this.#labels = new Array(capacity).fill(null);
     this.#clients = new Array(capacity).fill(undefined);
     // With no memory, tokens still need somewhere to go.
@@ -55,6 +60,7 @@ export class PredictionLog {
   record(labels: readonly string[], client?: string): string[] {
     const ids = new Array<string>(labels.length);
     const capacity = this.#capacity;
+    const at = labels.length > 0 && capacity > 0 ? this.#now() : 0;
     for (let i = 0; i < labels.length; i++) {
       const seq = this.#next++;
       const slot = capacity > 0 ? seq % capacity : 0;
@@ -62,6 +68,7 @@ export class PredictionLog {
       if (capacity === 0) continue;
       this.#labels[slot] = labels[i];
       this.#clients[slot] = client;
+      this.#times[slot] = at;
     }
     return ids;
   }
@@ -82,7 +89,7 @@ export class PredictionLog {
     const label = this.#labels[slot];
     if (label === null) return ALREADY_RECORDED;
     this.#labels[slot] = null;
-    return { found: true, label };
+    return { found: true, label, at: this.#times[slot] };
   }
 
   /** Ids currently remembered. */

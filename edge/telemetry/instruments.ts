@@ -37,6 +37,8 @@ export const LATENCY_BUCKETS = [
 export const PROBABILITY_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
 /** Batch size buckets, instances. */
 export const BATCH_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 10000];
+/** Label lag buckets, seconds: from a second to a week. */
+export const LABEL_LAG_BUCKETS = [1, 10, 60, 300, 900, 3600, 4 * 3600, 86400, 7 * 86400];
 
 /** Attributes of one HTTP request. */
 export type RequestAttrs = { method: string; route: string; status: string };
@@ -50,6 +52,8 @@ export interface Histograms {
   duration: Histogram<RouteAttrs>;
   probability: Histogram<ClassAttrs>;
   batchSize: Histogram;
+  /** Seconds from a prediction to the feedback that named its true label. */
+  labelLag: Histogram;
 }
 
 /**
@@ -76,6 +80,13 @@ export function createHistograms(meter: Meter): Histograms {
       description: "Instances per scoring request.",
       advice: { explicitBucketBoundaries: BATCH_BUCKETS },
     }),
+    labelLag: meter.createHistogram("mlops_feedback_label_lag_seconds", {
+      description:
+        "Time from a prediction to feedback naming its true label (feedback by prediction_id); " +
+        "its count over predictions is the share of predictions that get labelled.",
+      unit: "s",
+      advice: { explicitBucketBoundaries: LABEL_LAG_BUCKETS },
+    }),
   };
 }
 
@@ -93,12 +104,24 @@ export interface Sources {
   rejected(): Iterable<Tally<{ reason: string }>>;
   unknownCategories(): Iterable<Tally<{ feature: string }>>;
   feedback(): Iterable<Tally<{ outcome: "correct" | "incorrect" }>>;
-  model(): { name: string; version: string; trainedAt: string } | null;
-  accuracy(): { accuracy: number | null; n: number };
-  drift(): readonly { name: string; psi: number | null }[];
+  model(): ModelAttrs | null;
+  /** Cumulative drift bin counts of the current model, with training shares. */
+  driftBins(): readonly { attrs: { feature: string; bin: string }; n: number; expected: number }[];
+  /** Training share per class of the current model (empty when the bundle lacks it). */
+  classShares(): readonly { attrs: ClassAttrs; share: number }[];
+  /** Seconds from process start until the first model was ready, once it is. */
+  startupSeconds(): number | null;
   memory(): { rssBytes: number; heapUsedBytes: number } | null;
   lagSeconds(): number | null;
 }
+
+/** Labels identifying the model an instance serves (absent ones left out). */
+export type ModelAttrs = {
+  name: string;
+  version?: string;
+  trained_at: string;
+  promoted_at?: string;
+};
 
 /**
  * Registers every asynchronous instrument; `sources` is only read when a
@@ -155,31 +178,48 @@ export function observeAll(meter: Meter, sources: Sources): void {
   gauge("mlops_http_requests_in_flight", "Requests currently being handled.", sources.inFlight);
 
   meter.createObservableGauge("mlops_model_info", {
-    description: "Always 1 while a model is loaded; its labels identify it.",
+    description:
+      "Always 1 while a model is loaded; its labels identify it (no version label: unregistered).",
   }).addCallback((o) => {
     const m = sources.model();
-    if (m) o.observe(1, { name: m.name, version: m.version, trained_at: m.trainedAt });
+    if (m) o.observe(1, m);
   });
   gauge(
     "mlops_model_ready",
     "1 when a model is loaded and serving, else 0.",
     () => (sources.model() ? 1 : 0),
   );
-  gauge(
-    "mlops_live_accuracy_ratio",
-    "Accuracy of predictions that received feedback, over the recent window.",
-    () => sources.accuracy().accuracy,
-  );
-  gauge(
-    "mlops_live_accuracy_samples",
-    "Feedback events in the live-accuracy window.",
-    () => sources.accuracy().n,
-  );
-  meter.createObservableGauge("mlops_feature_drift_psi", {
-    description: "Population stability index of recent instances vs training, by feature.",
+  meter.createObservableCounter("mlops_feature_bin_total", {
+    description: "Scored instances by feature and training bin (bin index; " +
+      "missing and unseen values are not counted). Sum over instances, then compare " +
+      "with mlops_feature_bin_expected_ratio: PSI.",
   }).addCallback((o) => {
-    for (const d of sources.drift()) if (d.psi !== null) o.observe(d.psi, { feature: d.name });
+    for (const b of sources.driftBins()) o.observe(b.n, b.attrs);
   });
+  meter.createObservableGauge("mlops_feature_bin_expected_ratio", {
+    description: "Share of training rows in each feature bin (the drift baseline).",
+  }).addCallback((o) => {
+    for (const b of sources.driftBins()) o.observe(b.expected, b.attrs);
+  });
+  meter.createObservableGauge("mlops_class_expected_ratio", {
+    description: "Share of training rows per class (the class-mix baseline).",
+  }).addCallback((o) => {
+    for (const c of sources.classShares()) o.observe(c.share, c.attrs);
+  });
+  // The standard name's meaning: a restart, or a scrape reaching another
+  // process behind a load balancer, shows up as a change.
+  gauge(
+    "mlops_process_start_time_seconds",
+    "Start time of the process since the Unix epoch.",
+    () => performance.timeOrigin / 1000,
+    "s",
+  );
+  gauge(
+    "mlops_startup_duration_seconds",
+    "Cold start: seconds from process start until the first model was ready to serve.",
+    sources.startupSeconds,
+    "s",
+  );
   gauge(
     "mlops_process_resident_memory_bytes",
     "Resident set size of the process.",

@@ -10,6 +10,7 @@ import type { PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
 import { AggregationTemporality, MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
 import { VERSION } from "../../lib/version.ts";
 import { fanoutMeter } from "./fanout_meter.ts";
+import { instanceMeter } from "./instance_meter.ts";
 
 /** Instrumentation scope of every edge instrument. */
 export const METER_NAME = "mlops-edge";
@@ -43,6 +44,11 @@ async function loadSerializer(): Promise<PrometheusSerializer> {
 /** A meter to record with and a way to read everything back. */
 export interface Meters {
   meter: Meter;
+  /**
+   * This process's random id: the `service.instance.id` of every OTLP point
+   * (Prometheus' `instance` label once through the collector).
+   */
+  instanceId: string;
   /** All metrics in the Prometheus text exposition format (version 0.0.4). */
   scrape(): Promise<string>;
   shutdown(): Promise<void>;
@@ -52,6 +58,8 @@ export interface Meters {
 export interface MetersOptions {
   /** Also record into the global provider (Deno's OTLP exporter when on). */
   otlp: boolean;
+  /** The instance id (default: a random UUID). */
+  instanceId?: string;
 }
 
 /**
@@ -68,10 +76,15 @@ export function createMeters(options: MetersOptions): Meters {
   const reader = new PullMetricReader();
   const provider = new MeterProvider({ readers: [reader] });
   const own = provider.getMeter(METER_NAME, VERSION);
-  const meter = options.otlp ? fanoutMeter([own, metrics.getMeter(METER_NAME, VERSION)]) : own;
+  const instanceId = options.instanceId ?? crypto.randomUUID();
+  // Pulled /metrics needs no id: Prometheus names the target it scraped.
+  const meter = options.otlp
+    ? fanoutMeter([own, instanceMeter(metrics.getMeter(METER_NAME, VERSION), instanceId)])
+    : own;
   let serializer: Promise<PrometheusSerializer> | undefined;
   return {
     meter,
+    instanceId,
     async scrape() {
       serializer ??= loadSerializer();
       const { resourceMetrics, errors } = await reader.collect();

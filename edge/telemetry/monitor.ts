@@ -1,7 +1,13 @@
 /**
  * The edge's self-knowledge: one object the request path reports to, which
  * feeds the OpenTelemetry instruments (for `/metrics` and OTLP) and the
- * in-memory views the status page reads (last minute, drift, live accuracy).
+ * in-memory views the operator page reads (last minute, drift, live accuracy).
+ *
+ * What goes to Prometheus is only counters, histograms and per-process gauges
+ * (memory, lag, in-flight, readiness): quantities that sum or group across
+ * instances, so a fleet of isolates reports one correct total. The windows
+ * (last minute, last `accuracyWindow` feedback events, last `driftWindow`
+ * instances) describe this instance only and are never exported.
  *
  * @module
  */
@@ -13,6 +19,7 @@ import {
   type ClassAttrs,
   createHistograms,
   type Histograms,
+  type ModelAttrs,
   observeAll,
   type RequestAttrs,
   type RouteAttrs,
@@ -113,12 +120,14 @@ export class Monitor implements Disposable {
   readonly #rejected = new Tallies((reason) => ({ reason }));
   readonly #unknown = new Tallies((feature) => ({ feature }));
   readonly #feedback = new Tallies((outcome) => ({ outcome: outcome as "correct" | "incorrect" }));
+  #startupSeconds: number | null = null;
 
   // Per model: class tallies by index, counts since load, drift.
   #model: ServingModel | undefined;
   #classTallies: Tally<ClassAttrs>[] = [];
   #byClass = new Float64Array(0);
   #drift: DriftTracker | undefined;
+  #classShares: { attrs: ClassAttrs; share: number }[] = [];
 
   /**
    * @example
@@ -135,6 +144,10 @@ export class Monitor implements Disposable {
     this.#options = options;
     this.#window = new LiveWindow(options.liveSeconds ?? 60, options.now);
     this.#accuracy = new LiveAccuracy(options.accuracyWindow);
+    // Both outcomes exist from the start, so accuracy reads 0 of n, not nothing.
+    this.#feedback.get("correct");
+    this.#feedback.get("incorrect");
+    let modelAttrs: { of: ServingModel; attrs: ModelAttrs } | undefined;
     observeAll(meter, {
       requests: () => [...this.#routes.values()].flatMap((r) => [...r.tallies()]),
       inFlight: () => this.#inFlight,
@@ -145,10 +158,23 @@ export class Monitor implements Disposable {
       model: () => {
         const m = holder.model;
         if (!m) return null;
-        return { name: m.name, version: m.version ?? "none", trainedAt: m.bundle.createdAt };
+        if (modelAttrs?.of !== m) modelAttrs = { of: m, attrs: modelAttrsOf(m) };
+        return modelAttrs.attrs;
       },
-      accuracy: () => this.#accuracy.snapshot(),
-      drift: () => this.#drift?.snapshot() ?? [],
+      driftBins: () => {
+        // Bins exist from the moment a model is served, before any traffic.
+        const m = holder.model;
+        if (m && m !== this.#model) this.#useModel(m);
+        return this.#drift?.binTallies() ?? [];
+      },
+      classShares: () => this.#classShares,
+      startupSeconds: () => {
+        if (this.#startupSeconds === null && holder.state.status === "ready") {
+          const ready = Date.parse(holder.state.loadedAt);
+          this.#startupSeconds = Math.max(0, (ready - performance.timeOrigin) / 1000);
+        }
+        return this.#startupSeconds;
+      },
       memory: memorySnapshot,
       lagSeconds: () => (this.#lagRunning ? this.#lag.seconds : null),
     });
@@ -218,12 +244,14 @@ export class Monitor implements Disposable {
 
   /**
    * Records ground truth for one prediction. With a `key`, feedback whose key
-   * is still in the live window is a replay: it is not counted, and the
-   * result is false.
+   * is still in the live window is a replay: it is not counted (not in the
+   * window, not in the exported counters), and the result is false.
+   * `lagSeconds` (feedback by prediction id) is how long the label took.
    */
-  feedback(correct: boolean, key?: number): boolean {
+  feedback(correct: boolean, key?: number, lagSeconds?: number): boolean {
     if (!this.#accuracy.add(correct, key)) return false;
     this.#feedback.get(correct ? "correct" : "incorrect").n++;
+    if (lagSeconds !== undefined) this.#h.labelLag.record(Math.max(0, lagSeconds));
     return true;
   }
 
@@ -262,5 +290,19 @@ export class Monitor implements Disposable {
       model.bundle.featureStats,
       this.#options.driftWindow,
     );
+    const shares = model.bundle.training.classShares ?? [];
+    this.#classShares = shares.length === model.classes.length
+      ? this.#classTallies.map((t, k) => ({ attrs: t.attrs, share: shares[k] }))
+      : [];
   }
+}
+
+function modelAttrsOf(m: ServingModel): ModelAttrs {
+  const b = m.bundle;
+  return {
+    name: b.name,
+    ...(b.version !== null ? { version: b.version } : {}),
+    trained_at: b.createdAt,
+    ...(b.promotedAt ? { promoted_at: b.promotedAt } : {}),
+  };
 }

@@ -1,258 +1,164 @@
 /**
- * The public status page served at `/`: one self-contained HTML document
- * whose inline script polls `/v1/status` and redraws. No build step, no
- * external assets, so it works the same on Deploy and offline.
+ * The public status page at `/`, the way users know status pages: the
+ * overall state first, then each component, the model and when it was
+ * promoted, availability and latency over 24 hours and 7 days, live
+ * accuracy, and recent incidents. One self-contained HTML document whose
+ * inline script polls `/v1/status` every 30 s; no build step, no external
+ * assets, so it works the same on Deno Deploy.
+ *
+ * Accessible by construction: one `h1`, a heading per section, every state
+ * spelled out in words beside its colour and symbol, text contrast of at
+ * least 4.5:1 in light and dark mode, and a single column that fits a
+ * 375-pixel-wide phone without scrolling sideways (tests/edge_browser_test.ts).
  *
  * @module
  */
-import { THEME_CSS } from "./theme.ts";
 
-/** How often the page polls, in milliseconds. */
-export const POLL_MS = 2000;
-
-const PAGE_CSS = `
-.grid { display: grid; gap: 16px; }
-.kpis { grid-template-columns: repeat(6, minmax(0, 1fr)); margin-bottom: 16px; }
-.kpi .label { font-size: 12px; color: var(--muted); }
-.kpi .value { font-size: 26px; font-weight: 650; letter-spacing: -0.02em; margin-top: 4px; }
-.kpi .value small { font-size: 13px; font-weight: 500; color: var(--muted); margin-left: 3px; }
-.kpi .sub { font-size: 12px; color: var(--muted); margin-top: 2px; min-height: 17px; }
-.two { grid-template-columns: 3fr 2fr; margin-bottom: 16px; }
-.chart { display: flex; flex-direction: column; }
-.chart svg { width: 100%; flex: 1; min-height: 160px; display: block; }
-.chart .axis { font-size: 11px; fill: var(--muted); }
-.legend { display: flex; gap: 14px; font-size: 12px; color: var(--muted); margin-top: 8px; flex-wrap: wrap; }
-.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 5px; vertical-align: -1px; }
-.mix .bar { display: flex; height: 26px; border-radius: 6px; overflow: hidden; background: var(--line); }
-.mix .bar div { height: 100%; transition: width 0.4s; }
-.mix .rows { margin-top: 12px; }
-.mix .row { display: flex; justify-content: space-between; padding: 5px 0; border-bottom: 1px solid var(--line); }
-.mix .row:last-child { border-bottom: none; }
-.mix h3 { font-size: 12px; color: var(--muted); font-weight: 600; margin: 14px 0 6px; }
-.psi { display: flex; align-items: center; gap: 10px; }
-.psi .track { flex: 1; height: 8px; background: var(--line); border-radius: 4px; position: relative; overflow: hidden; min-width: 80px; }
-.psi .fill { position: absolute; left: 0; top: 0; bottom: 0; border-radius: 4px; }
-.psi .num { width: 54px; text-align: right; font-variant-numeric: tabular-nums; }
-.tag { font-size: 11px; font-weight: 600; padding: 1px 7px; border-radius: 999px; border: 1px solid currentColor; }
-.ok { color: var(--ok); } .warn { color: var(--warn); } .bad { color: var(--bad); }
-.kv { display: grid; grid-template-columns: auto 1fr; gap: 6px 16px; }
-.kv div:nth-child(odd) { color: var(--muted); }
-.kv div:nth-child(even) { text-align: right; font-variant-numeric: tabular-nums; }
-.banner { display: none; margin-bottom: 16px; border-color: var(--bad); color: var(--bad); }
-.num { font-variant-numeric: tabular-nums; }
-footer { color: var(--muted); font-size: 12px; margin-top: 18px; }
-@media (max-width: 980px) { .kpis { grid-template-columns: repeat(3, 1fr); } .two { grid-template-columns: 1fr; } }
+const CSS = `
+:root {
+  --bg: #f6f7f9; --panel: #ffffff; --ink: #14171c; --muted: #4b5563; --line: #d9dde3;
+  --ok: #0b6b32; --warn: #8a4b00; --bad: #b3261e; --unknown: #4b5563; --link: #0b57d0;
+}
+@media (prefers-color-scheme: dark) {
+  :root {
+    --bg: #0f1216; --panel: #171b21; --ink: #eef1f4; --muted: #b3bac4; --line: #2c333d;
+    --ok: #6fdc8c; --warn: #f2c14e; --bad: #ff8a80; --unknown: #b3bac4; --link: #8ab4f8;
+  }
+}
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--bg); color: var(--ink); font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+a { color: var(--link); }
+main { max-width: 880px; margin: 0 auto; padding: 24px 16px 48px; }
+header { display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 16px; margin-bottom: 16px; }
+h1 { font-size: 1.5rem; margin: 0; overflow-wrap: anywhere; }
+header p { margin: 0; color: var(--muted); }
+h2 { font-size: 1.05rem; margin: 0 0 12px; }
+section { background: var(--panel); border: 1px solid var(--line); border-radius: 10px; padding: 16px; margin-bottom: 16px; }
+.banner { display: flex; align-items: center; gap: 12px; font-size: 1.2rem; font-weight: 650; border-width: 2px; }
+.banner .symbol { font-size: 1.6rem; line-height: 1; }
+.state-operational { color: var(--ok); border-color: var(--ok); }
+.state-degraded { color: var(--warn); border-color: var(--warn); }
+.state-outage { color: var(--bad); border-color: var(--bad); }
+.state-unknown { color: var(--unknown); border-color: var(--line); }
+ul.rows { list-style: none; margin: 0; padding: 0; }
+ul.rows li { display: flex; flex-wrap: wrap; justify-content: space-between; gap: 2px 12px; padding: 10px 0; border-top: 1px solid var(--line); }
+ul.rows li:first-child { border-top: none; padding-top: 0; }
+.name { font-weight: 600; }
+.detail { color: var(--muted); font-size: 0.9rem; width: 100%; }
+.badge { font-weight: 650; white-space: nowrap; }
+.figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 12px; }
+.figure { min-width: 0; }
+.figure .label { color: var(--muted); font-size: 0.85rem; }
+.figure .value { font-size: 1.35rem; font-weight: 650; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
+.figure .sub { color: var(--muted); font-size: 0.85rem; }
+dl.model { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 6px 16px; margin: 0; }
+dl.model dt { color: var(--muted); }
+dl.model dd { margin: 0; overflow-wrap: anywhere; }
+.note, footer { color: var(--muted); font-size: 0.9rem; }
+footer { display: flex; flex-wrap: wrap; gap: 4px 16px; }
 `;
 
 // Plain ES5-ish script: it must run in any browser without transpiling.
-const PAGE_JS = `
+const JS = `
 (function () {
-  var POLL = ${POLL_MS};
-  var COLORS = ["var(--c0)", "var(--c1)", "var(--c2)", "var(--c3)", "var(--c4)", "var(--c5)"];
+  var SYMBOL = { operational: "\\u2713", degraded: "!", outage: "\\u2715", unknown: "?" };
+  var WORD = { operational: "Operational", degraded: "Degraded", outage: "Outage", unknown: "Not monitored" };
   function $(id) { return document.getElementById(id); }
-  function el(tag, attrs, text) {
+  function el(tag, cls, text) {
     var e = document.createElement(tag);
-    for (var k in attrs || {}) e.setAttribute(k, attrs[k]);
+    if (cls) e.className = cls;
     if (text !== undefined && text !== null) e.textContent = String(text);
     return e;
   }
-  function fmt(n, digits) {
-    if (n === null || n === undefined || !isFinite(n)) return "–";
-    return Number(n).toLocaleString(undefined, { maximumFractionDigits: digits === undefined ? 0 : digits, minimumFractionDigits: digits || 0 });
+  function clear(e) { while (e.firstChild) e.removeChild(e.firstChild); }
+  function pct(x) { return x === null || x === undefined ? "no data" : (Math.floor(x * 100000) / 1000).toFixed(x >= 0.99995 ? 2 : 3).replace(/\\.?0+$/, "") + "%"; }
+  function ms(x) { return x === null || x === undefined || !isFinite(x) ? "no data" : (x < 10 ? x.toFixed(1) : Math.round(x)) + " ms"; }
+  function when(iso) { return iso ? new Date(iso).toLocaleString() : "not recorded"; }
+  function ago(iso) {
+    if (!iso) return "";
+    var s = (Date.now() - new Date(iso).getTime()) / 1000;
+    if (s < 3600) return Math.max(1, Math.round(s / 60)) + " min ago";
+    if (s < 172800) return Math.round(s / 3600) + " h ago";
+    return Math.round(s / 86400) + " days ago";
   }
-  function ms(n) {
-    if (n === null || n === undefined) return "–";
-    return n < 1 ? fmt(n, 2) : n < 10 ? fmt(n, 1) : fmt(n, 0);
+  function badge(state) {
+    var b = el("span", "badge state-" + state);
+    var sym = el("span", null, SYMBOL[state] + " ");
+    sym.setAttribute("aria-hidden", "true");
+    b.appendChild(sym);
+    b.appendChild(document.createTextNode(WORD[state]));
+    return b;
   }
-  function pct(x, digits) { return x === null || x === undefined ? "–" : fmt(x * 100, digits === undefined ? 1 : digits) + "%"; }
-  function bytes(b) { return b === null || b === undefined ? "–" : fmt(b / 1048576, 1) + " MiB"; }
-  function duration(s) {
-    if (s < 60) return Math.round(s) + "s";
-    if (s < 3600) return Math.floor(s / 60) + "m " + Math.round(s % 60) + "s";
-    if (s < 86400) return Math.floor(s / 3600) + "h " + Math.floor((s % 3600) / 60) + "m";
-    return Math.floor(s / 86400) + "d " + Math.floor((s % 86400) / 3600) + "h";
-  }
-  function psiLevel(p) { return p === null ? "" : p < 0.1 ? "ok" : p < 0.2 ? "warn" : "bad"; }
-  function psiText(p) { return p === null ? "no data" : p < 0.1 ? "stable" : p < 0.2 ? "moderate" : "shifted"; }
-  function setKpi(id, value, unit, sub) {
-    var v = $(id + "-value");
-    v.textContent = value;
-    if (unit) v.appendChild(el("small", {}, unit));
-    $(id + "-sub").textContent = sub || "";
-  }
-
-  function renderChart(series) {
-    // Drawn in CSS pixels at the size the layout gave the chart, so text is never stretched.
-    var svg = $("chart"), W = svg.clientWidth || 600, H = svg.clientHeight || 160, pad = 28;
-    svg.setAttribute("viewBox", "0 0 " + W + " " + H);
-    while (svg.firstChild) svg.removeChild(svg.firstChild);
-    var max = 1;
-    for (var i = 0; i < series.length; i++) max = Math.max(max, series[i][0]);
-    var bw = (W - pad) / Math.max(series.length, 1);
-    var ns = "http://www.w3.org/2000/svg";
-    function line(y, label) {
-      var l = document.createElementNS(ns, "line");
-      l.setAttribute("x1", pad); l.setAttribute("x2", W); l.setAttribute("y1", y); l.setAttribute("y2", y);
-      l.setAttribute("stroke", "var(--line)");
-      svg.appendChild(l);
-      var t = document.createElementNS(ns, "text");
-      t.setAttribute("x", 0); t.setAttribute("y", y + 4); t.setAttribute("class", "axis");
-      t.textContent = label;
-      svg.appendChild(t);
-    }
-    line(6, fmt(max)); line(H - 16, "0");
-    for (var j = 0; j < series.length; j++) {
-      var req = series[j][0], err = series[j][1];
-      var h = (H - 22) * req / max, he = (H - 22) * err / max;
-      var r = document.createElementNS(ns, "rect");
-      r.setAttribute("x", pad + j * bw + 1); r.setAttribute("width", Math.max(bw - 2, 1));
-      r.setAttribute("y", H - 16 - h); r.setAttribute("height", h); r.setAttribute("rx", 1.5);
-      r.setAttribute("fill", "var(--accent)"); r.setAttribute("opacity", "0.85");
-      svg.appendChild(r);
-      if (err > 0) {
-        var e = document.createElementNS(ns, "rect");
-        e.setAttribute("x", pad + j * bw + 1); e.setAttribute("width", Math.max(bw - 2, 1));
-        e.setAttribute("y", H - 16 - he); e.setAttribute("height", he);
-        e.setAttribute("fill", "var(--bad)");
-        svg.appendChild(e);
-      }
-    }
-    var t0 = document.createElementNS(ns, "text");
-    t0.setAttribute("x", pad); t0.setAttribute("y", H - 2); t0.setAttribute("class", "axis");
-    t0.textContent = "-" + series.length + "s";
-    svg.appendChild(t0);
-    var t1 = document.createElementNS(ns, "text");
-    t1.setAttribute("x", W); t1.setAttribute("y", H - 2); t1.setAttribute("class", "axis");
-    t1.setAttribute("text-anchor", "end"); t1.textContent = "now";
-    svg.appendChild(t1);
-  }
-
-  function renderMix(target, counts, classes) {
-    var box = $(target);
-    while (box.firstChild) box.removeChild(box.firstChild);
-    var total = 0;
-    for (var i = 0; i < classes.length; i++) total += counts[classes[i]] || 0;
-    var bar = el("div", { "class": "bar" });
-    var rows = el("div", { "class": "rows" });
-    for (var k = 0; k < classes.length; k++) {
-      var c = classes[k], n = counts[c] || 0, share = total ? n / total : 0;
-      var seg = el("div", { title: c });
-      seg.style.width = (share * 100) + "%";
-      seg.style.background = COLORS[k % COLORS.length];
-      bar.appendChild(seg);
-      var row = el("div", { "class": "row" });
-      var name = el("span");
-      var sw = el("span", { "class": "swatch" });
-      sw.style.background = COLORS[k % COLORS.length];
-      name.appendChild(sw);
-      name.appendChild(document.createTextNode(c));
-      row.appendChild(name);
-      row.appendChild(el("span", { "class": "num" }, fmt(n) + "  ·  " + pct(share)));
-      rows.appendChild(row);
-    }
-    box.appendChild(bar);
-    box.appendChild(rows);
-  }
-
-  function renderDrift(drift) {
-    var body = $("drift-body");
-    while (body.firstChild) body.removeChild(body.firstChild);
-    var feats = drift.features.slice().sort(function (a, b) { return (b.psi === null ? -1 : b.psi) - (a.psi === null ? -1 : a.psi); });
-    $("drift-window").textContent = "last " + fmt(drift.window) + " instances · PSI vs training";
-    if (feats.length === 0) {
-      var tr0 = el("tr"); tr0.appendChild(el("td", { colspan: "4", "class": "muted" }, "No feature statistics in this bundle."));
-      body.appendChild(tr0);
-    }
-    for (var i = 0; i < feats.length; i++) {
-      var f = feats[i], tr = el("tr");
-      tr.appendChild(el("td", {}, f.name));
-      tr.appendChild(el("td", { "class": "muted" }, f.kind));
-      var cell = el("td"), wrap = el("div", { "class": "psi" });
-      var track = el("div", { "class": "track" }), fill = el("div", { "class": "fill" });
-      fill.style.width = Math.min(100, (f.psi || 0) / 0.3 * 100) + "%";
-      fill.style.background = f.psi === null ? "var(--line)" : f.psi < 0.1 ? "var(--ok)" : f.psi < 0.2 ? "var(--warn)" : "var(--bad)";
-      track.appendChild(fill); wrap.appendChild(track);
-      wrap.appendChild(el("span", { "class": "num" }, f.psi === null ? "–" : fmt(f.psi, 3)));
-      cell.appendChild(wrap); tr.appendChild(cell);
-      var st = el("td");
-      st.appendChild(el("span", { "class": "tag " + psiLevel(f.psi) }, psiText(f.psi)));
-      st.appendChild(el("span", { "class": "muted" }, "  n=" + fmt(f.n)));
-      tr.appendChild(st);
-      body.appendChild(tr);
-    }
-  }
-
-  function renderKv(id, pairs) {
-    var box = $(id);
-    while (box.firstChild) box.removeChild(box.firstChild);
-    for (var i = 0; i < pairs.length; i++) {
-      box.appendChild(el("div", {}, pairs[i][0]));
-      box.appendChild(el("div", {}, pairs[i][1]));
-    }
+  function figure(box, label, value, sub) {
+    var f = el("div", "figure");
+    f.appendChild(el("div", "label", label));
+    f.appendChild(el("div", "value", value));
+    if (sub) f.appendChild(el("div", "sub", sub));
+    box.appendChild(f);
   }
 
   function render(s) {
-    var m = s.model, t = s.traffic, acc = s.live_accuracy;
-    $("model-name").textContent = m.name || "no model";
-    $("model-version").textContent = m.status === "ready" ? "version " + (m.version === null ? "unregistered" : m.version) : "";
-    var st = $("model-status");
-    st.className = "pill " + (m.status === "ready" ? "ok" : m.status === "loading" ? "warn" : "bad");
-    st.textContent = m.status === "ready" ? "serving" : m.status;
-    var banner = $("banner");
-    banner.style.display = m.status === "ready" ? "none" : "block";
-    banner.textContent = m.status === "ready" ? "" : "Not serving: " + (m.reason || m.status);
-    $("uptime").textContent = "up " + duration(s.uptime_seconds);
+    var banner = $("overall");
+    banner.className = "banner state-" + s.overall;
+    banner.setAttribute("data-state", s.overall);
+    $("overall-symbol").textContent = SYMBOL[s.overall];
+    $("overall-text").textContent = s.headline;
 
-    setKpi("rps", fmt(t.rps, t.rps < 10 ? 2 : 1), "req/s", fmt(t.requests) + " in last " + t.window_seconds + "s");
-    setKpi("p50", ms(t.latency_ms.p50), "ms", "p90 " + ms(t.latency_ms.p90) + " ms");
-    setKpi("p99", ms(t.latency_ms.p99), "ms", "over last " + t.window_seconds + "s");
-    setKpi("errors", pct(t.error_rate, 2), "", "5xx " + fmt(t.server_errors) + " · 4xx " + fmt(t.client_errors));
-    var trained = m.training_metrics && m.training_metrics.accuracy;
-    setKpi("accuracy", acc.accuracy === null ? "–" : pct(acc.accuracy), "",
-      acc.n + " feedback" + (trained ? " · holdout " + pct(trained) : ""));
-    setKpi("predictions", fmt(s.predictions.total), "", fmt(t.total_requests) + " API requests");
+    var list = $("components"); clear(list);
+    for (var i = 0; i < s.components.length; i++) {
+      var c = s.components[i], li = el("li");
+      li.setAttribute("data-component", c.id);
+      li.appendChild(el("span", "name", c.name));
+      li.appendChild(badge(c.state));
+      li.appendChild(el("span", "detail", c.detail));
+      list.appendChild(li);
+    }
 
-    renderChart(t.series);
-    var classes = m.classes || [];
-    renderMix("mix-window", s.predictions.window_by_class, classes);
-    renderMix("mix-total", s.predictions.total_by_class, classes);
-    renderDrift(s.drift);
+    var m = s.model, dl = $("model"); clear(dl);
+    var rows = [
+      ["Model", m.name || "none loaded"],
+      ["Version", m.status !== "ready" ? m.status : m.version === null ? "unregistered" : m.version],
+      ["Promoted", m.promoted_at ? when(m.promoted_at) + " (" + ago(m.promoted_at) + ")" : "not promoted"],
+      ["Trained", when(m.trained_at)]
+    ];
+    for (var r = 0; r < rows.length; r++) { dl.appendChild(el("dt", null, rows[r][0])); dl.appendChild(el("dd", null, rows[r][1])); }
+    $("model-version").textContent = m.version === null ? "" : "version " + m.version;
 
-    var unknown = [];
-    for (var f in s.unknown_categories) unknown.push([f, fmt(s.unknown_categories[f])]);
-    if (unknown.length === 0) unknown.push(["none seen", ""]);
-    renderKv("unknown", unknown);
-    var rejected = [];
-    for (var r in s.rejected) rejected.push([r.replace(/_/g, " "), fmt(s.rejected[r])]);
-    if (rejected.length === 0) rejected.push(["none", ""]);
-    renderKv("rejected", rejected);
-    renderKv("runtime", [
-      ["resident memory", bytes(s.runtime.rss_bytes)],
-      ["heap used", bytes(s.runtime.heap_used_bytes)],
-      ["event-loop lag", s.runtime.event_loop_lag_ms === null ? "–" : ms(s.runtime.event_loop_lag_ms) + " ms"],
-      ["model loaded", m.loaded_at ? new Date(m.loaded_at).toLocaleString() : "–"],
-      ["trained", m.created_at ? new Date(m.created_at).toLocaleString() : "–"],
-      ["promoted", m.promoted_at ? new Date(m.promoted_at).toLocaleString() : "not promoted"],
-    ]);
-    $("updated").textContent = "updated " + new Date().toLocaleTimeString();
+    var f = $("figures"); clear(f);
+    figure(f, "Availability, 24 hours", pct(s.availability["24h"]), "scoring requests without a server error");
+    figure(f, "Availability, 7 days", pct(s.availability["7d"]));
+    figure(f, "Latency p99, 24 hours", ms(s.latency_p99_ms["24h"]), "7 days: " + ms(s.latency_p99_ms["7d"]));
+    figure(f, "Latency now", ms(s.recent.p99_ms), "p99 over the last minute on this instance");
+    var acc = s.live_accuracy;
+    figure(f, "Live accuracy", acc.value === null ? "no labels yet" : pct(acc.value), acc.labels + " labels, " + acc.window);
+
+    var inc = $("incidents"); clear(inc);
+    if (s.incidents.length === 0) {
+      inc.appendChild(el("li", null, s.source === "prometheus" ? "No incidents in the last 7 days." : "Incident history is not available from this instance."));
+    }
+    for (var k = 0; k < s.incidents.length; k++) {
+      var x = s.incidents[k], item = el("li");
+      item.appendChild(el("span", "name", x.title));
+      item.appendChild(badge(x.ended_at ? "operational" : x.impact));
+      item.lastChild.lastChild.textContent = x.ended_at ? "Resolved" : (x.impact === "outage" ? "Ongoing outage" : "Ongoing");
+      item.appendChild(el("span", "detail", "Started " + when(x.started_at) + (x.ended_at ? ", resolved " + when(x.ended_at) : "") + " \\u00b7 " + x.component));
+      inc.appendChild(item);
+    }
+    $("note").textContent = s.note;
+    $("updated").textContent = "Updated " + new Date(s.updated_at).toLocaleTimeString();
+    $("refresh").textContent = "refreshes every " + s.refresh_seconds + " s";
+    return s.refresh_seconds;
   }
 
   function poll() {
-    // Relative URLs keep the page working when the app is mounted under a prefix.
     fetch("v1/status", { cache: "no-store" })
       .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
-      .then(function (s) { render(s); $("conn").className = "pill ok"; $("conn").textContent = "live"; })
-      .catch(function () { $("conn").className = "pill bad"; $("conn").textContent = "offline"; })
-      .then(function () { setTimeout(poll, POLL); });
+      .then(function (s) { $("offline").hidden = true; setTimeout(poll, render(s) * 1000); })
+      .catch(function () { $("offline").hidden = false; setTimeout(poll, 30000); });
   }
   poll();
 })();
 `;
-
-function kpi(id: string, label: string): string {
-  return `<div class="panel kpi"><div class="label">${label}</div>` +
-    `<div class="value" id="${id}-value">–</div><div class="sub" id="${id}-sub"></div></div>`;
-}
 
 /** The complete page. */
 export const STATUS_PAGE_HTML = `<!doctype html>
@@ -260,57 +166,24 @@ export const STATUS_PAGE_HTML = `<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>mlops edge · status</title>
-<style>${THEME_CSS}${PAGE_CSS}</style>
+<title>Service status</title>
+<style>${CSS}</style>
 </head>
 <body>
-<header class="top">
-  <h1 id="model-name">mlops edge</h1>
-  <span class="pill" id="model-version"></span>
-  <span class="pill warn" id="model-status">connecting</span>
-  <span class="muted" id="uptime"></span>
-  <span class="spacer"></span>
-  <span class="pill" id="conn">…</span>
-  <nav><a href="docs">API docs</a><a href="v1/model">Model</a><a href="metrics">Metrics</a></nav>
-</header>
 <main>
-  <div class="panel banner" id="banner"></div>
-  <section class="grid kpis">
-    ${kpi("rps", "Request rate")}
-    ${kpi("p50", "Latency p50")}
-    ${kpi("p99", "Latency p99")}
-    ${kpi("errors", "Error rate (5xx)")}
-    ${kpi("accuracy", "Live accuracy")}
-    ${kpi("predictions", "Predictions")}
+  <header><h1>Service status</h1><p id="model-version"></p></header>
+  <section class="banner state-unknown" id="overall" role="status" aria-live="polite" data-state="loading">
+    <span class="symbol" id="overall-symbol" aria-hidden="true">?</span><span id="overall-text">Checking…</span>
   </section>
-  <section class="grid two">
-    <div class="panel chart">
-      <h2>Requests per second</h2>
-      <svg id="chart" role="img" aria-label="requests per second, last minute"></svg>
-      <div class="legend"><span><span class="swatch" style="background:var(--accent)"></span>requests</span><span><span class="swatch" style="background:var(--bad)"></span>errors (4xx + 5xx)</span></div>
-    </div>
-    <div class="panel mix">
-      <h2>Class mix</h2>
-      <h3>Last minute</h3><div id="mix-window"></div>
-      <h3>Since start</h3><div id="mix-total"></div>
-    </div>
-  </section>
-  <section class="grid two">
-    <div class="panel">
-      <h2>Drift per feature <span class="muted" id="drift-window" style="text-transform:none;letter-spacing:0;font-weight:400"></span></h2>
-      <table><thead><tr><th>Feature</th><th>Kind</th><th>PSI</th><th>Status</th></tr></thead><tbody id="drift-body"></tbody></table>
-    </div>
-    <div class="grid" style="align-content:start">
-      <div class="panel"><h2>Runtime</h2><div class="kv" id="runtime"></div></div>
-      <div class="panel"><h2>Unseen categories</h2><div class="kv" id="unknown"></div></div>
-      <div class="panel"><h2>Rejected requests</h2><div class="kv" id="rejected"></div></div>
-    </div>
-  </section>
-  <footer><span id="updated"></span> · refreshes every ${
-  POLL_MS / 1000
-}s · PSI &lt; 0.1 stable, 0.1–0.2 moderate, &gt; 0.2 shifted · <a href="openapi.json">openapi.json</a></footer>
+  <p class="note" id="offline" hidden>The status could not be fetched; retrying.</p>
+  <section aria-labelledby="h-components"><h2 id="h-components">Components</h2><ul class="rows" id="components"></ul></section>
+  <section aria-labelledby="h-model"><h2 id="h-model">Model</h2><dl class="model" id="model"></dl></section>
+  <section aria-labelledby="h-figures"><h2 id="h-figures">Availability, latency and accuracy</h2><div class="figures" id="figures"></div></section>
+  <section aria-labelledby="h-incidents"><h2 id="h-incidents">Recent incidents</h2><ul class="rows" id="incidents"></ul></section>
+  <p class="note" id="note"></p>
+  <footer><span id="updated"></span><span id="refresh"></span><a href="docs">API documentation</a><a href="ops">Operator view</a></footer>
 </main>
-<script>${PAGE_JS}</script>
+<script>${JS}</script>
 </body>
 </html>
 `;

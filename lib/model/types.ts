@@ -31,6 +31,12 @@ export interface TrainingInfo {
   fitMs: number;
   /** Tool version that trained it, e.g. "mlops 0.1.0". */
   trainedBy: string;
+  /**
+   * Share of training rows per class (same order as `schema.classes`), what
+   * monitoring compares the live class mix with. Absent in bundles trained
+   * before it was recorded.
+   */
+  classShares?: number[];
 }
 
 /** A trained model, in memory. */

@@ -213,6 +213,7 @@ export async function trainModel(
       nTest: Xte.nRows,
       fitMs,
       trainedBy: `mlops ${VERSION}`,
+      classShares: classShares(ytr, K),
     },
   };
   return {
@@ -224,4 +225,11 @@ export async function trainModel(
     timings: { fitMs, binMs, evalMs },
     workers,
   };
+}
+
+/** Share of rows per class index. */
+function classShares(y: Int32Array, K: number): number[] {
+  const counts = new Array<number>(K).fill(0);
+  for (let i = 0; i < y.length; i++) counts[y[i]]++;
+  return counts.map((c) => (y.length > 0 ? c / y.length : 0));
 }

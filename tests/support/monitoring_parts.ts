@@ -119,6 +119,7 @@ export function startPrometheus(
   rules: Record<string, string>,
   port?: number,
   dir?: string,
+  extraArgs: string[] = [],
 ): Promise<Service> {
   return startService(
     PARTS.prometheus.path,
@@ -127,6 +128,7 @@ export function startPrometheus(
       `--storage.tsdb.path=${d}/data`,
       `--web.listen-address=127.0.0.1:${p}`,
       "--log.level=warn",
+      ...extraArgs,
     ],
     { "prometheus.yml": config, ...rules },
     port,
@@ -152,4 +154,88 @@ export async function postAlertsToAlertmanager(
   });
   await res.body?.cancel();
   if (!res.ok) throw new Error(`Alertmanager refused the alerts: ${res.status}`);
+}
+
+/** Options for {@link shippedPrometheusFiles}. */
+export interface ShippedPrometheusOptions {
+  /** Targets per job name; jobs not named are dropped. */
+  targets: Record<string, string[]>;
+  /** Alertmanager's address (host:port), or none. */
+  alertmanager?: string;
+  /** Scrape and rule-evaluation interval, seconds (default 1). */
+  interval?: number;
+  /** `for:` durations to shorten, by alert name. */
+  forOverrides?: Record<string, string>;
+}
+
+/**
+ * monitoring/prometheus.yml and the rule files as shipped, with the targets
+ * a test runs on, short intervals (rule groups lose their own `interval:`)
+ * and optional shorter `for:` durations: the files `startPrometheus` takes.
+ * Jobs that read their targets from files (the edge's) keep doing so:
+ * `files` holds those target files too, which a test may rewrite in the
+ * running Prometheus' folder to add or remove targets.
+ */
+export async function shippedPrometheusFiles(
+  options: ShippedPrometheusOptions,
+): Promise<{ config: string; rules: Record<string, string>; files: Record<string, string> }> {
+  const { parse, stringify } = await import("yaml");
+  const root = decodeURIComponent(new URL("../../", import.meta.url).pathname);
+  // deno-lint-ignore no-explicit-any
+  const cfg: any = parse(await Deno.readTextFile(`${root}monitoring/prometheus.yml`));
+  const every = `${options.interval ?? 1}s`;
+  cfg.global.scrape_interval = every;
+  cfg.global.evaluation_interval = every;
+  if (options.alertmanager) {
+    cfg.alerting.alertmanagers[0].static_configs[0].targets = [options.alertmanager];
+  } else delete cfg.alerting;
+  // deno-lint-ignore no-explicit-any
+  cfg.scrape_configs = cfg.scrape_configs.filter((j: any) => options.targets[j.job_name]);
+  const targetFiles: Record<string, string> = {};
+  for (const j of cfg.scrape_configs) {
+    const group = [{ targets: options.targets[j.job_name] }];
+    if (j.file_sd_configs) targetFiles[j.file_sd_configs[0].files[0]] = stringify(group);
+    else j.static_configs = group;
+    j.scrape_interval = every;
+    j.scrape_timeout = `${Math.max(100, (options.interval ?? 1) * 900)}ms`;
+  }
+  const rules: Record<string, string> = {};
+  for (const file of cfg.rule_files as string[]) {
+    // deno-lint-ignore no-explicit-any
+    const doc: any = parse(await Deno.readTextFile(`${root}monitoring/${file}`));
+    for (const g of doc.groups) {
+      delete g.interval;
+      for (const r of g.rules) {
+        const short = r.alert ? options.forOverrides?.[r.alert] : undefined;
+        if (short) r.for = short;
+      }
+    }
+    rules[file] = stringify(doc);
+  }
+  return { config: stringify(cfg), rules, files: { ...rules, ...targetFiles } };
+}
+
+/** An instant query through Prometheus' HTTP API: the result, or an error message. */
+export async function promQuery(
+  url: string,
+  expr: string,
+): Promise<
+  { ok: true; result: { metric: Record<string, string>; value: [number, string] }[] } | {
+    ok: false;
+    error: string;
+  }
+> {
+  const res = await fetch(`${url}/api/v1/query`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ query: expr }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = await res.json();
+  if (body.status !== "success") return { ok: false, error: `${body.errorType}: ${body.error}` };
+  const data = body.data;
+  if (data.resultType === "scalar") {
+    return { ok: true, result: [{ metric: {}, value: data.result }] };
+  }
+  return { ok: true, result: data.result };
 }

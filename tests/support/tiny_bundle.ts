@@ -73,6 +73,7 @@ export function tinyBundle(overrides: Partial<ModelBundle> = {}): ModelBundle {
       nTest: 20,
       fitMs: 1,
       trainedBy: "hand",
+      classShares: [0.5, 0.5],
     },
     ...overrides,
   };

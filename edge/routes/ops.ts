@@ -1,6 +1,9 @@
 /**
- * `GET /v1/status`: the JSON the public status page polls — model identity,
- * the last minute of traffic, class mix, drift, live accuracy, runtime.
+ * `GET /v1/ops`: the operator view's JSON — this instance's own numbers:
+ * model identity, the last minute of traffic, class mix, drift over the last
+ * `DRIFT_WINDOW` instances, live accuracy over the last `ACCURACY_WINDOW`
+ * labels, rejections, unseen categories, runtime. Guard it with the API key:
+ * it is not for the public (that is `GET /v1/status`).
  *
  * @module
  */
@@ -22,8 +25,10 @@ export interface StatusModel {
   training_metrics?: Record<string, number>;
 }
 
-/** The status document (snake_case, like the rest of the API). */
+/** The operator document (snake_case, like the rest of the API). */
 export interface StatusBody {
+  /** This instance's id (the first 8 characters of its service.instance.id). */
+  instance: string;
   model: StatusModel;
   started_at: string;
   uptime_seconds: number;
@@ -59,14 +64,14 @@ export interface StatusBody {
 }
 
 /**
- * Builds the status document.
+ * Builds the operator document.
  *
  * @example
  * ```ts
- * statusOf(holder, monitor).traffic.rps; // 12.5
+ * opsOf(holder, monitor, meters.instanceId).traffic.rps; // 12.5
  * ```
  */
-export function statusOf(holder: ModelHolder, monitor: Monitor): StatusBody {
+export function opsOf(holder: ModelHolder, monitor: Monitor, instanceId: string): StatusBody {
   const s = holder.state;
   const snap = monitor.snapshot();
   let model: StatusModel;
@@ -90,6 +95,7 @@ export function statusOf(holder: ModelHolder, monitor: Monitor): StatusBody {
     Object.fromEntries(classes.map((c, k) => [c, counts[k] ?? 0]));
   const w = snap.window;
   return {
+    instance: instanceId.slice(0, 8),
     model,
     started_at: snap.startedAt,
     uptime_seconds: Math.round(snap.uptimeSeconds),
@@ -122,16 +128,16 @@ export function statusOf(holder: ModelHolder, monitor: Monitor): StatusBody {
 }
 
 /**
- * The handler.
+ * The handler (guard it with `apiKeyAuth`).
  *
  * @example
  * ```ts
- * app.get("/v1/status", statusHandler(holder, monitor));
+ * app.get("/v1/ops", guarded(auth)(opsHandler(holder, monitor, meters.instanceId)));
  * ```
  */
-export function statusHandler(holder: ModelHolder, monitor: Monitor): Handler {
-  return function status(c) {
+export function opsHandler(holder: ModelHolder, monitor: Monitor, instanceId: string): Handler {
+  return function ops(c) {
     c.header("cache-control", "no-store");
-    return c.json(statusOf(holder, monitor));
+    return c.json(opsOf(holder, monitor, instanceId));
   };
 }
