@@ -207,8 +207,11 @@ export class RestStore implements TrackingStore {
         max_results: HISTORY_PAGE,
         ...(page_token ? { page_token } : {}),
       });
-      out.push(...(res.metrics ?? []).map(toMetric));
-      page_token = res.next_page_token || undefined;
+      const page = (res.metrics ?? []).map(toMetric);
+      out.push(...page);
+      // An empty page ends the history even if a token came with it: some servers
+      // always send one, and following it would never end.
+      page_token = page.length ? res.next_page_token || undefined : undefined;
     } while (page_token);
     return out;
   }
