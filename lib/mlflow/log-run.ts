@@ -338,7 +338,18 @@ function isDatasetSchema(s: unknown): s is DatasetSchema {
     typeof (s as DatasetSchema).target === "string";
 }
 
-function datasetInput(d: NonNullable<TrainingRunLog["dataset"]>): DatasetInput {
+/**
+ * The MLflow dataset input of a training CSV: its colspec schema, a
+ * `local` or `http` source, and a profile with the row count; context `train`.
+ *
+ * @example
+ * ```ts
+ * import { datasetInput } from "./log-run.ts";
+ *
+ * const input = datasetInput({ name: "churn", digest: "9f2c", source: "churn.csv", rows: 7043, schema: null });
+ * ```
+ */
+export function datasetInput(d: NonNullable<TrainingRunLog["dataset"]>): DatasetInput {
   const schema = typeof d.schema === "string"
     ? d.schema
     : isDatasetSchema(d.schema)

@@ -4,6 +4,9 @@
  * plus the top-level fields MLflow's UI reads (run id, creation time,
  * signature). There is deliberately no `python_function` flavor: nothing in
  * Python can load our bundle, and a pyfunc entry would promise that it can.
+ * Nor is there an `mlflow_version`: that field names the MLflow that saved
+ * the model, and none did (MLflow reads its absence as "unknown"); the
+ * flavor's `mlops_version` says what wrote it.
  *
  * @module
  */
@@ -46,13 +49,6 @@ export interface MlmodelOptions {
   /** Creation time; default now. */
   createdAt?: Date;
 }
-
-/**
- * The MLmodel schema version written in `mlflow_version`: the MLflow release
- * whose MLmodel layout this file follows (the fixture's), not an installed
- * MLflow.
- */
-export const MLMODEL_SCHEMA_VERSION = "3.1.1";
 
 /**
  * Column specs of a dataset schema: raw features (numeric as `double`,
@@ -127,7 +123,6 @@ export async function writeMlmodel(dir: string, options: MlmodelOptions): Promis
         ...options.flavor,
       },
     },
-    mlflow_version: MLMODEL_SCHEMA_VERSION,
     model_uuid: options.modelUuid ?? newRunId(),
     run_id: options.runId,
     utc_time_created: utcTimeCreated(options.createdAt ?? new Date()),

@@ -65,7 +65,6 @@ export type { LoggedRun, LogRunOptions, ParamValue, TrainingRunLog } from "./log
 export { currentUser } from "./log-run.ts";
 export {
   colSpecsFromSchema,
-  MLMODEL_SCHEMA_VERSION,
   signatureFromSchema,
   writeMlmodel,
 } from "./mlmodel.ts";

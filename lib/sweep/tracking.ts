@@ -20,8 +20,8 @@
 import { join } from "node:path";
 import type { DatasetSchema } from "../data/types.ts";
 import type { ForestParams } from "../forest/types.ts";
-import { ensureExperiment, gitHead } from "../mlflow/log-run.ts";
-import { colSpecsFromSchema, signatureFromSchema, writeMlmodel } from "../mlflow/mlmodel.ts";
+import { datasetInput, ensureExperiment, gitHead } from "../mlflow/log-run.ts";
+import { signatureFromSchema, writeMlmodel } from "../mlflow/mlmodel.ts";
 import type { DatasetInput, Run, TrackingStore } from "../mlflow/types.ts";
 import { UserError } from "../errors.ts";
 import { writeArtifacts } from "../train/artifacts.ts";
@@ -152,22 +152,12 @@ export async function startParentRun(
       ...o.settings,
     },
   });
-  await store.logInputs(info.runId, [datasetInput(o.dataset)]);
+  await store.logInputs(info.runId, [inputOf(o.dataset)]);
   return info.runId;
 }
 
-function datasetInput(d: DatasetInfo): DatasetInput {
-  return {
-    dataset: {
-      name: d.name,
-      digest: d.digest,
-      sourceType: "local",
-      source: JSON.stringify({ uri: d.path }),
-      schema: JSON.stringify({ mlflow_colspec: colSpecsFromSchema(d.schema, true) }),
-      profile: JSON.stringify({ num_rows: d.rows }),
-    },
-    tags: { "mlflow.data.context": "train" },
-  };
+function inputOf(d: DatasetInfo): DatasetInput {
+  return datasetInput({ ...d, source: d.path });
 }
 
 /**
@@ -189,6 +179,8 @@ export async function logChildRun(
     spec: SweepSpec;
     summary: ConfigSummary;
     index: number;
+    /** The data the configuration was cross-validated on (the child's input, as MLflow shows it). */
+    dataset: DatasetInfo;
   },
 ): Promise<string> {
   const { config, folds, mean, std, fitMs } = o.summary;
@@ -226,6 +218,7 @@ export async function logChildRun(
       },
     ];
     await store.logBatch(info.runId, { params: mlflowParams(config.params), metrics });
+    await store.logInputs(info.runId, [inputOf(o.dataset)]);
     await store.updateRun(info.runId, "FINISHED", Date.now());
   } catch (e) {
     await store.updateRun(info.runId, "FAILED", Date.now()).catch(() => {});
