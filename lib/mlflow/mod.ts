@@ -27,12 +27,17 @@
  */
 export type {
   ArtifactFile,
+  CreateLoggedModelOptions,
   CreateModelVersionOptions,
   CreateRunOptions,
   Dataset,
   DatasetInput,
   Experiment,
+  LoggedModel,
+  LoggedModelFilter,
+  LoggedModelStatus,
   Metric,
+  ModelOutput,
   ModelVersion,
   ModelVersionFilter,
   RegisteredModel,
@@ -43,8 +48,8 @@ export type {
   RunStatus,
   TrackingStore,
 } from "./types.ts";
-export { isActiveStatus, RUN_STATUSES } from "./types.ts";
-export { hasErrorCode, MlflowError, MlflowUnavailableError } from "./errors.ts";
+export { isActiveStatus, LOGGED_MODEL_STATUSES, RUN_STATUSES } from "./types.ts";
+export { hasErrorCode, isUnsupported, MlflowError, MlflowUnavailableError } from "./errors.ts";
 export type { MlflowErrorCode } from "./errors.ts";
 export { DEFAULT_TRACKING_URI, openStore, parseTrackingUri, resolveTrackingUri } from "./open.ts";
 export type { TrackingTarget } from "./open.ts";
@@ -63,16 +68,22 @@ export {
 } from "./log-run.ts";
 export type { LoggedRun, LogRunOptions, ParamValue, TrainingRunLog } from "./log-run.ts";
 export { currentUser } from "./log-run.ts";
-export {
-  colSpecsFromSchema,
-  signatureFromSchema,
-  writeMlmodel,
-} from "./mlmodel.ts";
+export { colSpecsFromSchema, signatureFromSchema, writeMlmodel } from "./mlmodel.ts";
 export type { ColSpec, ColType, MlmodelOptions, ModelSignature } from "./mlmodel.ts";
+export {
+  failModel,
+  finishModel,
+  MODEL_FLAVOR,
+  MODEL_FLAVOR_TAG,
+  modelOfRun,
+  startModel,
+} from "./log-model.ts";
+export type { ModelLogging, ModelRef } from "./log-model.ts";
 export { syncStore } from "./sync.ts";
 export type { SyncedRun, SyncReport } from "./sync.ts";
 export {
   cacheRoot,
+  parseLoggedModelUri,
   parseModelUri,
   type ResolvedModel,
   resolveModel,

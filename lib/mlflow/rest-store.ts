@@ -20,28 +20,36 @@ import {
 import { chunkBatch } from "./batch.ts";
 import { hasErrorCode, MlflowError } from "./errors.ts";
 import { RestClient, type RestClientOptions } from "./rest-client.ts";
-import type {
-  ArtifactFile,
-  CreateModelVersionOptions,
-  CreateRunOptions,
-  DatasetInput,
-  Experiment,
-  Metric,
-  ModelVersion,
-  ModelVersionFilter,
-  RegisteredModel,
-  Run,
-  RunBatch,
-  RunFilter,
-  RunInfo,
-  RunStatus,
-  TrackingStore,
+import {
+  type ArtifactFile,
+  type CreateLoggedModelOptions,
+  type CreateModelVersionOptions,
+  type CreateRunOptions,
+  type DatasetInput,
+  type Experiment,
+  LOGGED_MODEL_STATUSES,
+  type LoggedModel,
+  type LoggedModelFilter,
+  type LoggedModelStatus,
+  type Metric,
+  type ModelOutput,
+  type ModelVersion,
+  type ModelVersionFilter,
+  type RegisteredModel,
+  type Run,
+  type RunBatch,
+  type RunFilter,
+  type RunInfo,
+  type RunStatus,
+  type TrackingStore,
 } from "./types.ts";
 
 /** Path of the artifact proxy under a tracking URI. */
 const ARTIFACTS_API = "/api/2.0/mlflow-artifacts/artifacts";
 /** Page size for searches: every server supports at least 1000. */
 const PAGE = 1000;
+/** Page size for logged-model searches (MLflow's documented maximum). */
+const MODEL_PAGE = 50;
 /** Page size for metric histories (MLflow's own default). */
 const HISTORY_PAGE = 25_000;
 /** Deepest artifact tree a download follows (a listing could recurse forever). */
@@ -141,6 +149,7 @@ export class RestStore implements TrackingStore {
           value: jsonDouble(m.value),
           timestamp: m.timestamp,
           step: m.step,
+          ...(m.modelId ? { model_id: m.modelId } : {}),
         })),
         params: chunk.params.map(([key, value]) => ({ key, value })),
         tags: chunk.tags.map(([key, value]) => ({ key, value })),
@@ -163,6 +172,14 @@ export class RestStore implements TrackingStore {
           ...(d.profile !== null ? { profile: d.profile } : {}),
         },
       })),
+    });
+  }
+
+  async logOutputs(runId: string, outputs: ModelOutput[]): Promise<void> {
+    if (!outputs.length) return;
+    await this.client.call("POST", "mlflow/runs/outputs", {
+      run_id: runId,
+      models: outputs.map((o) => ({ model_id: o.modelId, step: o.step })),
     });
   }
 
@@ -220,7 +237,12 @@ export class RestStore implements TrackingStore {
 
   async logArtifact(runId: string, localPath: string, artifactPath = ""): Promise<void> {
     checkArtifactPath(artifactPath);
-    const root = this.#proxy(await this.#artifactUri(runId));
+    await this.#upload(await this.#artifactUri(runId), localPath, artifactPath);
+  }
+
+  /** Uploads a file or a folder's files to `<artifactUri>/<artifactPath>/` through the proxy. */
+  async #upload(artifactUri: string, localPath: string, artifactPath: string): Promise<void> {
+    const root = this.#proxy(artifactUri);
     const stat = await Deno.stat(localPath).catch(() => null);
     if (!stat) throw new UserError(`artifact not found: ${localPath}`, { code: "NOT_FOUND" });
     const files = stat.isDirectory
@@ -244,8 +266,14 @@ export class RestStore implements TrackingStore {
 
   async downloadArtifacts(uri: string, destDir: string): Promise<string> {
     const runs = /^runs:\/([0-9a-f]{32})(?:\/(.*))?$/.exec(uri);
+    const model = /^models:\/(m-[\w-]+)(?:\/(.*))?$/.exec(uri);
     const artifactUri = runs
       ? joinPath(await this.#artifactUri(runs[1]), (runs[2] ?? "").replace(/\/+$/, ""))
+      : model
+      ? joinPath(
+        (await this.getLoggedModel(model[1])).artifactLocation,
+        (model[2] ?? "").replace(/\/+$/, ""),
+      )
       : uri;
     const at = this.#proxy(artifactUri);
     // Downloaded next to destDir and renamed into place: a crash never
@@ -281,6 +309,84 @@ export class RestStore implements TrackingStore {
     }
   }
 
+  // ---- logged models (MLflow 3) -------------------------------------------
+
+  async createLoggedModel(o: CreateLoggedModelOptions): Promise<LoggedModel> {
+    const res = await this.client.call<Json>("POST", "mlflow/logged-models", {
+      experiment_id: o.experimentId,
+      name: o.name,
+      ...(o.sourceRunId ? { source_run_id: o.sourceRunId } : {}),
+      ...(o.modelType ? { model_type: o.modelType } : {}),
+      params: keyValues(o.params ?? {}),
+      tags: keyValues(o.tags ?? {}),
+    }, { once: true });
+    return this.#loggedModel(res.model, "logged-models");
+  }
+
+  async getLoggedModel(modelId: string): Promise<LoggedModel> {
+    const res = await this.client.call<Json>("GET", `mlflow/logged-models/${modelPath(modelId)}`);
+    return this.#loggedModel(res.model, "logged-models/get");
+  }
+
+  async searchLoggedModels(
+    experimentIds: string[],
+    filter: LoggedModelFilter = {},
+  ): Promise<LoggedModel[]> {
+    if (!experimentIds.length) return [];
+    const out: LoggedModel[] = [];
+    let page_token: string | undefined;
+    do {
+      const res = await this.client.call<Json>("POST", "mlflow/logged-models/search", {
+        experiment_ids: experimentIds,
+        ...(filter.sourceRunId ? { filter: `source_run_id = '${filter.sourceRunId}'` } : {}),
+        max_results: MODEL_PAGE,
+        ...(page_token ? { page_token } : {}),
+      });
+      const page = (res.models ?? []).map((j: Json) =>
+        this.#loggedModel(j, "logged-models/search")
+      );
+      out.push(...page);
+      page_token = page.length ? res.next_page_token || undefined : undefined;
+    } while (page_token);
+    return out
+      .filter((m) => filter.sourceRunId === undefined || m.sourceRunId === filter.sourceRunId)
+      .sort((a, b) =>
+        b.creationTimestamp - a.creationTimestamp || a.modelId.localeCompare(b.modelId)
+      );
+  }
+
+  async setLoggedModelTags(modelId: string, tags: Record<string, string>): Promise<void> {
+    await this.client.call("PATCH", `mlflow/logged-models/${modelPath(modelId)}/tags`, {
+      tags: keyValues(tags),
+    });
+  }
+
+  async finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<void> {
+    await this.client.call("PATCH", `mlflow/logged-models/${modelPath(modelId)}`, {
+      model_id: modelId,
+      // The proto enum's number: PENDING 1, READY 2, UPLOAD_FAILED 3.
+      status: LOGGED_MODEL_STATUSES.indexOf(status) + 1,
+    });
+  }
+
+  async logLoggedModelArtifacts(modelId: string, localDir: string): Promise<void> {
+    await this.#upload((await this.getLoggedModel(modelId)).artifactLocation, localDir, "");
+  }
+
+  /** A logged model from the server; its id becomes part of URIs, so it is checked here. */
+  #loggedModel(j: Json, endpoint: string): LoggedModel {
+    const m = toLoggedModel(j);
+    if (!/^m-[\w-]{1,64}$/.test(m.modelId)) {
+      throw badAnswer(
+        this.uri,
+        `${endpoint}: model.info.model_id`,
+        j?.info?.model_id,
+        "not a logged model id",
+      );
+    }
+    return m;
+  }
+
   // ---- model registry ----------------------------------------------------
 
   async createRegisteredModel(name: string, description?: string): Promise<RegisteredModel> {
@@ -306,6 +412,7 @@ export class RestStore implements TrackingStore {
       name: o.name,
       source: o.source,
       ...(o.runId ? { run_id: o.runId } : {}),
+      ...(o.modelId ? { model_id: o.modelId } : {}),
       ...(o.description ? { description: o.description } : {}),
       tags: keyValues(o.tags ?? {}),
     }, { once: true });
@@ -552,6 +659,10 @@ function toRun(j: Json): Run {
       params: record(j.data?.params),
       tags,
     },
+    outputs: (j.outputs?.model_outputs ?? []).map((o: Json) => ({
+      modelId: String(o?.model_id ?? ""),
+      step: int(o?.step) ?? 0,
+    })),
     inputs: (j.inputs?.dataset_inputs ?? []).map((i: Json) => ({
       tags: record(i.tags),
       dataset: {
@@ -592,7 +703,32 @@ function toModelVersion(j: Json): ModelVersion {
     status: String(j?.status ?? "READY"),
     aliases: (j?.aliases ?? []).map(String),
     tags: record(j?.tags),
+    modelId: j?.model_id ? String(j.model_id) : null,
   };
+}
+
+function toLoggedModel(j: Json): LoggedModel {
+  const info = j?.info ?? {};
+  const data = j?.data ?? {};
+  const status = String(info.status ?? "").replace(/^LOGGED_MODEL_/, "");
+  return {
+    modelId: String(info.model_id ?? ""),
+    experimentId: String(info.experiment_id ?? ""),
+    name: String(info.name ?? ""),
+    artifactLocation: String(info.artifact_uri ?? ""),
+    creationTimestamp: int(info.creation_timestamp_ms) ?? 0,
+    lastUpdatedTimestamp: int(info.last_updated_timestamp_ms) ?? 0,
+    status: status === "READY" ? "READY" : status === "UPLOAD_FAILED" ? "FAILED" : "PENDING",
+    sourceRunId: info.source_run_id ? String(info.source_run_id) : null,
+    modelType: info.model_type ? String(info.model_type) : null,
+    params: record(data.params),
+    tags: record(info.tags),
+  };
+}
+
+/** A logged model id as one URL path segment. */
+function modelPath(modelId: string): string {
+  return encodeURIComponent(modelId);
 }
 
 function joinPath(a: string, b: string): string {
