@@ -478,7 +478,8 @@ Deno.test("file store: refuses param changes, escaping names and database URIs",
       () => store.logArtifact(run.runId, dir, "../out"),
       /invalid artifact path/,
     );
-    assert.throws(() => openStore("sqlite:///mlflow.db"), /start an MLflow server/);
+    assert.throws(() => openStore("postgresql://db/mlflow"), /start an MLflow server/);
+    assert.equal(openStore("sqlite:///mlflow.db").kind, "sql");
     assert.throws(() => openStore("postgresql://u@h/db"), /database \(postgresql\)/);
     assert.throws(() => openStore("s3://bucket/mlruns"), /unsupported scheme 's3'/);
     assert.equal(openStore(`file://${dir}/x`).kind, "file");

@@ -13,10 +13,10 @@ import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { userInfo } from "node:os";
 import type { DatasetSchema } from "../data/types.ts";
+import { UserError } from "../errors.ts";
 import { redact, stripCredentials } from "../redact.ts";
 import { env } from "./_env.ts";
 import { hasErrorCode, isUnsupported, MlflowUnavailableError } from "./errors.ts";
-import { FileStore } from "./file-store.ts";
 import {
   failModel,
   finishModel,
@@ -25,7 +25,7 @@ import {
   startModel,
 } from "./log-model.ts";
 import { colSpecsFromSchema, type ModelSignature } from "./mlmodel.ts";
-import { DEFAULT_TRACKING_URI } from "./open.ts";
+import { defaultTrackingUri, openStore, parseTrackingUri } from "./open.ts";
 import type { DatasetInput, ModelVersion, TrackingStore } from "./types.ts";
 
 /** A hyperparameter value; logged as text the way Python's `str()` prints it. */
@@ -80,8 +80,9 @@ export interface LoggedRun {
 /** Seams for tests and special setups. */
 export interface LogRunOptions {
   /**
-   * Store used when the server stays unreachable: a store, a folder, or
-   * false to fail instead. Default `MLOPS_FALLBACK_STORE`, else `./mlruns`.
+   * Store used when the server stays unreachable: a store, a local tracking
+   * URI, or false to fail instead. Default `MLOPS_FALLBACK_STORE`, else the
+   * local default (`sqlite:///mlflow.db`, or `./mlruns` when it holds runs).
    */
   fallback?: TrackingStore | string | false;
   /** Prints warnings; default `console.error`. */
@@ -96,17 +97,18 @@ export interface LogRunOptions {
 
 /**
  * The local store that receives runs while the server is unreachable:
- * `$MLOPS_FALLBACK_STORE`, else `./mlruns`.
+ * `$MLOPS_FALLBACK_STORE`, else the local default MLflow would use
+ * (`sqlite:///mlflow.db`, or `./mlruns` when it already holds runs).
  *
  * @example
  * ```ts
  * import { fallbackStoreUri } from "./log-run.ts";
  *
- * console.log(fallbackStoreUri()); // "./mlruns" unless MLOPS_FALLBACK_STORE is set
+ * console.log(fallbackStoreUri()); // "sqlite:///mlflow.db" unless MLOPS_FALLBACK_STORE is set
  * ```
  */
 export function fallbackStoreUri(): string {
-  return env("MLOPS_FALLBACK_STORE") ?? DEFAULT_TRACKING_URI;
+  return env("MLOPS_FALLBACK_STORE") ?? defaultTrackingUri();
 }
 
 /** Tags sync and fallback use to track runs across stores. */
@@ -174,7 +176,7 @@ export async function logTrainingRun(
     if (!(e instanceof MlflowUnavailableError) || options.fallback === false) throw e;
     const fallback = typeof options.fallback === "object"
       ? options.fallback
-      : new FileStore(options.fallback ?? fallbackStoreUri());
+      : localStore(options.fallback ?? fallbackStoreUri());
     // Stored and suggested without credentials: sync takes them from the
     // environment or from the URI the user passes to --to.
     const target = stripCredentials(store.uri);
@@ -192,6 +194,18 @@ export async function logTrainingRun(
     const logged = await logTo(fallback, run, { ...tags, ...pending }, warn);
     return { ...logged, pendingSync: target };
   }
+}
+
+/** A store on this machine for `uri`; a server cannot stand in for an unreachable one. */
+function localStore(uri: string): TrackingStore {
+  if (parseTrackingUri(uri).kind === "rest") {
+    throw new UserError(
+      `MLOPS_FALLBACK_STORE=${redact(uri)} is a server: the fallback store must be local ` +
+        `(a folder, or sqlite:///mlflow.db)`,
+      { code: "MLFLOW_URI" },
+    );
+  }
+  return openStore(uri);
 }
 
 async function logTo(

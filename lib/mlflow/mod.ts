@@ -51,9 +51,17 @@ export type {
 export { isActiveStatus, LOGGED_MODEL_STATUSES, RUN_STATUSES } from "./types.ts";
 export { hasErrorCode, isUnsupported, MlflowError, MlflowUnavailableError } from "./errors.ts";
 export type { MlflowErrorCode } from "./errors.ts";
-export { DEFAULT_TRACKING_URI, openStore, parseTrackingUri, resolveTrackingUri } from "./open.ts";
+export {
+  DEFAULT_FILE_STORE,
+  DEFAULT_SQLITE_URI,
+  defaultTrackingUri,
+  openStore,
+  parseTrackingUri,
+  resolveTrackingUri,
+} from "./open.ts";
 export type { TrackingTarget } from "./open.ts";
 export { FileStore } from "./file-store.ts";
+export { DEFAULT_SQL_ARTIFACT_ROOT, SqlStore } from "./sql-store.ts";
 export { RestStore } from "./rest-store.ts";
 export { credentialsFromEnv, defaultBackoff, RestClient } from "./rest-client.ts";
 export type { Credentials, RestClientOptions } from "./rest-client.ts";

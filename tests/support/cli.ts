@@ -53,10 +53,15 @@ export const MLOPS_ARGV: readonly string[] = [
  * const { code, stderr } = await runCommand("unshare", ["--mount", "true"]);
  * ```
  */
-export async function runCommand(cmd: string, args: string[]): Promise<CliResult> {
+export async function runCommand(
+  cmd: string,
+  args: string[],
+  o: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
   const out = await new Deno.Command(cmd, {
     args,
-    env: { NO_COLOR: "1", CI: "true" },
+    cwd: o.cwd,
+    env: { NO_COLOR: "1", CI: "true", ...o.env },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -76,4 +81,18 @@ export async function runCommand(cmd: string, args: string[]): Promise<CliResult
 export function mlopsProcess(...args: string[]): Promise<CliResult> {
   const [cmd, ...rest] = MLOPS_ARGV;
   return runCommand(cmd, [...rest, ...args]);
+}
+
+/**
+ * Like {@link mlopsProcess}, in folder `cwd` with no tracking URI set, as a
+ * user who has not configured one (the local default applies).
+ *
+ * @example
+ * ```ts
+ * const { code } = await mlopsIn("/tmp/project", "train", "--trees", "3");
+ * ```
+ */
+export function mlopsIn(cwd: string, ...args: string[]): Promise<CliResult> {
+  const [cmd, ...rest] = MLOPS_ARGV;
+  return runCommand(cmd, [...rest, ...args], { cwd, env: { MLFLOW_TRACKING_URI: "" } });
 }
