@@ -2,7 +2,8 @@
 """Print, as JSON, what MLflow's own client reads from a tracking store.
 
 Usage: mlflow_read.py STORE_URI
-  STORE_URI: file:/path/mlruns, sqlite:////abs/mlflow.db, http://127.0.0.1:PORT
+  STORE_URI: file:/path/mlruns, sqlite:////abs/mlflow.db, http://127.0.0.1:PORT, or "-" for
+  MLflow's own default (what `mlflow ui` opens in the working directory with no flags)
 
 Used by tests/support/real_mlflow.ts with the real MLflow (../shared/real-mlflow, or
 a PyPI install). Every call is wrapped: a failure is recorded under "errors" (op, type,
@@ -43,11 +44,14 @@ from mlflow import MlflowClient  # noqa: E402
 from mlflow.artifacts import download_artifacts  # noqa: E402
 from mlflow.entities import ViewType  # noqa: E402
 
+default_uri = mlflow.get_tracking_uri() if store_uri == "-" else None
+if store_uri == "-":
+    store_uri = default_uri
 mlflow.set_tracking_uri(store_uri)
 mlflow.set_registry_uri(store_uri)
 client = MlflowClient(tracking_uri=store_uri, registry_uri=store_uri)
 out = {"store_uri": store_uri, "mlflow_version": mlflow.__version__,
-       "default_tracking_uri": None, "experiments": [], "logged_models": [],
+       "default_tracking_uri": default_uri, "experiments": [], "logged_models": [],
        "registered_models": []}
 
 

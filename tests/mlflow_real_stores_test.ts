@@ -1,0 +1,304 @@
+/**
+ * The local stores against MLflow's own client (release 3.5 and the newer
+ * master): what the CLI writes to a SQLite database or a file store, MLflow
+ * reads without an error, logged models and registry included; a database
+ * MLflow created (and one MLflow's master upgraded on open) mlops reads and
+ * writes; and in a fresh folder, what `deno task demo` leaves is what a
+ * current MLflow opens with no flags.
+ */
+import { strict as assert } from "node:assert";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { SqlStore } from "../lib/mlflow/mod.ts";
+import { SCHEMA_REVISION, SCHEMA_SQL } from "../lib/mlflow/_sql_schema.ts";
+import { type CliResult, mlopsIn } from "./support/cli.ts";
+import { needs } from "./support/parts.ts";
+import {
+  type MlflowRelease,
+  type MlflowView,
+  readWithMlflow,
+  runWithMlflow,
+} from "./support/real_mlflow.ts";
+import { smallTelco } from "./support/sweep.ts";
+
+const WRITES = new URL("./support/mlflow_writes.py", import.meta.url).pathname;
+
+/** Downloaded files, without the `registered_model_meta` MLflow's client adds itself. */
+function ours(files: string[]): string[] {
+  return files.filter((f) => f !== "registered_model_meta");
+}
+
+/**
+ * A schema statement with its lines in a fixed order: MLflow's migrations
+ * order a table's constraints, and indexes, differently from run to run.
+ */
+function normalized(statements: unknown[]): string[] {
+  return statements
+    .map((s) => String(s).split("\n").map((l) => l.trim().replace(/,$/, "")).sort().join("\n"))
+    .sort();
+}
+
+function ok(r: CliResult): CliResult {
+  assert.equal(r.code, 0, r.stderr);
+  return r;
+}
+
+/** Train, sweep and promote in `cwd`, with `args` (a tracking URI, or none for the default). */
+async function cliWrites(cwd: string, data: string, ...args: string[]) {
+  const train = JSON.parse(
+    ok(await mlopsIn(cwd, "train", "--data", data, "--trees", "5", "--json", ...args)).stdout,
+  );
+  const sweep = JSON.parse(
+    ok(
+      await mlopsIn(
+        cwd,
+        "sweep",
+        "--data",
+        data,
+        "--grid",
+        "trees=3,4",
+        "--cv",
+        "2",
+        "--workers",
+        "1",
+        "--json",
+        ...args,
+      ),
+    ).stdout,
+  );
+  const promote = JSON.parse(
+    ok(
+      await mlopsIn(
+        cwd,
+        "promote",
+        "--run",
+        sweep.parent_run_id,
+        "--out",
+        join(cwd, "edge"),
+        "--json",
+        ...args,
+      ),
+    ).stdout,
+  );
+  return { train, sweep, promote };
+}
+
+/** What MLflow must read from a store the CLI wrote with {@link cliWrites}. */
+function assertReadsCli(view: MlflowView, w: Awaited<ReturnType<typeof cliWrites>>) {
+  assert.deepEqual(view.errors, [], JSON.stringify(view.errors, null, 1));
+  assert.deepEqual(view.warnings, []);
+  const exp = view.experiments.find((e: MlflowView) => e.name === "telco-small");
+  assert.ok(exp, "the experiment");
+  const runs = new Map(exp.runs.map((r: MlflowView) => [r.run_id, r]));
+  // train: params, metrics, the dataset, the logged model.
+  const train: MlflowView = runs.get(w.train.run_id);
+  assert.equal(train.status, "FINISHED");
+  assert.equal(train.params.n_estimators, "5");
+  assert.equal(train.metrics.accuracy, w.train.metrics.accuracy);
+  assert.deepEqual(train.dataset_inputs.map((d: MlflowView) => d.name), ["telco-small"]);
+  assert.equal(train.model_outputs.length, 1);
+  assert.ok(train.artifacts.includes("metrics.json"));
+  // sweep: a parent with its children (each with the dataset) and the refit's logged model.
+  const parent: MlflowView = runs.get(w.sweep.parent_run_id);
+  const children = exp.runs.filter((r: MlflowView) => r.parent_run_id === parent.run_id);
+  assert.equal(children.length, 2);
+  for (const c of children) assert.equal(c.dataset_inputs.length, 1);
+  assert.equal(parent.model_outputs.length, 1);
+  // Logged models: MLflow lists them, reads them, downloads them; MLmodel points home.
+  for (const id of [train.model_outputs[0], parent.model_outputs[0]]) {
+    const m = view.logged_models.find((x: MlflowView) => x.model_id === id);
+    assert.ok(m, `logged model ${id}`);
+    assert.equal(m.status, "READY");
+    assert.ok(m.get_logged_model);
+    assert.deepEqual(ours(m.files), ["MLmodel", "model.mlops.json"]);
+    assert.equal(m.mlmodel.model_id, id);
+    assert.equal(m.mlmodel.run_id, m.source_run_id);
+    assert.equal(m.mlmodel.signature, true);
+    assert.equal(m.mlmodel.mlflow_version, null);
+    assert.deepEqual(m.mlmodel.flavors, ["mlops_forest"]);
+  }
+  // The registry: train's version 1, promote's version 2 as champion, with its tags.
+  const model = view.registered_models.find((m: MlflowView) => m.name === "telco-small");
+  assert.deepEqual(model.versions.map((v: MlflowView) => [v.version, v.run_id]), [
+    ["1", w.train.run_id],
+    ["2", w.sweep.parent_run_id],
+  ]);
+  for (const v of model.versions) assert.match(v.source, /^models:\/m-[0-9a-f]{32}$/);
+  assert.deepEqual(model.aliases, { champion: "2" });
+  assert.equal(model.versions[1].tags["mlops.gate"], "first");
+  assert.equal(w.promote.version, "2");
+  assert.deepEqual(ours(model.by_alias.champion.files), ["MLmodel", "model.mlops.json"]);
+}
+
+Deno.test(needs(["mlflow"], {
+  name:
+    "MLflow's client reads the SQLite store and file store mlops writes, and mlops reads MLflow's",
+  async fn(t) {
+    const dir = await Deno.makeTempDir({ prefix: "mlops-real-stores-" });
+    try {
+      const data = await smallTelco(dir);
+
+      await t.step("a database MLflow creates has the schema mlops creates", async () => {
+        const db = join(dir, "by-mlflow.db");
+        const r = await runWithMlflow([
+          "-c",
+          `from mlflow import MlflowClient; MlflowClient("sqlite:///${db}").search_experiments()`,
+        ]);
+        assert.equal(r.code, 0, r.stderr);
+        const sqlite = new DatabaseSync(db);
+        const revision = String(
+          sqlite.prepare("SELECT version_num FROM alembic_version").get()!.version_num,
+        );
+        const sql = sqlite.prepare(
+          "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid",
+        )
+          .all().map((x) => x.sql);
+        sqlite.close();
+        // MLflow 3.5 (../shared, or the pinned PyPI release) creates exactly this revision.
+        if (revision === SCHEMA_REVISION) {
+          assert.deepEqual(normalized(sql), normalized([...SCHEMA_SQL]));
+        }
+        // Any MLflow's fresh database is one mlops can use.
+        using store = new SqlStore(`sqlite:///${db}`, { artifactRoot: join(dir, "mlruns") });
+        assert.ok((await store.listExperiments()).some((e) => e.name === "Default"));
+      });
+
+      await t.step("train, sweep and promote into the default SQLite store", async () => {
+        const p = join(dir, "sql-project");
+        await Deno.mkdir(p);
+        const w = await cliWrites(p, data);
+        const view = await readWithMlflow(`sqlite:///${p}/mlflow.db`, { cwd: p });
+        assertReadsCli(view, w);
+      });
+
+      await t.step("train, sweep and promote into a file store", async () => {
+        const p = join(dir, "file-project");
+        await Deno.mkdir(p);
+        const w = await cliWrites(p, data, "--tracking-uri", "./mlruns");
+        const view = await readWithMlflow(`file:${p}/mlruns`, { cwd: p });
+        assertReadsCli(view, w);
+        for (const v of view.registered_models[0].versions) {
+          assert.match(v.model_id, /^m-[0-9a-f]{32}$/, "the file store keeps model_id");
+        }
+      });
+
+      await t.step("mlops reads and writes a database MLflow wrote", async () => {
+        const p = join(dir, "theirs");
+        await Deno.mkdir(p);
+        const uri = `sqlite:///${p}/mlflow.db`;
+        const made = await runWithMlflow([WRITES, uri], { cwd: p });
+        assert.equal(made.code, 0, made.stderr);
+        const { run_id: runId, model_id: modelId } = JSON.parse(
+          made.stdout.trim().split("\n").pop()!,
+        );
+        using store = new SqlStore(uri);
+        const run = await store.getRun(runId);
+        assert.equal(run.data.params.C, "1.0");
+        assert.deepEqual(
+          (await store.getMetricHistory(runId, "loss")).map((m) => [m.step, m.value]),
+          [[0, 0.9], [1, 0.5], [2, 0.3]],
+        );
+        assert.deepEqual(run.inputs.map((i) => i.dataset.name), ["x"]);
+        assert.deepEqual(run.outputs, [{ modelId, step: 0 }]);
+        const model = await store.getLoggedModel(modelId);
+        assert.equal(model.status, "READY");
+        const files = [...Deno.readDirSync(await store.downloadArtifacts(`models:/${modelId}`, ""))]
+          .map((e) => e.name);
+        assert.ok(files.includes("MLmodel") && files.includes("model.pkl"), files.join(","));
+        const mv = await store.getModelVersionByAlias("from-mlflow", "champion");
+        assert.equal(mv.source, `models:/${modelId}`);
+        assert.equal(mv.modelId, modelId);
+        // Not an mlops model: one clear line.
+        const predict = await mlopsIn(
+          p,
+          "predict",
+          "--model",
+          "models:/from-mlflow@champion",
+          "--data",
+          data,
+        );
+        assert.equal(predict.code, 2);
+        assert.match(predict.stderr, /has no model\.mlops\.json: it was not logged by mlops/);
+        // mlops logs into it; MLflow reads both.
+        ok(
+          await mlopsIn(p, "train", "--data", data, "--trees", "3", "--experiment", "from-mlflow"),
+        );
+        const view = await readWithMlflow(uri, { cwd: p });
+        assert.deepEqual(view.errors, []);
+        const exp = view.experiments.find((e: MlflowView) => e.name === "from-mlflow");
+        assert.equal(exp.runs.length, 2);
+        assert.deepEqual(
+          view.registered_models.find((m: MlflowView) => m.name === "from-mlflow").versions
+            .map((v: MlflowView) => v.version),
+          ["1", "2"],
+        );
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+}));
+
+/** Reads with MLflow's master in `cwd`, as `mlflow ui` there would: no URI given. */
+function readAsCurrentMlflow(cwd: string, release: MlflowRelease = "master") {
+  return readWithMlflow("-", { release, cwd, env: { MLFLOW_TRACKING_URI: "" } });
+}
+
+Deno.test(needs(["mlflow", "mlflowMaster"], {
+  name:
+    "MLflow's master: opens what `deno task demo` leaves with no flags, upgrades it, and mlops keeps writing",
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "mlops-real-master-" });
+    try {
+      const data = await smallTelco(dir);
+      const p = join(dir, "project");
+      await Deno.mkdir(p);
+      // `deno task demo` is `mlops train` with every default: so is this, on smaller data.
+      const first = JSON.parse(
+        ok(await mlopsIn(p, "train", "--data", data, "--trees", "5", "--json")).stdout,
+      );
+      let view = await readAsCurrentMlflow(p);
+      assert.equal(view.default_tracking_uri, `sqlite:///${p}/mlflow.db`);
+      assert.deepEqual(view.errors, []);
+      const exp = view.experiments.find((e: MlflowView) => e.name === "telco-small");
+      assert.deepEqual(exp.runs.map((r: MlflowView) => r.run_id), [first.run_id]);
+      assert.equal(view.logged_models.length, 1);
+      assert.deepEqual(ours(view.logged_models[0].files), ["MLmodel", "model.mlops.json"]);
+      assert.equal(view.registered_models[0].versions[0].run_id, first.run_id);
+      // Master upgraded the database on open; mlops keeps reading and writing it.
+      const db = new DatabaseSync(join(p, "mlflow.db"));
+      const revision = String(
+        db.prepare("SELECT version_num FROM alembic_version").get()!.version_num,
+      );
+      db.close();
+      assert.notEqual(revision, SCHEMA_REVISION, "master upgrades the schema");
+      const second = JSON.parse(
+        ok(await mlopsIn(p, "train", "--data", data, "--trees", "8", "--json")).stdout,
+      );
+      ok(await mlopsIn(p, "promote", "--experiment", "telco-small", "--out", join(p, "edge")));
+      const list = JSON.parse(ok(await mlopsIn(p, "runs", "list", "--json")).stdout);
+      assert.equal(
+        list.experiments.find((e: MlflowView) => e.name === "telco-small").runs.length,
+        2,
+      );
+      view = await readAsCurrentMlflow(p);
+      assert.deepEqual(view.errors, []);
+      assert.equal(view.logged_models.length, 2);
+      const model = view.registered_models[0];
+      assert.deepEqual(model.versions.map((v: MlflowView) => v.run_id), [
+        first.run_id,
+        second.run_id,
+      ]);
+      assert.ok(model.aliases.champion, "promote moved the champion alias");
+      // The release reads a file store too (master only with MLFLOW_ALLOW_FILE_STORE).
+      const f = join(dir, "file-project");
+      await Deno.mkdir(f);
+      ok(await mlopsIn(f, "train", "--data", data, "--trees", "3", "--tracking-uri", "./mlruns"));
+      const fileView = await readWithMlflow(`file:${f}/mlruns`, { release: "master", cwd: f });
+      assert.deepEqual(fileView.errors, []);
+      assert.deepEqual(ours(fileView.logged_models[0].files), ["MLmodel", "model.mlops.json"]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+}));
