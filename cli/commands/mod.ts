@@ -11,9 +11,10 @@ import { register as sweep } from "./sweep.ts";
 import { register as promote } from "./promote.ts";
 import { register as runs } from "./runs.ts";
 import { register as sync } from "./sync.ts";
+import { register as migrate } from "./migrate.ts";
 
 /** Adds one command (with its options and action) to the program. */
 export type Register = (program: Command) => void;
 
 /** Every command, in help order. */
-export const COMMANDS: Register[] = [train, predict, sweep, promote, runs, sync];
+export const COMMANDS: Register[] = [train, predict, sweep, promote, runs, sync, migrate];

@@ -176,6 +176,39 @@ export async function appendModelMetrics(
   }
 }
 
+/** A metric point of a logged model, with the run that logged it. */
+export interface ModelMetricPoint {
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+  runId: string;
+}
+
+/**
+ * The metric points of a logged model: lines `timestamp value step run_id`,
+ * as MLflow writes them (plus a dataset name and digest, which mlops does not
+ * use). Lines it cannot read are skipped.
+ */
+export async function readModelMetrics(dir: string): Promise<ModelMetricPoint[]> {
+  const out: ModelMetricPoint[] = [];
+  for (const key of await walkFiles(join(dir, "metrics"))) {
+    const text = await Deno.readTextFile(join(dir, "metrics", key));
+    for (const line of text.split("\n")) {
+      const [ts, value, step, runId] = line.trim().split(" ");
+      if (runId === undefined) continue;
+      const v = /nan/i.test(value)
+        ? NaN
+        : /^-?inf/i.test(value)
+        ? Number(value.replace(/inf.*/i, "Infinity"))
+        : Number(value);
+      if (!Number.isInteger(Number(ts)) || !Number.isInteger(Number(step))) continue;
+      out.push({ key, value: v, timestamp: Number(ts), step: Number(step), runId });
+    }
+  }
+  return out;
+}
+
 /** Records the outputs of a run (`<run>/outputs/<model id>/meta.yaml`), as MLflow's `log_outputs`. */
 export async function writeRunOutputs(runDir: string, outputs: ModelOutput[]): Promise<void> {
   for (const o of outputs) {

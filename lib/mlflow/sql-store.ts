@@ -80,6 +80,11 @@ export class SqlStore implements TrackingStore, Disposable {
   readonly artifactRoot: string;
   readonly #db: SqlDb;
 
+  /** The connection, for imports that keep MLflow's ids (`mlops migrate`). */
+  get database(): SqlDb {
+    return this.#db;
+  }
+
   constructor(uri: string, options: { artifactRoot?: string } = {}) {
     this.path = sqlitePath(uri);
     this.uri = `sqlite:///${this.path}`;
