@@ -63,6 +63,8 @@ export type { TrackingTarget } from "./open.ts";
 export { FileStore } from "./file-store.ts";
 export { DEFAULT_SQL_ARTIFACT_ROOT, SqlStore } from "./sql-store.ts";
 export { RestStore } from "./rest-store.ts";
+export type { RestStoreOptions } from "./rest-store.ts";
+export { REGISTRY_TAG_PREFIX, registryTag, TagRegistry } from "./tag-registry.ts";
 export { credentialsFromEnv, defaultBackoff, RestClient } from "./rest-client.ts";
 export type { Credentials, RestClientOptions } from "./rest-client.ts";
 export { chunkBatch, LOG_BATCH_LIMITS } from "./batch.ts";

@@ -11,8 +11,7 @@ import { fileURLToPath } from "node:url";
 import { UserError } from "../errors.ts";
 import { env } from "./_env.ts";
 import { FileStore } from "./file-store.ts";
-import type { RestClientOptions } from "./rest-client.ts";
-import { RestStore } from "./rest-store.ts";
+import { RestStore, type RestStoreOptions } from "./rest-store.ts";
 import { SqlStore } from "./sql-store.ts";
 import type { TrackingStore } from "./types.ts";
 
@@ -147,7 +146,7 @@ export function resolveTrackingUri(uri?: string): string {
  * const remote = openStore("http://127.0.0.1:5000");
  * ```
  */
-export function openStore(uri?: string, options: RestClientOptions = {}): TrackingStore {
+export function openStore(uri?: string, options: RestStoreOptions = {}): TrackingStore {
   const target = parseTrackingUri(resolveTrackingUri(uri));
   if (target.kind === "file") return new FileStore(target.path);
   if (target.kind === "sql") return new SqlStore(target.uri);

@@ -7,7 +7,7 @@
  */
 import { basename, dirname, join } from "node:path";
 import { UserError } from "../errors.ts";
-import { redactUri } from "../redact.ts";
+import { redact, redactUri } from "../redact.ts";
 import { tmpName, walkFiles } from "./_fs.ts";
 import { checkArtifactPath } from "./_names.ts";
 import {
@@ -18,8 +18,9 @@ import {
   serverVersion,
 } from "./_server_paths.ts";
 import { chunkBatch } from "./batch.ts";
-import { hasErrorCode, MlflowError } from "./errors.ts";
+import { hasErrorCode, isUnsupported, MlflowError } from "./errors.ts";
 import { RestClient, type RestClientOptions } from "./rest-client.ts";
+import { TagRegistry } from "./tag-registry.ts";
 import {
   type ArtifactFile,
   type CreateLoggedModelOptions,
@@ -58,8 +59,16 @@ const MAX_ARTIFACT_DEPTH = 32;
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
+/** Options of {@link RestStore}: the client's, and where one-line notices go. */
+export interface RestStoreOptions extends RestClientOptions {
+  /** Prints a warning (the server has no registry); default stderr. */
+  warn?: (message: string) => void;
+}
+
 /**
- * A tracking store talking to an MLflow tracking server.
+ * A tracking store talking to an MLflow tracking server. A server without
+ * a model registry (DagsHub's) is detected on the first registry call; from
+ * then on versions and aliases are kept in tags ({@link TagRegistry}).
  *
  * @example
  * ```ts
@@ -75,11 +84,29 @@ export class RestStore implements TrackingStore {
   readonly client: RestClient;
   /** Artifact URI per run id, so artifact calls need no extra `runs/get`. */
   readonly #artifactUris = new Map<string, string>();
+  readonly #warn: (message: string) => void;
+  /** Set once the server turned out to have no registry. */
+  #tags: TagRegistry | null = null;
 
-  constructor(uri: string, options: RestClientOptions = {}) {
+  constructor(uri: string, options: RestStoreOptions = {}) {
     // The client keeps the credentials; what users see (messages, tags) never has them.
     this.uri = redactUri(uri.replace(/\/+$/, ""));
     this.client = new RestClient(uri, options);
+    this.#warn = options.warn ?? ((m) => console.error(redact(m)));
+  }
+
+  /** True once the server turned out to have no model registry (versions are then tags). */
+  get registryInTags(): boolean {
+    return this.#tags !== null;
+  }
+
+  /** Sets a tag on an experiment. */
+  async setExperimentTag(experimentId: string, key: string, value: string): Promise<void> {
+    await this.client.call("POST", "mlflow/experiments/set-experiment-tag", {
+      experiment_id: experimentId,
+      key,
+      value,
+    });
   }
 
   // ---- experiments -------------------------------------------------------
@@ -390,24 +417,40 @@ export class RestStore implements TrackingStore {
   // ---- model registry ----------------------------------------------------
 
   async createRegisteredModel(name: string, description?: string): Promise<RegisteredModel> {
-    const res = await this.client.call<Json>("POST", "mlflow/registered-models/create", {
-      name,
-      ...(description ? { description } : {}),
-    });
-    return toRegisteredModel(res.registered_model ?? { name });
+    return await this.#registry(async () => {
+      try {
+        const res = await this.client.call<Json>("POST", "mlflow/registered-models/create", {
+          name,
+          ...(description ? { description } : {}),
+        });
+        return toRegisteredModel(res.registered_model ?? { name });
+      } catch (e) {
+        // Creating never answers "not found" on a server that has the endpoint.
+        if (e instanceof MlflowError && e.status === 404) {
+          throw new MlflowError("ENDPOINT_NOT_FOUND", e.message, { status: 404 });
+        }
+        throw e;
+      }
+    }, (r) => r.createRegisteredModel(name));
   }
 
   async getRegisteredModel(name: string): Promise<RegisteredModel | null> {
-    try {
-      const res = await this.client.call<Json>("GET", "mlflow/registered-models/get", { name });
-      return toRegisteredModel(res.registered_model);
-    } catch (e) {
-      if (hasErrorCode(e, "RESOURCE_DOES_NOT_EXIST")) return null;
-      throw e;
-    }
+    return await this.#registry(async () => {
+      try {
+        const res = await this.client.call<Json>("GET", "mlflow/registered-models/get", { name });
+        return toRegisteredModel(res.registered_model);
+      } catch (e) {
+        if (hasErrorCode(e, "RESOURCE_DOES_NOT_EXIST")) return null;
+        throw e;
+      }
+    }, (r) => r.getRegisteredModel(name));
   }
 
   async createModelVersion(o: CreateModelVersionOptions): Promise<ModelVersion> {
+    return await this.#registry(() => this.#createModelVersion(o), (r) => r.createModelVersion(o));
+  }
+
+  async #createModelVersion(o: CreateModelVersionOptions): Promise<ModelVersion> {
     const res = await this.client.call<Json>("POST", "mlflow/model-versions/create", {
       name: o.name,
       source: o.source,
@@ -420,14 +463,23 @@ export class RestStore implements TrackingStore {
   }
 
   async getModelVersion(name: string, version: string): Promise<ModelVersion> {
-    const res = await this.client.call<Json>("GET", "mlflow/model-versions/get", {
-      name,
-      version,
-    });
-    return this.#version(res.model_version, "model-versions/get");
+    return await this.#registry(async () => {
+      const res = await this.client.call<Json>("GET", "mlflow/model-versions/get", {
+        name,
+        version,
+      });
+      return this.#version(res.model_version, "model-versions/get");
+    }, (r) => r.getModelVersion(name, version));
   }
 
   async searchModelVersions(filter: ModelVersionFilter): Promise<ModelVersion[]> {
+    return await this.#registry(
+      () => this.#searchModelVersions(filter),
+      (r) => r.searchModelVersions(filter),
+    );
+  }
+
+  async #searchModelVersions(filter: ModelVersionFilter): Promise<ModelVersion[]> {
     const clauses: string[] = [];
     if (filter.name !== undefined) clauses.push(`name='${filter.name.replaceAll("'", "\\'")}'`);
     if (filter.runId !== undefined) clauses.push(`run_id='${filter.runId}'`);
@@ -450,18 +502,34 @@ export class RestStore implements TrackingStore {
   }
 
   async setModelVersionTag(name: string, version: string, key: string, value: string) {
-    await this.client.call("POST", "mlflow/model-versions/set-tag", { name, version, key, value });
+    await this.#registry(
+      () => this.client.call("POST", "mlflow/model-versions/set-tag", { name, version, key, value }),
+      (r) => r.setModelVersionTag(name, version, key, value),
+    );
   }
 
   async setAlias(name: string, alias: string, version: string): Promise<void> {
-    await this.client.call("POST", "mlflow/registered-models/alias", { name, alias, version });
+    await this.#registry(
+      () => this.client.call("POST", "mlflow/registered-models/alias", { name, alias, version }),
+      (r) => r.setAlias(name, alias, version),
+    );
   }
 
   async deleteAlias(name: string, alias: string): Promise<void> {
-    await this.client.call("DELETE", "mlflow/registered-models/alias", { name, alias });
+    await this.#registry(
+      () => this.client.call("DELETE", "mlflow/registered-models/alias", { name, alias }),
+      (r) => r.deleteAlias(name, alias),
+    );
   }
 
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
+    return await this.#registry(
+      () => this.#getModelVersionByAlias(name, alias),
+      (r) => r.getModelVersionByAlias(name, alias),
+    );
+  }
+
+  async #getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
     try {
       const res = await this.client.call<Json>("GET", "mlflow/registered-models/alias", {
         name,
@@ -478,6 +546,26 @@ export class RestStore implements TrackingStore {
   }
 
   // ---- internals ---------------------------------------------------------
+
+  /**
+   * A registry call, or its tag-registry twin once the server turned out to
+   * have no registry: the first call that finds out says so, in one line.
+   */
+  async #registry<T>(call: () => Promise<T>, inTags: (r: TagRegistry) => Promise<T>): Promise<T> {
+    if (this.#tags) return await inTags(this.#tags);
+    try {
+      return await call();
+    } catch (e) {
+      if (!isUnsupported(e)) throw e;
+      this.#tags = new TagRegistry(this);
+      this.#warn(
+        `mlops: warning: MLflow at ${this.uri} has no model registry (it answered ${e.status} ` +
+          `to a registry call); keeping versions and aliases as tags on runs and experiments ` +
+          `(mlops.registry.*)`,
+      );
+      return await inTags(this.#tags);
+    }
+  }
 
   /** A model version from the server; its number names a cache folder, so it is checked here. */
   #version(j: Json, endpoint: string): ModelVersion {
