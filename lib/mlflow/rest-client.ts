@@ -298,7 +298,9 @@ export class RestClient {
       // The credentials were accepted (a wrong password is a 401) but this user may
       // not do this: MLflow's basic-auth app answers so per experiment or model.
       return new UserError(
-        `MLflow at ${this.baseUrl} refused ${what} (403 ${code}): the user is signed in but ` +
+        `MLflow at ${this.baseUrl} refused ${what} (403${
+          code.startsWith("HTTP_") ? "" : ` ${code}`
+        }): the user is signed in but ` +
           `lacks permission for it; ask the server's admin for access (${message})`,
         { code: "MLFLOW_PERMISSION" },
       );

@@ -503,7 +503,8 @@ export class RestStore implements TrackingStore {
 
   async setModelVersionTag(name: string, version: string, key: string, value: string) {
     await this.#registry(
-      () => this.client.call("POST", "mlflow/model-versions/set-tag", { name, version, key, value }),
+      () =>
+        this.client.call("POST", "mlflow/model-versions/set-tag", { name, version, key, value }),
       (r) => r.setModelVersionTag(name, version, key, value),
     );
   }

@@ -122,10 +122,17 @@ export class TagRegistry {
     await this.#store.logBatch(o.runId, { tags });
     if (!home.tags[registryTag(o.name, "name")]) {
       await this.#store.setExperimentTag(home.experimentId, registryTag(o.name, "name"), o.name);
-      await this.#store.setExperimentTag(home.experimentId, registryTag(o.name, "created"), String(now));
+      await this.#store.setExperimentTag(
+        home.experimentId,
+        registryTag(o.name, "created"),
+        String(now),
+      );
     }
     await this.#store.setExperimentTag(home.experimentId, registryTag(o.name, "latest"), version);
-    return this.#version(o.name, { ...run, data: { ...run.data, tags: { ...run.data.tags, ...tags } } }, {})!;
+    return this.#version(o.name, {
+      ...run,
+      data: { ...run.data, tags: { ...run.data.tags, ...tags } },
+    }, {})!;
   }
 
   async getModelVersion(name: string, version: string): Promise<ModelVersion> {
@@ -170,14 +177,22 @@ export class TagRegistry {
     checkAlias(alias);
     await this.getModelVersion(name, version);
     const home = (await this.#home(name))!;
-    await this.#store.setExperimentTag(home.experimentId, registryTag(name, `alias.${alias}`), version);
+    await this.#store.setExperimentTag(
+      home.experimentId,
+      registryTag(name, `alias.${alias}`),
+      version,
+    );
   }
 
   async deleteAlias(name: string, alias: string): Promise<void> {
     checkAlias(alias);
     const home = await this.#home(name);
     if (home) {
-      await this.#store.setExperimentTag(home.experimentId, registryTag(name, `alias.${alias}`), "");
+      await this.#store.setExperimentTag(
+        home.experimentId,
+        registryTag(name, `alias.${alias}`),
+        "",
+      );
     }
   }
 
@@ -217,7 +232,9 @@ export class TagRegistry {
     if (t[registryTag(name, "name")] !== name || !/^\d+$/.test(version ?? "")) return null;
     const prefix = registryTag(name, "tag.");
     const tags: Record<string, string> = {};
-    for (const [k, v] of Object.entries(t)) if (k.startsWith(prefix)) tags[k.slice(prefix.length)] = v;
+    for (const [k, v] of Object.entries(t)) {
+      if (k.startsWith(prefix)) tags[k.slice(prefix.length)] = v;
+    }
     const created = Number(t[registryTag(name, "created")] ?? run.info.startTime);
     const source = t[registryTag(name, "source")] ?? "";
     return {
