@@ -1,10 +1,13 @@
 /**
  * MLflow tracking and model registry.
  *
- * One interface, {@link TrackingStore}, two backends picked from the
- * tracking URI by {@link openStore}: a local `mlruns` folder in MLflow's own
- * file-store layout (the default, `./mlruns`), or any MLflow tracking server
- * (including DagsHub) over the REST API. On top of it:
+ * One interface, {@link TrackingStore}, three backends picked from the
+ * tracking URI by {@link openStore}: MLflow's SQLite store
+ * (`sqlite:///mlflow.db`, the default, as in MLflow 3.7+), a local `mlruns`
+ * folder in MLflow's file-store layout (the default while `./mlruns` holds
+ * runs), or any MLflow tracking server (including DagsHub, also without a
+ * registry) over the REST API. Models are MLflow 3 logged models
+ * ({@link startModel}/{@link finishModel}; `models:/m-<id>`). On top of it:
  * {@link logTrainingRun} logs a whole training run (falling back to a local
  * store when the server is down), {@link syncStore} uploads such runs later,
  * and {@link resolveModel} turns `models:/name@alias` into a local bundle.
@@ -12,7 +15,7 @@
  * ```ts
  * import { logTrainingRun, openStore, resolveModel } from "./lib/mlflow/mod.ts";
  *
- * const store = openStore(); // --tracking-uri / MLFLOW_TRACKING_URI / ./mlruns
+ * const store = openStore(); // --tracking-uri / MLFLOW_TRACKING_URI / sqlite:///mlflow.db
  * const { runId } = await logTrainingRun(store, {
  *   experiment: "churn",
  *   params: { n_estimators: 100 },

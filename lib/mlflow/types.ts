@@ -1,7 +1,7 @@
 /**
  * MLflow entities as the tool sees them, and the {@link TrackingStore}
- * interface both backends (local `./mlruns` folder, MLflow REST server)
- * implement. Field names are camelCase versions of MLflow's own, so the
+ * interface every backend (MLflow's SQLite store, a `./mlruns` folder, an
+ * MLflow REST server) implements. Field names are camelCase versions of MLflow's own, so the
  * mapping to `meta.yaml` keys and REST JSON stays one-to-one.
  *
  * @module

@@ -3,9 +3,10 @@
  * only against the fake in `mlflow_server.ts`: a tracking server (sqlite
  * backend, artifact proxy, optionally MLflow's basic-auth app) on a free
  * loopback port, and MLflow's own client reading a store
- * (`mlflow_read.py`). MLflow comes from `../shared/real-mlflow` (its
- * `env.sh`; `release` is 3.5, `master` its newer client) or, where that is
- * absent, from the Python named by `MLOPS_MLFLOW_PYTHON` (a PyPI install).
+ * (`mlflow_read.py`). The release comes from the Python named by
+ * `MLOPS_MLFLOW_PYTHON` (MLflow from PyPI) when that is set, else from
+ * `../shared/real-mlflow` (its `env.sh`: 3.5, and `master`, its newer
+ * client).
  * Use with `needs(["mlflow"], ...)` (and `"mlflowMaster"` for `master`).
  *
  * @module
@@ -39,12 +40,12 @@ function mlflowArgv(
   release: MlflowRelease,
 ): { cmd: string; args: string[]; env: Record<string, string> } {
   const env: Record<string, string> = { NO_COLOR: "1", PYTHONWARNINGS: "ignore" };
-  if (shared()) {
+  const python = Deno.env.get("MLOPS_MLFLOW_PYTHON");
+  if (shared() && (release === "master" || !python)) {
     if (release === "master") env.REAL_MLFLOW_RELEASE = "master";
     const run = exe === "python" ? 'exec "$MLFLOW_PYTHON" "$@"' : `exec bash "${exe}" "$@"`;
     return { cmd: "bash", args: ["-c", `. "${SHARED_ENV}" && ${run}`, "mlflow", ...args], env };
   }
-  const python = Deno.env.get("MLOPS_MLFLOW_PYTHON");
   if (!python) {
     throw new Error(
       "no real MLflow: ../shared/real-mlflow is absent and MLOPS_MLFLOW_PYTHON unset",
