@@ -301,3 +301,54 @@ Deno.test("sync: MLmodel gets the remote run id, and a second server gets the ru
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("rest: a logged model's answer cannot name another host or a path as its id", async () => {
+  const id = "m-0123456789abcdef0123456789abcdef";
+  let elsewhere = 0;
+  const other = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => {
+    elsewhere++;
+    return new Response("{}");
+  });
+  const model = (info: Record<string, unknown>) =>
+    Response.json({
+      model: { info: { experiment_id: "1", name: "model", status: "LOGGED_MODEL_READY", ...info } },
+    });
+  const server = startMlflowServer({
+    intercept(_req, path) {
+      if (path === `/api/2.0/mlflow/logged-models/${id}`) {
+        return model({
+          model_id: id,
+          artifact_uri: `mlflow-artifacts://127.0.0.1:${other.addr.port}/1/models/${id}/artifacts`,
+        });
+      }
+      if (path.startsWith("/api/2.0/mlflow/logged-models/m-")) {
+        return model({ model_id: "../../etc" });
+      }
+      return undefined;
+    },
+  });
+  const dir = await Deno.makeTempDir({ prefix: "mlops-mlflow3-" });
+  try {
+    const store = openStore(server.url, {
+      ...FAST,
+      credentials: { kind: "bearer", token: "secret" },
+    });
+    await assert.rejects(() => store.downloadArtifacts(`models:/${id}`, join(dir, "dl")), (e) => {
+      assert.ok(isUserError(e));
+      assert.match(
+        e.message,
+        /an artifact location .* is on another host than the tracking server/,
+      );
+      return true;
+    });
+    assert.equal(elsewhere, 0, "no request, no credentials, went to the other host");
+    await assert.rejects(
+      () => store.getLoggedModel("m-ffffffffffffffffffffffffffffffff"),
+      /model\.info\.model_id "\.\.\/\.\.\/etc": not a logged model id/,
+    );
+  } finally {
+    await server.close();
+    await other.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

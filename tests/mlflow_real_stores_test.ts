@@ -17,6 +17,7 @@ import { needs } from "./support/parts.ts";
 import {
   type MlflowRelease,
   type MlflowView,
+  readAllWithMlflow,
   readWithMlflow,
   runWithMlflow,
 } from "./support/real_mlflow.ts";
@@ -32,14 +33,23 @@ Deno.test(needs(["mlflow"], {
     try {
       const data = await smallTelco(dir);
 
+      // Write first, then read everything in one Python process (MLflow's import is slow).
+      const sqlProject = join(dir, "sql-project");
+      const fileProject = join(dir, "file-project");
+      await Deno.mkdir(sqlProject);
+      await Deno.mkdir(fileProject);
+      const toSql = await cliWrites(sqlProject, data);
+      const toFiles = await cliWrites(fileProject, data, "--tracking-uri", "./mlruns");
+      const fresh = join(dir, "by-mlflow.db");
+      // Reading a database that does not exist yet makes MLflow create it.
+      const [, sqlView, fileView] = await readAllWithMlflow([
+        `sqlite:///${fresh}`,
+        `sqlite:///${sqlProject}/mlflow.db`,
+        `file:${fileProject}/mlruns`,
+      ], { cwd: dir });
+
       await t.step("a database MLflow creates has the schema mlops creates", async () => {
-        const db = join(dir, "by-mlflow.db");
-        const r = await runWithMlflow([
-          "-c",
-          `from mlflow import MlflowClient; MlflowClient("sqlite:///${db}").search_experiments()`,
-        ]);
-        assert.equal(r.code, 0, r.stderr);
-        const sqlite = new DatabaseSync(db);
+        const sqlite = new DatabaseSync(fresh);
         const revision = String(
           sqlite.prepare("SELECT version_num FROM alembic_version").get()!.version_num,
         );
@@ -53,25 +63,17 @@ Deno.test(needs(["mlflow"], {
           assert.deepEqual(normalized(sql), normalized([...SCHEMA_SQL]));
         }
         // Any MLflow's fresh database is one mlops can use.
-        using store = new SqlStore(`sqlite:///${db}`, { artifactRoot: join(dir, "mlruns") });
+        using store = new SqlStore(`sqlite:///${fresh}`, { artifactRoot: join(dir, "mlruns") });
         assert.ok((await store.listExperiments()).some((e) => e.name === "Default"));
       });
 
-      await t.step("train, sweep and promote into the default SQLite store", async () => {
-        const p = join(dir, "sql-project");
-        await Deno.mkdir(p);
-        const w = await cliWrites(p, data);
-        const view = await readWithMlflow(`sqlite:///${p}/mlflow.db`, { cwd: p });
-        assertReadsCli(view, w);
+      await t.step("train, sweep and promote into the default SQLite store", () => {
+        assertReadsCli(sqlView, toSql);
       });
 
-      await t.step("train, sweep and promote into a file store", async () => {
-        const p = join(dir, "file-project");
-        await Deno.mkdir(p);
-        const w = await cliWrites(p, data, "--tracking-uri", "./mlruns");
-        const view = await readWithMlflow(`file:${p}/mlruns`, { cwd: p });
-        assertReadsCli(view, w);
-        for (const v of view.registered_models[0].versions) {
+      await t.step("train, sweep and promote into a file store", () => {
+        assertReadsCli(fileView, toFiles);
+        for (const v of fileView.registered_models[0].versions) {
           assert.match(v.model_id, /^m-[0-9a-f]{32}$/, "the file store keeps model_id");
         }
       });
@@ -175,7 +177,16 @@ Deno.test(needs(["mlflow", "mlflowMaster"], {
         list.experiments.find((e: MlflowView) => e.name === "telco-small").runs.length,
         2,
       );
-      view = await readAsCurrentMlflow(p);
+      // Master reads it again, and a file store (only with MLFLOW_ALLOW_FILE_STORE).
+      const f = join(dir, "file-project");
+      await Deno.mkdir(f);
+      ok(await mlopsIn(f, "train", "--data", data, "--trees", "3", "--tracking-uri", "./mlruns"));
+      const [again, fileView] = await readAllWithMlflow(["-", `file:${f}/mlruns`], {
+        release: "master",
+        cwd: p,
+        env: { MLFLOW_TRACKING_URI: "" },
+      });
+      view = again;
       assert.deepEqual(view.errors, []);
       assert.equal(view.logged_models.length, 2);
       const model = view.registered_models[0];
@@ -184,11 +195,6 @@ Deno.test(needs(["mlflow", "mlflowMaster"], {
         second.run_id,
       ]);
       assert.ok(model.aliases.champion, "promote moved the champion alias");
-      // The release reads a file store too (master only with MLFLOW_ALLOW_FILE_STORE).
-      const f = join(dir, "file-project");
-      await Deno.mkdir(f);
-      ok(await mlopsIn(f, "train", "--data", data, "--trees", "3", "--tracking-uri", "./mlruns"));
-      const fileView = await readWithMlflow(`file:${f}/mlruns`, { release: "master", cwd: f });
       assert.deepEqual(fileView.errors, []);
       assert.deepEqual(ours(fileView.logged_models[0].files), ["MLmodel", "model.mlops.json"]);
     } finally {

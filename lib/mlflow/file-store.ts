@@ -21,11 +21,10 @@
  *
  * @module
  */
-import { basename, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { UserError } from "../errors.ts";
 import {
-  atomicCopy,
   atomicWrite,
   exists,
   field,
@@ -50,7 +49,7 @@ import {
   writeLoggedModelTags,
   writeRunOutputs,
 } from "./_file_logged_models.ts";
-import { copyArtifacts, localPathOf } from "./_local_artifacts.ts";
+import { copyArtifacts, listArtifactFolder, localPathOf } from "./_local_artifacts.ts";
 import { checkAlias, checkArtifactPath, checkKey, checkModelName } from "./_names.ts";
 import { MlflowError } from "./errors.ts";
 import {
@@ -68,6 +67,7 @@ import {
   type ModelOutput,
   type ModelVersion,
   type ModelVersionFilter,
+  newRunInfo,
   type RegisteredModel,
   type Run,
   RUN_STATUSES,
@@ -181,17 +181,7 @@ export class FileStore implements TrackingStore {
     for (const sub of ["metrics", "params", "tags", "artifacts"]) {
       await Deno.mkdir(join(staging, sub), { recursive: true });
     }
-    const info: RunInfo = {
-      runId,
-      runName,
-      experimentId: exp.experimentId,
-      userId: options.userId ?? "",
-      status: "RUNNING",
-      startTime: options.startTime ?? Date.now(),
-      endTime: null,
-      artifactUri: `${exp.artifactLocation.replace(/\/+$/, "")}/${runId}/artifacts`,
-      lifecycleStage: "active",
-    };
+    const info = newRunInfo(exp, runId, runName, options);
     const loc: RunLocation = { expDir, dir: staging, staged: info };
     this.#staged.set(runId, loc);
     await this.#writeTags(loc, { ...options.tags, "mlflow.runName": runName });
@@ -313,27 +303,13 @@ export class FileStore implements TrackingStore {
     const loc = await this.#locate(runId);
     const root = await this.#artifactRoot(loc, true);
     const tmpDir = root.startsWith(loc.dir) ? loc.dir : dirname(root);
-    const stat = await Deno.stat(localPath).catch(() => null);
-    if (!stat) throw new UserError(`artifact not found: ${localPath}`, { code: "NOT_FOUND" });
-    if (stat.isDirectory) {
-      for (const rel of await walkFiles(localPath)) {
-        await atomicCopy(join(localPath, rel), join(root, artifactPath, rel), tmpDir);
-      }
-    } else {
-      await atomicCopy(localPath, join(root, artifactPath, basename(localPath)), tmpDir);
-    }
+    await copyArtifacts(localPath, root, artifactPath, tmpDir);
   }
 
   async listArtifacts(runId: string, path = ""): Promise<ArtifactFile[]> {
     checkArtifactPath(path);
     const root = await this.#artifactRoot(await this.#locate(runId), false);
-    const out: ArtifactFile[] = [];
-    for (const e of await listDir(join(root, path))) {
-      const rel = path ? `${path}/${e.name}` : e.name;
-      const size = e.isFile ? (await Deno.stat(join(root, rel))).size : null;
-      out.push({ path: rel, isDir: e.isDirectory, fileSize: size });
-    }
-    return out;
+    return await listArtifactFolder(root, path);
   }
 
   async downloadArtifacts(uri: string, _destDir: string): Promise<string> {

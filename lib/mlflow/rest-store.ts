@@ -95,11 +95,6 @@ export class RestStore implements TrackingStore {
     this.#warn = options.warn ?? ((m) => console.error(redact(m)));
   }
 
-  /** True once the server turned out to have no model registry (versions are then tags). */
-  get registryInTags(): boolean {
-    return this.#tags !== null;
-  }
-
   /** Sets a tag on an experiment. */
   async setExperimentTag(experimentId: string, key: string, value: string): Promise<void> {
     await this.client.call("POST", "mlflow/experiments/set-experiment-tag", {
@@ -587,15 +582,30 @@ export class RestStore implements TrackingStore {
   #proxy(artifactUri: string): { fileUrl: string; listUrl: string; relPath: string } {
     const tracking = new URL(this.uri);
     const base = tracking.pathname.replace(/\/+$/, "");
+    // Credentials go with every request: an artifact location (a run's, a logged model's)
+    // on another host would send them there.
+    const sameHost = (host: string) => {
+      if (host && host !== tracking.host) {
+        throw badAnswer(
+          this.uri,
+          "an artifact location",
+          artifactUri,
+          `it is on another host than the tracking server (${host}); mlops sends credentials ` +
+            `only to the tracking server`,
+        );
+      }
+    };
     if (artifactUri.startsWith("mlflow-artifacts:")) {
       const u = new URL(artifactUri);
-      const origin = `${tracking.protocol}//${u.host || tracking.host}`;
+      sameHost(u.host);
+      const origin = `${tracking.protocol}//${tracking.host}`;
       const relPath = decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, "");
       const listUrl = `${origin}${base}${ARTIFACTS_API}`;
       return { listUrl, relPath, fileUrl: relPath ? `${listUrl}/${encodePath(relPath)}` : listUrl };
     }
     const i = artifactUri.indexOf(ARTIFACTS_API);
     if (/^https?:/.test(artifactUri) && i >= 0) {
+      sameHost(new URL(artifactUri).host);
       const listUrl = artifactUri.slice(0, i + ARTIFACTS_API.length);
       const relPath = decodeURIComponent(artifactUri.slice(listUrl.length)).replace(
         /^\/+|\/+$/g,

@@ -42,6 +42,7 @@ import {
   type ModelOutput,
   type ModelVersion,
   type ModelVersionFilter,
+  newRunInfo,
   type RegisteredModel,
   type Run,
   type RunBatch,
@@ -195,17 +196,7 @@ export class SqlStore implements TrackingStore, Disposable {
         const tags = { ...options.tags };
         const runName = options.runName ?? tags["mlflow.runName"] ?? randomRunName();
         tags["mlflow.runName"] = runName;
-        const info: RunInfo = {
-          runId,
-          runName,
-          experimentId: exp.experimentId,
-          userId: options.userId ?? "",
-          status: "RUNNING",
-          startTime: options.startTime ?? Date.now(),
-          endTime: null,
-          artifactUri: `${exp.artifactLocation.replace(/\/+$/, "")}/${runId}/artifacts`,
-          lifecycleStage: "active",
-        };
+        const info = newRunInfo(exp, runId, runName, options);
         this.#db.run(
           "INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, user_id, " +
             "status, start_time, end_time, deleted_time, source_version, lifecycle_stage, " +

@@ -62,6 +62,37 @@ export interface RunInfo {
   lifecycleStage: "active" | "deleted";
 }
 
+/**
+ * The info of a run being created in `experiment`, as MLflow's stores make
+ * it: RUNNING, artifacts under `<experiment location>/<run id>/artifacts`.
+ *
+ * @example
+ * ```ts
+ * import { newRunInfo } from "./types.ts";
+ * declare const exp: import("./types.ts").Experiment;
+ *
+ * const info = newRunInfo(exp, "0123456789abcdef0123456789abcdef", "calm-newt-1", {});
+ * ```
+ */
+export function newRunInfo(
+  experiment: Experiment,
+  runId: string,
+  runName: string,
+  options: { userId?: string; startTime?: number },
+): RunInfo {
+  return {
+    runId,
+    runName,
+    experimentId: experiment.experimentId,
+    userId: options.userId ?? "",
+    status: "RUNNING",
+    startTime: options.startTime ?? Date.now(),
+    endTime: null,
+    artifactUri: `${experiment.artifactLocation.replace(/\/+$/, "")}/${runId}/artifacts`,
+    lifecycleStage: "active",
+  };
+}
+
 /** One logged metric value. */
 export interface Metric {
   key: string;

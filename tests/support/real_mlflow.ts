@@ -106,10 +106,27 @@ export async function readWithMlflow(
   uri: string,
   o: { release?: MlflowRelease; cwd?: string; env?: Record<string, string> } = {},
 ): Promise<MlflowView> {
+  return (await readAllWithMlflow([uri], o))[0];
+}
+
+/**
+ * What MLflow's client reads from each of `uris`, in one Python process
+ * (importing MLflow takes seconds; reading takes far less).
+ *
+ * @example
+ * ```ts
+ * const [db, files] = await readAllWithMlflow(["sqlite:////tmp/a.db", "file:/tmp/mlruns"]);
+ * ```
+ */
+export async function readAllWithMlflow(
+  uris: string[],
+  o: { release?: MlflowRelease; cwd?: string; env?: Record<string, string> } = {},
+): Promise<MlflowView[]> {
   const env = { MLFLOW_ALLOW_FILE_STORE: "true", ...o.env };
-  const r = await runWithMlflow([READER, uri], { ...o, env });
-  if (r.code !== 0) throw new Error(`mlflow_read.py ${uri} failed (${r.code}):\n${r.stderr}`);
-  return JSON.parse(r.stdout);
+  const r = await runWithMlflow([READER, ...uris], { ...o, env });
+  if (r.code !== 0) throw new Error(`mlflow_read.py ${uris} failed (${r.code}):\n${r.stderr}`);
+  const out = JSON.parse(r.stdout);
+  return uris.length > 1 ? out : [out];
 }
 
 /** A running server; disposing of it stops it and removes its folder. */
