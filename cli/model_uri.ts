@@ -1,10 +1,17 @@
 /**
  * Resolves what users pass as `--model`: a bundle file, a model directory, or
- * a registry URI (`models:/<name>/<version>`, `models:/<name>@<alias>`).
+ * a registry URI (`models:/<name>/<version>`, `models:/<name>@<alias>`), or
+ * a logged model (`models:/<model id>`).
  *
  * @module
  */
-import { openStore, parseModelUri, resolveModelVersion } from "../lib/mlflow/mod.ts";
+import {
+  openStore,
+  parseLoggedModelUri,
+  parseModelUri,
+  resolveModel,
+  resolveModelVersion,
+} from "../lib/mlflow/mod.ts";
 import { readBundle } from "../lib/model/io.ts";
 import type { ModelBundle } from "../lib/model/types.ts";
 
@@ -19,6 +26,9 @@ import type { ModelBundle } from "../lib/model/types.ts";
  * ```
  */
 export async function loadModel(ref: string, trackingUri?: string): Promise<ModelBundle> {
+  if (parseLoggedModelUri(ref)) {
+    return await readBundle(await resolveModel(ref, openStore(trackingUri)));
+  }
   if (!parseModelUri(ref)) return await readBundle(ref);
   const mv = await resolveModelVersion(ref, openStore(trackingUri));
   return { ...await readBundle(mv.path), name: mv.name, version: mv.version };

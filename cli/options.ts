@@ -10,9 +10,14 @@ export interface TrackingUriOptions {
   trackingUri?: string;
 }
 
+/** Help of `--tracking-uri`, the same on every command. */
+export const TRACKING_URI_HELP =
+  "MLflow tracking URI: sqlite:///file.db, a folder or file: (file store), or http(s):// " +
+  "server (default: $MLFLOW_TRACKING_URI, else sqlite:///mlflow.db, or ./mlruns when it holds runs)";
+
 /**
  * Adds `--tracking-uri <uri>`; unset, the store comes from
- * `MLFLOW_TRACKING_URI`, else `./mlruns` (see `openStore`).
+ * `MLFLOW_TRACKING_URI`, else MLflow's default (see `openStore`).
  *
  * @example
  * ```ts
@@ -23,10 +28,7 @@ export interface TrackingUriOptions {
  * ```
  */
 export function withTrackingUri(cmd: Command): Command {
-  return cmd.option(
-    "--tracking-uri <uri>",
-    "MLflow tracking URI: a folder, file:, or http(s):// server (default: $MLFLOW_TRACKING_URI, else ./mlruns)",
-  );
+  return cmd.option("--tracking-uri <uri>", TRACKING_URI_HELP);
 }
 
 /**

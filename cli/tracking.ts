@@ -11,6 +11,7 @@ import {
   checkModelName,
   logTrainingRun,
   openStore,
+  signatureFromSchema,
 } from "../lib/mlflow/mod.ts";
 import { mlflowParams } from "../lib/sweep/hyperparams.ts";
 import { defaultModelName } from "../lib/sweep/promote.ts";
@@ -102,6 +103,7 @@ export async function logTraining(opts: {
     ],
     model: {
       bundlePath: paths.bundleFile,
+      signature: signatureFromSchema(data.schema),
       register: opts.register ? { name: opts.register } : undefined,
     },
   }, { warn: printError });

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { parseCsv } from "../lib/data/csv.ts";
+import { FileStore } from "../lib/mlflow/mod.ts";
 import { mlopsProcess } from "./support/cli.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -193,11 +194,11 @@ Deno.test("train logs the run to MLflow: params, metrics, dataset input, model a
   for (const m of ["f1", "roc_auc", "log_loss", "oob_score", "fit_time_ms"]) {
     await Deno.stat(join(runDir, "metrics", m));
   }
-  await Deno.stat(join(runDir, "artifacts", "model", "model.mlops.json"));
-  assert.match(
-    await Deno.readTextFile(join(runDir, "artifacts", "model", "MLmodel")),
-    /mlops_forest/,
-  );
+  // The model is the run's logged model (MLflow 3): <experiment>/models/<id>/artifacts.
+  const [output] = (await new FileStore(store).getRun(j.run_id)).outputs;
+  const modelDir = join(store, j.experiment_id, "models", output.modelId, "artifacts");
+  await Deno.stat(join(modelDir, "model.mlops.json"));
+  assert.match(await Deno.readTextFile(join(modelDir, "MLmodel")), /mlops_forest/);
   await Deno.stat(join(runDir, "artifacts", "plots", "roc_curve.svg"));
   assert.equal(
     (await Deno.readTextFile(join(runDir, "tags", "mlflow.source.type"))).trim(),
@@ -229,18 +230,22 @@ Deno.test("train logs the run to MLflow: params, metrics, dataset input, model a
     name: "telco-customer-churn",
     version: "1",
   });
-  // The logged model can be predicted from directly.
-  const p = await mlops(
-    "predict",
-    "--model",
-    join(runDir, "artifacts", "model"),
-    "--data",
-    TELCO,
-    "--json",
-    "--out",
-    join(tmp, "p.csv"),
-  );
-  assert.equal(p.code, 0, p.stderr);
-  assert.equal(JSON.parse(p.stdout).rows, 7043);
-  assert.equal(JSON.parse(p.stdout).model.version, null);
+  // The logged model can be predicted from directly: its folder, or models:/<model id>.
+  for (const model of [modelDir, `models:/${output.modelId}`]) {
+    const p = await mlops(
+      "predict",
+      "--model",
+      model,
+      "--tracking-uri",
+      store,
+      "--data",
+      TELCO,
+      "--json",
+      "--out",
+      join(tmp, "p.csv"),
+    );
+    assert.equal(p.code, 0, p.stderr);
+    assert.equal(JSON.parse(p.stdout).rows, 7043);
+    assert.equal(JSON.parse(p.stdout).model.version, null);
+  }
 });

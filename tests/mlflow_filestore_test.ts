@@ -248,20 +248,39 @@ Deno.test("file store: logTrainingRun writes MLflow's standard tags, params and 
     );
     assert.equal(JSON.parse(run.inputs[0].dataset.profile!).num_rows, 7043);
 
-    const mlmodel = parse(
-      await Deno.readTextFile(
-        join(store.root, logged.experimentId, logged.runId, "artifacts", "model", "MLmodel"),
+    // The model is a logged model (MLflow 3) with the run's params, linked metrics and source tags.
+    assert.equal(run.outputs.length, 1);
+    const model = await store.getLoggedModel(run.outputs[0].modelId);
+    assert.equal(model.sourceRunId, logged.runId);
+    assert.equal(model.status, "READY");
+    assert.deepEqual(model.params, run.data.params);
+    assert.equal(model.tags["mlflow.source.git.commit"], tags["mlflow.source.git.commit"]);
+    assert.equal(model.tags["mlflow.user"], "ada");
+    assert.deepEqual(JSON.parse(model.tags["mlflow.modelVersions"]), [{
+      name: "churn",
+      version: 1,
+    }]);
+    const modelDir = join(store.root, logged.experimentId, "models", model.modelId);
+    assert.equal(
+      (await Deno.readTextFile(join(modelDir, "metrics", "oob_score"))).split(" ").slice(1).join(
+        " ",
       ),
+      `0.79 0 ${logged.runId}\n`,
     );
+    const mlmodel = parse(await Deno.readTextFile(join(modelDir, "artifacts", "MLmodel")));
     assert.equal(mlmodel.run_id, logged.runId);
-    assert.equal(mlmodel.artifact_path, "model");
+    assert.equal(mlmodel.model_id, model.modelId);
+    assert.equal(mlmodel.model_uuid, model.modelId);
+    assert.equal(mlmodel.artifact_path, model.artifactLocation);
     assert.equal(mlmodel.flavors.mlops_forest.bundle_file, BUNDLE_FILE);
-    assert.match(mlmodel.model_uuid, /^[0-9a-f]{32}$/);
     assert.match(mlmodel.utc_time_created, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/);
     assert.equal(logged.modelVersion?.version, "1");
+    const mv = await store.getModelVersion("churn", "1");
+    assert.equal(mv.source, `models:/${model.modelId}`);
+    assert.equal(mv.modelId, model.modelId);
     assert.equal(
       await resolveModel("models:/churn@candidate", store),
-      join(store.root, logged.experimentId, logged.runId, "artifacts", "model", BUNDLE_FILE),
+      join(modelDir, "artifacts", BUNDLE_FILE),
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -462,7 +481,8 @@ Deno.test("file store: refuses param changes, escaping names and database URIs",
       () => store.logArtifact(run.runId, dir, "../out"),
       /invalid artifact path/,
     );
-    assert.throws(() => openStore("sqlite:///mlflow.db"), /start an MLflow server/);
+    assert.throws(() => openStore("postgresql://db/mlflow"), /start an MLflow server/);
+    assert.equal(openStore("sqlite:///mlflow.db").kind, "sql");
     assert.throws(() => openStore("postgresql://u@h/db"), /database \(postgresql\)/);
     assert.throws(() => openStore("s3://bucket/mlruns"), /unsupported scheme 's3'/);
     assert.equal(openStore(`file://${dir}/x`).kind, "file");

@@ -312,7 +312,7 @@ Deno.test("rest: wrong credentials give a clear 401/403 message", async () => {
       () =>
         openStore(forbidden.url, { ...FAST, credentials: { kind: "bearer", token: "t" } })
           .listExperiments(),
-      /rejected the credentials \(403\)/,
+      /refused POST \/api\/2\.0\/mlflow\/experiments\/search.* \(403 PERMISSION_DENIED\): .*lacks permission/,
     );
     // Auth failures are not retried, and do not trigger the fallback.
     await assert.rejects(

@@ -178,7 +178,7 @@ Deno.test("promote: no runs, unknown metric, a metric the runs lack, bad version
   );
   const noModel = await promote("--experiment", "hand-logged");
   assert.equal(noModel.code, 2);
-  assert.match(noModel.stderr, /has a model\/ artifact/);
+  assert.match(noModel.stderr, /has a model to register/);
 
   const badDelta = await promote("--min-delta", "-1");
   assert.equal(badDelta.code, 2);

@@ -133,9 +133,15 @@ Deno.test("runs list/show/compare on a store we wrote", async () => {
 
     const show = JSON.parse((await mlops("runs", "show", ids[1], "--json", ...uri)).stdout);
     assert.equal(show.params.max_depth, "None");
-    assert.deepEqual(
-      show.artifacts.map((a: { path: string }) => a.path),
-      ["model", "model/MLmodel", "model/model.mlops.json"],
+    // MLflow 3: the model is a logged model of the run, not one of its artifacts.
+    assert.deepEqual(show.artifacts, []);
+    assert.equal(show.models.length, 1);
+    assert.match(show.models[0].model_id, /^m-[0-9a-f]{32}$/);
+    assert.equal(show.models[0].status, "READY");
+    const text = await mlops("runs", "show", ids[1], ...uri);
+    assert.match(
+      text.stdout,
+      new RegExp(`^Models \\(1\\)\\n  models:/${show.models[0].model_id} +model READY`, "m"),
     );
 
     const cmp = await mlops("runs", "compare", "trial-1", "trial-2", ...uri);

@@ -319,7 +319,15 @@ Deno.test(needs(["mlflow"], {
     await killed.status;
     await killed.stderr.cancel();
 
-    const read = await readWithMlflow(root);
+    const read = await readWithMlflow(root) as {
+      errors: unknown[];
+      experiments: { name: string; runs: unknown[] }[];
+      registered_models: {
+        name: string;
+        aliases: Record<string, string>;
+        versions: { version: string | number; run_id: string }[];
+      }[];
+    };
     assert.deepEqual(read.errors, []);
     assert.deepEqual(read.experiments.map((e) => e.name).sort(), ["Default", "shared"]);
     const shared = read.experiments.find((e) => e.name === "shared")!;

@@ -214,9 +214,21 @@ Deno.test("a sweep logs parent and children; a rerun resumes and skips finished 
   assert.equal(parent.data.tags["mlflow.source.git.commit"], sha ?? undefined);
   assert.ok(parent.data.params.n_estimators, "best params on the parent");
   const files = (await store.listArtifacts(first.parent_run_id)).map((f) => f.path);
-  assert.ok(files.includes("cv_results.csv") && files.includes("model"), files.join(","));
-  const model = (await store.listArtifacts(first.parent_run_id, "model")).map((f) => f.path);
-  assert.deepEqual(model.sort(), ["model/MLmodel", "model/model.mlops.json"]);
+  assert.ok(files.includes("cv_results.csv"), files.join(","));
+  // The refit model is the parent's logged model, with the holdout metrics linked to it.
+  assert.equal(parent.outputs.length, 1);
+  const logged = await store.getLoggedModel(parent.outputs[0].modelId);
+  assert.equal(logged.status, "READY");
+  assert.equal(logged.sourceRunId, first.parent_run_id);
+  const modelDir = await store.downloadArtifacts(`models:/${logged.modelId}`, join(tmp, "dl"));
+  assert.deepEqual([...Deno.readDirSync(modelDir)].map((e) => e.name).sort(), [
+    "MLmodel",
+    "model.mlops.json",
+  ]);
+  const linked = await Deno.readTextFile(
+    join(mlruns, first.experiment_id, "models", logged.modelId, "metrics", "accuracy"),
+  );
+  assert.match(linked, new RegExp(` 0 ${first.parent_run_id}\\n$`));
   const children = await store.searchRuns([first.experiment_id], {
     tags: { [SWEEP_TAGS.parent]: first.parent_run_id },
   });

@@ -6,6 +6,7 @@
  */
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
+import { parse } from "yaml";
 import { isUserError } from "../lib/errors.ts";
 import {
   FileStore,
@@ -97,15 +98,31 @@ async function remoteState(store: TrackingStore, name: string) {
       files: files.sort(),
     });
   }
+  // Logged models (MLflow 3 servers): one per run that had one, complete, pointing home.
+  const models = [];
+  for (const m of exp ? await store.searchLoggedModels([exp.experimentId]) : []) {
+    const dir = await store.downloadArtifacts(
+      `models:/${m.modelId}`,
+      await Deno.makeTempDir({ prefix: "mlops-sync-model-" }),
+    );
+    const mlmodel = parse(await Deno.readTextFile(join(dir, "MLmodel"))) as Record<string, string>;
+    await Deno.remove(dir, { recursive: true });
+    const home = mlmodel.run_id === m.sourceRunId && mlmodel.model_id === m.modelId;
+    models.push(
+      `${m.status} run=${ids(m.sourceRunId ?? "")} MLmodel=${home ? "home" : "elsewhere"}`,
+    );
+  }
   const versions = (await store.searchModelVersions({ name })).map((v) =>
-    `${v.version} run=${ids(v.runId ?? "")}`
+    `${v.version} run=${ids(v.runId ?? "")} ${
+      v.source.startsWith("models:/m-") ? "logged" : v.source
+    }`
   );
   // Read by alias: MLflow's search leaves version aliases out.
   const champion = await store.getModelVersionByAlias(name, "champion").then(
     (v) => v.version,
     () => null,
   );
-  return { runs: out, versions, champion };
+  return { runs: out, models, versions, champion };
 }
 
 async function copyDir(from: string, to: string) {
@@ -244,7 +261,8 @@ Deno.test(needs(["mlflow"], {
       const expected = await remoteState(remote, "churn-clean");
       assert.equal(expected.runs.length, 2);
       assert.ok(expected.runs.every((r) => r.status === "FINISHED"));
-      assert.deepEqual(expected.versions, ["1 run=rf-100"]);
+      assert.deepEqual(expected.versions, ["1 run=rf-100 logged"]);
+      assert.deepEqual(expected.models, ["READY run=rf-100 MLmodel=home"]);
       assert.equal(expected.champion, "1");
       const failures: string[] = [];
       // The server does the work, then is gone until the rerun: every request in turn.

@@ -17,6 +17,7 @@ import { register as notify } from "./notify.ts";
 import { register as batch } from "./batch.ts";
 import { register as smoke } from "./smoke.ts";
 import { register as exportModel } from "./export.ts";
+import { register as migrate } from "./migrate.ts";
 
 /** Adds one command (with its options and action) to the program. */
 export type Register = (program: Command) => void;
@@ -31,6 +32,7 @@ export const COMMANDS: Register[] = [
   exportModel,
   runs,
   sync,
+  migrate,
   image,
   smoke,
   notify,

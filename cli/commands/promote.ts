@@ -17,6 +17,7 @@ import {
   type PromoteResult,
 } from "../../lib/sweep/mod.ts";
 import { print } from "../output.ts";
+import { TRACKING_URI_HELP } from "../options.ts";
 
 /** Exit code when the gate refuses a promotion (distinct from bad input, 2). */
 export const GATE_EXIT_CODE = 3;
@@ -73,10 +74,7 @@ export function register(program: Command): void {
     .option("--reason <text>", "why, recorded on the version")
     .option("--force", "skip the gate", false)
     .option("--dry-run", "show what would happen; change nothing", false)
-    .option(
-      "--tracking-uri <uri>",
-      "MLflow tracking URI (default: $MLFLOW_TRACKING_URI or ./mlruns)",
-    )
+    .option("--tracking-uri <uri>", TRACKING_URI_HELP)
     .option("--json", "print one JSON object to stdout", false)
     .addHelpText("after", HELP)
     .action(async (flags: PromoteFlags) => {

@@ -180,6 +180,11 @@ async function showRun(ref: string, opts: JsonOptions): Promise<void> {
   const store = openStore(opts.trackingUri);
   const run = await findRun(store, ref);
   const artifacts = await listTree(store, run.info.runId);
+  // MLflow 3 keeps a run's models apart from its artifacts, as logged models.
+  const models = await Promise.all(run.outputs.map(async (o) => ({
+    output: o,
+    model: await store.getLoggedModel(o.modelId).catch(() => null),
+  })));
   if (opts.json) {
     print(toJson({
       info: {
@@ -208,6 +213,14 @@ async function showRun(ref: string, opts: JsonOptions): Promise<void> {
         tags: i.tags,
       })),
       artifacts: artifacts.map((a) => ({ path: a.path, is_dir: a.isDir, file_size: a.fileSize })),
+      models: models.map(({ output, model }) => ({
+        model_id: output.modelId,
+        step: output.step,
+        name: model?.name ?? null,
+        status: model?.status ?? null,
+        artifact_location: model?.artifactLocation ?? null,
+        uri: `models:/${output.modelId}`,
+      })),
     }));
     return;
   }
@@ -250,6 +263,14 @@ async function showRun(ref: string, opts: JsonOptions): Promise<void> {
       Object.entries(i.tags).map(([k, v]) => `${k}=${v}`).join(" "),
       rowsOf(i.dataset.profile),
       oneLine(i.dataset.source),
+    ]),
+  );
+  section(
+    "Models",
+    models.map(({ output, model }) => [
+      `models:/${output.modelId}`,
+      model ? `${model.name} ${model.status}` : "(not found)",
+      model?.artifactLocation ?? "",
     ]),
   );
   section(

@@ -27,6 +27,7 @@ import {
 import { dataOptions, intAtLeast } from "../params.ts";
 import { createProgress, progressEnabled } from "../progress.ts";
 import { print } from "../output.ts";
+import { TRACKING_URI_HELP } from "../options.ts";
 
 interface SweepFlags {
   data?: string;
@@ -102,10 +103,7 @@ export function register(program: Command): void {
     .option("--collect <sweep-id>", "join a sharded sweep: pick the winner, refit it, log it")
     .option("--allow-partial", "with --collect: accept configurations that never finished", false)
     .option("--experiment <name>", "MLflow experiment (default: dataset name)")
-    .option(
-      "--tracking-uri <uri>",
-      "MLflow tracking URI (default: $MLFLOW_TRACKING_URI or ./mlruns)",
-    )
+    .option("--tracking-uri <uri>", TRACKING_URI_HELP)
     .option("--json", "print one JSON object to stdout", false)
     .addHelpText("after", HELP)
     .action(async (flags: SweepFlags) => {

@@ -28,10 +28,13 @@ export function register(program: Command): void {
   withJson(
     program.command("sync")
       .description("upload runs logged locally while the tracking server was down")
-      .requiredOption("--to <uri>", "tracking server to upload to (http(s)://...)")
+      .requiredOption(
+        "--to <uri>",
+        "where to upload: a tracking server (http(s)://...) or any store",
+      )
       .option(
         "--from <dir>",
-        "local store holding the pending runs (default: $MLOPS_FALLBACK_STORE, else ./mlruns)",
+        "local store holding the pending runs (default: $MLOPS_FALLBACK_STORE, else the local default store)",
       ),
   ).action(async (opts: SyncOptions) => {
     const from = openStore(opts.from ?? fallbackStoreUri());

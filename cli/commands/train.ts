@@ -18,6 +18,7 @@ import { loadTrainingData, trainModel } from "../../lib/train/mod.ts";
 import { writeArtifacts } from "../../lib/train/artifacts.ts";
 import { checkRegistration, logTraining } from "../tracking.ts";
 import { print } from "../output.ts";
+import { TRACKING_URI_HELP } from "../options.ts";
 import { checkOutDir } from "../out_path.ts";
 
 interface TrainFlags extends ForestOptionValues {
@@ -51,10 +52,7 @@ export function register(program: Command): void {
     .option("--out <dir>", "output directory for the bundle and plots", "out")
     .option("--experiment <name>", "MLflow experiment (default: dataset name)")
     .option("--run-name <name>", "MLflow run name")
-    .option(
-      "--tracking-uri <uri>",
-      "MLflow tracking URI (default: $MLFLOW_TRACKING_URI or ./mlruns)",
-    )
+    .option("--tracking-uri <uri>", TRACKING_URI_HELP)
     .option("--no-track", "do not log to MLflow")
     .option("--register-as <name>", "registered model name (default: the experiment name)")
     .option("--no-register", "log the run without registering a model version")

@@ -85,3 +85,13 @@ export function randomRunName(): string {
   const [a, b, c] = crypto.getRandomValues(new Uint16Array(3));
   return `${ADJECTIVES[a % ADJECTIVES.length]}-${ANIMALS[b % ANIMALS.length]}-${c % 1000}`;
 }
+
+/** A logged model id, as MLflow 3 makes them: `m-` and a UUID4 as 32 hex characters. */
+export function newModelId(): string {
+  return `m-${newRunId()}`;
+}
+
+/** True for a logged model id (`m-<32 hex>`). */
+export function isModelId(s: string): boolean {
+  return /^m-[0-9a-f]{32}$/.test(s);
+}

@@ -92,3 +92,24 @@ export class MlflowUnavailableError extends UserError {
 export function hasErrorCode(e: unknown, code: MlflowErrorCode): e is MlflowError {
   return e instanceof MlflowError && e.errorCode === code;
 }
+
+/**
+ * True when a server lacks the feature behind the call rather than failing
+ * at it: an older MLflow without an endpoint (a 404 that is not MLflow's
+ * "does not exist", a 405 or a 501), or a hosted server answering that the
+ * feature is "not supported" (DagsHub's tracking server has no registry).
+ *
+ * @example
+ * ```ts
+ * import { isUnsupported, MlflowError } from "./errors.ts";
+ *
+ * isUnsupported(new MlflowError("ENDPOINT_NOT_FOUND", "no such endpoint", { status: 404 })); // true
+ * isUnsupported(new MlflowError("RESOURCE_DOES_NOT_EXIST", "no model 'x'", { status: 404 })); // false
+ * ```
+ */
+export function isUnsupported(e: unknown): e is MlflowError {
+  if (!(e instanceof MlflowError) || e.status === null) return false;
+  if (e.status === 404) return e.errorCode !== "RESOURCE_DOES_NOT_EXIST";
+  if (e.status === 405 || e.status === 501) return true;
+  return e.status >= 400 && e.status < 500 && /\bnot supported\b/i.test(e.message);
+}

@@ -28,10 +28,9 @@
  * @module
  */
 import { basename, dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { UserError } from "../errors.ts";
 import {
-  atomicCopy,
   atomicWrite,
   exists,
   field,
@@ -46,19 +45,38 @@ import {
   withLock,
 } from "./_fs.ts";
 import { md5Hex, newExperimentId, newRunId, randomRunName } from "./_ids.ts";
+import {
+  appendModelMetrics,
+  createLoggedModelDir,
+  finalizeLoggedModelDir,
+  loggedModelDirIn,
+  loggedModelDirs,
+  loggedModelFiles,
+  readLoggedModel,
+  readRunOutputs,
+  writeLoggedModelTags,
+  writeRunOutputs,
+} from "./_file_logged_models.ts";
+import { copyArtifacts, listArtifactFolder, localPathOf } from "./_local_artifacts.ts";
 import { checkAlias, checkArtifactPath, checkKey, checkModelName } from "./_names.ts";
 import { printable } from "../printable.ts";
 import { MlflowError } from "./errors.ts";
 import {
   type ArtifactFile,
+  type CreateLoggedModelOptions,
   type CreateModelVersionOptions,
   type CreateRunOptions,
   type DatasetInput,
   type Experiment,
   isActiveStatus,
+  type LoggedModel,
+  type LoggedModelFilter,
+  type LoggedModelStatus,
   type Metric,
+  type ModelOutput,
   type ModelVersion,
   type ModelVersionFilter,
+  newRunInfo,
   type RegisteredModel,
   type Run,
   RUN_STATUSES,
@@ -201,17 +219,7 @@ export class FileStore implements TrackingStore {
     for (const sub of ["metrics", "params", "tags", "artifacts"]) {
       await Deno.mkdir(join(staging, sub), { recursive: true });
     }
-    const info: RunInfo = {
-      runId,
-      runName,
-      experimentId: exp.experimentId,
-      userId: options.userId ?? "",
-      status: "RUNNING",
-      startTime: options.startTime ?? Date.now(),
-      endTime: null,
-      artifactUri: `${exp.artifactLocation.replace(/\/+$/, "")}/${runId}/artifacts`,
-      lifecycleStage: "active",
-    };
+    const info = newRunInfo(exp, runId, runName, options);
     const loc: RunLocation = { expDir, dir: staging, staged: info };
     this.#staged.set(runId, loc);
     this.#keepStagedFresh();
@@ -254,6 +262,7 @@ export class FileStore implements TrackingStore {
       const lines = ms.map((m) => `${m.timestamp} ${formatMetricValue(m.value)} ${m.step}\n`);
       await atomicWrite(path, old + lines.join(""), loc.dir);
     }
+    await this.#logModelMetrics(runId, batch.metrics ?? []);
     await this.#writeTags(loc, batch.tags ?? {});
   }
 
@@ -341,36 +350,28 @@ export class FileStore implements TrackingStore {
     const loc = await this.#locate(runId);
     const root = await this.#artifactRoot(loc, true);
     const tmpDir = root.startsWith(loc.dir) ? loc.dir : dirname(root);
-    const stat = await Deno.stat(localPath).catch(() => null);
-    if (!stat) throw new UserError(`artifact not found: ${localPath}`, { code: "NOT_FOUND" });
-    if (stat.isDirectory) {
-      for (const rel of await walkFiles(localPath)) {
-        await atomicCopy(join(localPath, rel), join(root, artifactPath, rel), tmpDir);
-      }
-    } else {
-      await atomicCopy(localPath, join(root, artifactPath, basename(localPath)), tmpDir);
-    }
+    await copyArtifacts(localPath, root, artifactPath, tmpDir);
   }
 
   async listArtifacts(runId: string, path = ""): Promise<ArtifactFile[]> {
     checkArtifactPath(path);
     const root = await this.#artifactRoot(await this.#locate(runId), false);
-    const out: ArtifactFile[] = [];
-    for (const e of await listDir(join(root, path))) {
-      const rel = path ? `${path}/${e.name}` : e.name;
-      const size = e.isFile ? (await Deno.stat(join(root, rel))).size : null;
-      out.push({ path: rel, isDir: e.isDirectory, fileSize: size });
-    }
-    return out;
+    return await listArtifactFolder(root, path);
   }
 
   async downloadArtifacts(uri: string, _destDir: string): Promise<string> {
     let path: string | null;
     const runs = /^runs:\/([0-9a-f]{32})(?:\/(.*))?$/.exec(uri);
+    const model = /^models:\/(m-[\w-]+)(?:\/(.*))?$/.exec(uri);
     if (runs) {
       const rel = (runs[2] ?? "").replace(/\/+$/, "");
       checkArtifactPath(rel);
       path = join(await this.#artifactRoot(await this.#locate(runs[1]), false), rel);
+    } else if (model) {
+      const rel = (model[2] ?? "").replace(/\/+$/, "");
+      checkArtifactPath(rel);
+      const dir = await this.#loggedModelDir(model[1]);
+      path = join(await loggedModelFiles(dir, (await readLoggedModel(dir))!), rel);
     } else {
       path = localPath(uri);
     }
@@ -463,11 +464,16 @@ export class FileStore implements TrackingStore {
         status: "READY",
         aliases: [],
         tags: { ...options.tags },
+        modelId: options.modelId ?? null,
       };
+      // As MLflow: a version of a logged model is stored where the model's files are.
+      const storage = mv.modelId
+        ? (await this.getLoggedModel(mv.modelId)).artifactLocation
+        : mv.source;
       // Hidden while assembled: MLflow reads every `version-*` folder.
       const tmp = await tmpPath(dir, `version-${version}`);
       await Deno.mkdir(tmp, { recursive: true });
-      await atomicWrite(join(tmp, META), modelVersionYaml(mv), tmp);
+      await atomicWrite(join(tmp, META), modelVersionYaml(mv, storage), tmp);
       for (const [k, v] of Object.entries(mv.tags)) {
         checkKey("tag", k);
         await atomicWrite(join(tmp, "tags", k), v, tmp);
@@ -564,6 +570,85 @@ export class FileStore implements TrackingStore {
       );
     }
     return await this.getModelVersion(name, aliasVersion(text, path));
+  }
+
+  // ---- logged models (MLflow 3: <experiment>/models/<id>/) --------------
+
+  async createLoggedModel(o: CreateLoggedModelOptions): Promise<LoggedModel> {
+    const expDir = await this.#activeExperimentDir(o.experimentId);
+    return await createLoggedModelDir(expDir, await this.#readExperiment(expDir), o);
+  }
+
+  async getLoggedModel(modelId: string): Promise<LoggedModel> {
+    return (await readLoggedModel(await this.#loggedModelDir(modelId)))!;
+  }
+
+  async searchLoggedModels(
+    experimentIds: string[],
+    filter: LoggedModelFilter = {},
+  ): Promise<LoggedModel[]> {
+    const out: LoggedModel[] = [];
+    for (const id of experimentIds) {
+      if (!/^[\w-]+$/.test(id)) continue;
+      for (const dir of await loggedModelDirs(join(this.root, id))) {
+        const m = await readLoggedModel(dir);
+        if (!m || m.experimentId !== id) continue;
+        if (filter.sourceRunId === undefined || m.sourceRunId === filter.sourceRunId) out.push(m);
+      }
+    }
+    return out.sort((a, b) =>
+      b.creationTimestamp - a.creationTimestamp || a.modelId.localeCompare(b.modelId)
+    );
+  }
+
+  async setLoggedModelTags(modelId: string, tags: Record<string, string>): Promise<void> {
+    await writeLoggedModelTags(await this.#loggedModelDir(modelId), tags);
+  }
+
+  async finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<void> {
+    await finalizeLoggedModelDir(await this.#loggedModelDir(modelId), status);
+  }
+
+  async logLoggedModelArtifacts(modelId: string, localDir: string): Promise<void> {
+    const dir = await this.#loggedModelDir(modelId);
+    const model = (await readLoggedModel(dir))!;
+    const target = localPath(model.artifactLocation);
+    if (target === null) {
+      throw new UserError(
+        `logged model ${modelId} stores artifacts at ${model.artifactLocation}, which is not a local folder`,
+        { code: "MLFLOW_URI" },
+      );
+    }
+    await copyArtifacts(localDir, target, "", dir);
+  }
+
+  async logOutputs(runId: string, outputs: ModelOutput[]): Promise<void> {
+    await writeRunOutputs((await this.#locate(runId)).dir, outputs);
+  }
+
+  /** The folder of a logged model (of any experiment, deleted ones included). */
+  async #loggedModelDir(modelId: string): Promise<string> {
+    if (/^m-[\w-]+$/.test(modelId)) {
+      for (const { dir: expDir } of await this.#experimentDirs(true)) {
+        const dir = await loggedModelDirIn(expDir, modelId);
+        if (dir && await readLoggedModel(dir)) return dir;
+      }
+    }
+    throw new MlflowError(
+      "RESOURCE_DOES_NOT_EXIST",
+      `logged model '${modelId}' not found in ${this.root}`,
+    );
+  }
+
+  /** Metrics logged with a `modelId` also go to that model (MLflow's run-to-model link). */
+  async #logModelMetrics(runId: string, metrics: Metric[]): Promise<void> {
+    const byModel = new Map<string, Metric[]>();
+    for (const m of metrics) {
+      if (m.modelId) byModel.set(m.modelId, [...byModel.get(m.modelId) ?? [], m]);
+    }
+    for (const [modelId, ms] of byModel) {
+      await appendModelMetrics(await this.#loggedModelDir(modelId), runId, ms, formatMetricValue);
+    }
   }
 
   // ---- internals: experiments --------------------------------------------
@@ -778,6 +863,7 @@ export class FileStore implements TrackingStore {
         tags,
       },
       inputs: await this.#readInputs(loc),
+      outputs: await readRunOutputs(loc.dir),
     };
   }
 
@@ -890,6 +976,7 @@ export class FileStore implements TrackingStore {
       status: String(meta.status ?? "READY"),
       aliases: Object.keys(aliases).filter((a) => aliases[a] === v).sort(),
       tags: await readValues(join(dir, "tags")),
+      modelId: meta.model_id ? String(meta.model_id) : null,
     };
   }
 
@@ -926,15 +1013,7 @@ export class FileStore implements TrackingStore {
 // ---- module helpers ------------------------------------------------------
 
 /** The local path of a `file:` URI or absolute path, else null. */
-function localPath(uri: string): string | null {
-  if (uri.startsWith("/")) return uri;
-  if (!uri.startsWith("file:")) return null;
-  try {
-    return fileURLToPath(uri.startsWith("file://") ? uri : `file://${uri.slice(5)}`);
-  } catch {
-    return null;
-  }
-}
+const localPath = localPathOf;
 
 /** Files of a folder (recursively) as key → content: params, tags, aliases. */
 async function readValues(dir: string): Promise<Record<string, string>> {
@@ -1041,20 +1120,21 @@ function registeredModelYaml(m: RegisteredModel): string {
   });
 }
 
-function modelVersionYaml(mv: ModelVersion): string {
+function modelVersionYaml(mv: ModelVersion, storageLocation: string): string {
   return toYaml({
     aliases: [],
     creation_timestamp: mv.creationTimestamp,
     current_stage: mv.currentStage,
     description: mv.description,
     last_updated_timestamp: mv.lastUpdatedTimestamp,
+    ...(mv.modelId ? { model_id: mv.modelId } : {}),
     name: mv.name,
     run_id: mv.runId,
     run_link: null,
     source: mv.source,
     status: mv.status,
     status_message: null,
-    storage_location: mv.source,
+    storage_location: storageLocation,
     user_id: null,
     version: Number(mv.version),
   });

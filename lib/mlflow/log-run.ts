@@ -13,13 +13,19 @@ import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { userInfo } from "node:os";
 import type { DatasetSchema } from "../data/types.ts";
-import { BUNDLE_FILE } from "../model/types.ts";
-import { stripCredentials } from "../redact.ts";
+import { UserError } from "../errors.ts";
+import { redact, stripCredentials } from "../redact.ts";
 import { env } from "./_env.ts";
-import { hasErrorCode, MlflowError, MlflowUnavailableError } from "./errors.ts";
-import { FileStore } from "./file-store.ts";
-import { colSpecsFromSchema, type ModelSignature, writeMlmodel } from "./mlmodel.ts";
-import { DEFAULT_TRACKING_URI } from "./open.ts";
+import { hasErrorCode, isUnsupported, MlflowUnavailableError } from "./errors.ts";
+import {
+  failModel,
+  finishModel,
+  type ModelLogging,
+  type ModelRef,
+  startModel,
+} from "./log-model.ts";
+import { colSpecsFromSchema, type ModelSignature } from "./mlmodel.ts";
+import { defaultTrackingUri, openStore, parseTrackingUri } from "./open.ts";
 import type { DatasetInput, ModelVersion, TrackingStore } from "./types.ts";
 import { printable } from "../printable.ts";
 
@@ -75,8 +81,9 @@ export interface LoggedRun {
 /** Seams for tests and special setups. */
 export interface LogRunOptions {
   /**
-   * Store used when the server stays unreachable: a store, a folder, or
-   * false to fail instead. Default `MLOPS_FALLBACK_STORE`, else `./mlruns`.
+   * Store used when the server stays unreachable: a store, a local tracking
+   * URI, or false to fail instead. Default `MLOPS_FALLBACK_STORE`, else the
+   * local default (`sqlite:///mlflow.db`, or `./mlruns` when it holds runs).
    */
   fallback?: TrackingStore | string | false;
   /** Prints warnings; default `console.error`. */
@@ -91,17 +98,18 @@ export interface LogRunOptions {
 
 /**
  * The local store that receives runs while the server is unreachable:
- * `$MLOPS_FALLBACK_STORE`, else `./mlruns`.
+ * `$MLOPS_FALLBACK_STORE`, else the local default MLflow would use
+ * (`sqlite:///mlflow.db`, or `./mlruns` when it already holds runs).
  *
  * @example
  * ```ts
  * import { fallbackStoreUri } from "./log-run.ts";
  *
- * console.log(fallbackStoreUri()); // "./mlruns" unless MLOPS_FALLBACK_STORE is set
+ * console.log(fallbackStoreUri()); // "sqlite:///mlflow.db" unless MLOPS_FALLBACK_STORE is set
  * ```
  */
 export function fallbackStoreUri(): string {
-  return env("MLOPS_FALLBACK_STORE") ?? DEFAULT_TRACKING_URI;
+  return env("MLOPS_FALLBACK_STORE") ?? defaultTrackingUri();
 }
 
 /** Tags sync and fallback use to track runs across stores. */
@@ -169,7 +177,7 @@ export async function logTrainingRun(
     if (!(e instanceof MlflowUnavailableError) || options.fallback === false) throw e;
     const fallback = typeof options.fallback === "object"
       ? options.fallback
-      : new FileStore(options.fallback ?? fallbackStoreUri());
+      : localStore(options.fallback ?? fallbackStoreUri());
     // Stored and suggested without credentials: sync takes them from the
     // environment or from the URI the user passes to --to.
     const target = stripCredentials(store.uri);
@@ -189,6 +197,18 @@ export async function logTrainingRun(
   }
 }
 
+/** A store on this machine for `uri`; a server cannot stand in for an unreachable one. */
+function localStore(uri: string): TrackingStore {
+  if (parseTrackingUri(uri).kind === "rest") {
+    throw new UserError(
+      `MLOPS_FALLBACK_STORE=${redact(uri)} is a server: the fallback store must be local ` +
+        `(a folder, or sqlite:///mlflow.db)`,
+      { code: "MLFLOW_URI" },
+    );
+  }
+  return openStore(uri);
+}
+
 async function logTo(
   store: TrackingStore,
   run: TrainingRunLog,
@@ -199,37 +219,56 @@ async function logTo(
   const { "mlflow.runName": runName, ...rest } = tags;
   // Both stores set the `mlflow.runName` tag from `runName` (or a random name).
   const info = await store.createRun({ experimentId, runName, userId: tags["mlflow.user"] });
+  const params = Object.fromEntries(
+    Object.entries(run.params).map(([k, v]) => [k, paramText(v)]),
+  );
+  let logging: ModelLogging | null = null;
+  let model: ModelRef | null = null;
   try {
+    // First the logged model, so that the metrics can name it (MLflow shows them on its page).
+    if (run.model) {
+      logging = await startModel(store, {
+        experimentId,
+        runId: info.runId,
+        artifactUri: info.artifactUri,
+        params,
+        runTags: tags,
+      });
+    }
+    const modelId = logging?.model?.modelId;
     const now = Date.now();
     await store.logBatch(info.runId, {
-      params: Object.fromEntries(Object.entries(run.params).map(([k, v]) => [k, paramText(v)])),
+      params,
       metrics: Object.entries(run.metrics).map(([key, value]) => ({
         key,
         value,
         timestamp: now,
         step: 0,
+        ...(modelId ? { modelId } : {}),
       })),
       tags: rest,
     });
     if (run.dataset) await logDataset(store, info.runId, run.dataset, warn);
     for (const a of run.artifacts) await store.logArtifact(info.runId, a.localPath, a.artifactPath);
-    if (run.model) await logModelDir(store, info.runId, run.model);
+    if (run.model && logging) model = await finishModel(store, logging, run.model);
     await store.updateRun(info.runId, "FINISHED", Date.now());
   } catch (e) {
     // An unreachable server cannot be told; anything else marks the run failed.
     if (!(e instanceof MlflowUnavailableError)) {
+      await failModel(store, logging);
       await store.updateRun(info.runId, "FAILED", Date.now()).catch(() => {});
     }
     throw e;
   }
   let modelVersion: ModelVersion | null = null;
   const reg = run.model?.register;
-  if (reg) {
+  if (reg && model) {
     try {
       modelVersion = await registerModelVersion(store, {
         name: reg.name,
-        source: `${info.artifactUri}/model`,
+        source: model.source,
         runId: info.runId,
+        modelId: model.modelId ?? undefined,
         alias: reg.alias,
       });
     } catch (e) {
@@ -272,7 +311,9 @@ export async function ensureExperiment(store: TrackingStore, name: string): Prom
 
 /**
  * Registers `source` as a new version of `name` (creating the registered
- * model when needed) and points `alias` at it.
+ * model when needed) and points `alias` at it. A version of a logged model
+ * is also listed on the model, in its `mlflow.modelVersions` tag, as
+ * MLflow's `register_model` does.
  *
  * @example
  * ```ts
@@ -287,14 +328,31 @@ export async function ensureExperiment(store: TrackingStore, name: string): Prom
  */
 export async function registerModelVersion(
   store: TrackingStore,
-  o: { name: string; source: string; runId?: string; alias?: string },
+  o: {
+    name: string;
+    source: string;
+    runId?: string;
+    /** The logged model `source` names (`models:/<modelId>`). */
+    modelId?: string;
+    alias?: string;
+    tags?: Record<string, string>;
+    description?: string;
+  },
 ): Promise<ModelVersion> {
   if (!await store.getRegisteredModel(o.name)) {
     await store.createRegisteredModel(o.name).catch((e) => {
       if (!hasErrorCode(e, "RESOURCE_ALREADY_EXISTS")) throw e;
     });
   }
-  const mv = await store.createModelVersion({ name: o.name, source: o.source, runId: o.runId });
+  const mv = await store.createModelVersion({
+    name: o.name,
+    source: o.source,
+    runId: o.runId,
+    modelId: o.modelId,
+    tags: o.tags,
+    description: o.description,
+  });
+  if (o.modelId) await listVersionOnModel(store, o.modelId, mv);
   if (o.alias) {
     await store.setAlias(o.name, o.alias, mv.version);
     mv.aliases = [...mv.aliases, o.alias];
@@ -302,20 +360,22 @@ export async function registerModelVersion(
   return mv;
 }
 
-async function logModelDir(
-  store: TrackingStore,
-  runId: string,
-  model: NonNullable<TrainingRunLog["model"]>,
-): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "mlops-model-" });
+/** Adds `{name, version}` to the logged model's `mlflow.modelVersions` tag (a JSON list). */
+async function listVersionOnModel(store: TrackingStore, modelId: string, mv: ModelVersion) {
+  const model = await store.getLoggedModel(modelId);
+  let listed: unknown[] = [];
   try {
-    await Deno.copyFile(model.bundlePath, `${dir}/${BUNDLE_FILE}`);
-    await writeMlmodel(dir, { runId, signature: model.signature ?? null });
-    await store.logArtifact(runId, dir, "model");
-  } finally {
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    const old = JSON.parse(model.tags[MODEL_VERSIONS_TAG] ?? "[]");
+    if (Array.isArray(old)) listed = old;
+  } catch {
+    // Not ours to repair: start the list again.
   }
+  listed.push({ name: mv.name, version: Number(mv.version) });
+  await store.setLoggedModelTags(modelId, { [MODEL_VERSIONS_TAG]: JSON.stringify(listed) });
 }
+
+/** MLflow's tag on a logged model listing the versions registered from it. */
+const MODEL_VERSIONS_TAG = "mlflow.modelVersions";
 
 /** Logs the dataset input; a server without `runs/log-inputs` only costs a warning. */
 async function logDataset(
@@ -327,9 +387,7 @@ async function logDataset(
   try {
     await store.logInputs(runId, [datasetInput(dataset)]);
   } catch (e) {
-    const unsupported = e instanceof MlflowError &&
-      (e.status === 501 || (e.status === 404 && e.errorCode !== "RESOURCE_DOES_NOT_EXIST"));
-    if (!unsupported) throw e;
+    if (!isUnsupported(e)) throw e;
     warn(`mlops: warning: ${store.uri} does not accept dataset inputs; the run has no input`);
   }
 }
@@ -339,7 +397,18 @@ function isDatasetSchema(s: unknown): s is DatasetSchema {
     typeof (s as DatasetSchema).target === "string";
 }
 
-function datasetInput(d: NonNullable<TrainingRunLog["dataset"]>): DatasetInput {
+/**
+ * The MLflow dataset input of a training CSV: its colspec schema, a
+ * `local` or `http` source, and a profile with the row count; context `train`.
+ *
+ * @example
+ * ```ts
+ * import { datasetInput } from "./log-run.ts";
+ *
+ * const input = datasetInput({ name: "churn", digest: "9f2c", source: "churn.csv", rows: 7043, schema: null });
+ * ```
+ */
+export function datasetInput(d: NonNullable<TrainingRunLog["dataset"]>): DatasetInput {
   const schema = typeof d.schema === "string"
     ? d.schema
     : isDatasetSchema(d.schema)

@@ -4,6 +4,9 @@
  * plus the top-level fields MLflow's UI reads (run id, creation time,
  * signature). There is deliberately no `python_function` flavor: nothing in
  * Python can load our bundle, and a pyfunc entry would promise that it can.
+ * Nor is there an `mlflow_version`: that field names the MLflow that saved
+ * the model, and none did (MLflow reads its absence as "unknown"); the
+ * flavor's `mlops_version` says what wrote it.
  *
  * @module
  */
@@ -11,7 +14,7 @@ import { join } from "node:path";
 import type { DatasetSchema } from "../data/types.ts";
 import { BUNDLE_FILE, BUNDLE_FORMAT, BUNDLE_VERSION } from "../model/types.ts";
 import { VERSION } from "../version.ts";
-import { atomicWrite, toYaml } from "./_fs.ts";
+import { atomicWrite, readYaml, toYaml } from "./_fs.ts";
 import { newRunId } from "./_ids.ts";
 
 /** MLflow's column types (the subset a tabular classifier needs). */
@@ -34,9 +37,14 @@ export interface ModelSignature {
 /** Fields of the `MLmodel` file we write. */
 export interface MlmodelOptions {
   runId: string;
+  /** The logged model (MLflow 3) this directory is the files of. */
+  modelId?: string;
   /** Unique id of this model; default a random 32-hex id (MLflow 2 style). */
   modelUuid?: string;
-  /** Where the directory sits in the run's artifacts; default "model". */
+  /**
+   * Where the directory sits: its path in the run's artifacts (default
+   * "model"), or, for a logged model, the model's artifact location.
+   */
   artifactPath?: string;
   /** Bundle file name inside the directory; default `model.mlops.json`. */
   bundleFile?: string;
@@ -46,13 +54,6 @@ export interface MlmodelOptions {
   /** Creation time; default now. */
   createdAt?: Date;
 }
-
-/**
- * The MLmodel schema version written in `mlflow_version`: the MLflow release
- * whose MLmodel layout this file follows (the fixture's), not an installed
- * MLflow.
- */
-export const MLMODEL_SCHEMA_VERSION = "3.1.1";
 
 /**
  * Column specs of a dataset schema: raw features (numeric as `double`,
@@ -127,7 +128,7 @@ export async function writeMlmodel(dir: string, options: MlmodelOptions): Promis
         ...options.flavor,
       },
     },
-    mlflow_version: MLMODEL_SCHEMA_VERSION,
+    ...(options.modelId ? { model_id: options.modelId } : {}),
     model_uuid: options.modelUuid ?? newRunId(),
     run_id: options.runId,
     utc_time_created: utcTimeCreated(options.createdAt ?? new Date()),
@@ -144,4 +145,30 @@ export async function writeMlmodel(dir: string, options: MlmodelOptions): Promis
   const path = join(dir, "MLmodel");
   await atomicWrite(path, toYaml(doc));
   return path;
+}
+
+/**
+ * Points a copied `MLmodel` at where the copy now belongs: another run (and
+ * logged model, whose id is also its `model_uuid`, and whose location is
+ * its `artifact_path`). Other fields stay as they were.
+ *
+ * @example
+ * ```ts
+ * import { relinkMlmodel } from "./mlmodel.ts";
+ *
+ * await relinkMlmodel("dl/model/MLmodel", { runId: "0123456789abcdef0123456789abcdef" });
+ * ```
+ */
+export async function relinkMlmodel(
+  path: string,
+  links: { runId: string; modelId?: string; artifactPath?: string },
+): Promise<void> {
+  const doc = await readYaml(path);
+  doc.run_id = links.runId;
+  if (links.modelId) {
+    doc.model_id = links.modelId;
+    doc.model_uuid = links.modelId;
+  }
+  if (links.artifactPath) doc.artifact_path = links.artifactPath;
+  await atomicWrite(path, toYaml(doc));
 }

@@ -1,10 +1,13 @@
 /**
  * MLflow tracking and model registry.
  *
- * One interface, {@link TrackingStore}, two backends picked from the
- * tracking URI by {@link openStore}: a local `mlruns` folder in MLflow's own
- * file-store layout (the default, `./mlruns`), or any MLflow tracking server
- * (including DagsHub) over the REST API. On top of it:
+ * One interface, {@link TrackingStore}, three backends picked from the
+ * tracking URI by {@link openStore}: MLflow's SQLite store
+ * (`sqlite:///mlflow.db`, the default, as in MLflow 3.7+), a local `mlruns`
+ * folder in MLflow's file-store layout (the default while `./mlruns` holds
+ * runs), or any MLflow tracking server (including DagsHub, also without a
+ * registry) over the REST API. Models are MLflow 3 logged models
+ * ({@link startModel}/{@link finishModel}; `models:/m-<id>`). On top of it:
  * {@link logTrainingRun} logs a whole training run (falling back to a local
  * store when the server is down), {@link syncStore} uploads such runs later,
  * and {@link resolveModel} turns `models:/name@alias` into a local bundle.
@@ -12,7 +15,7 @@
  * ```ts
  * import { logTrainingRun, openStore, resolveModel } from "./lib/mlflow/mod.ts";
  *
- * const store = openStore(); // --tracking-uri / MLFLOW_TRACKING_URI / ./mlruns
+ * const store = openStore(); // --tracking-uri / MLFLOW_TRACKING_URI / sqlite:///mlflow.db
  * const { runId } = await logTrainingRun(store, {
  *   experiment: "churn",
  *   params: { n_estimators: 100 },
@@ -27,12 +30,17 @@
  */
 export type {
   ArtifactFile,
+  CreateLoggedModelOptions,
   CreateModelVersionOptions,
   CreateRunOptions,
   Dataset,
   DatasetInput,
   Experiment,
+  LoggedModel,
+  LoggedModelFilter,
+  LoggedModelStatus,
   Metric,
+  ModelOutput,
   ModelVersion,
   ModelVersionFilter,
   RegisteredModel,
@@ -43,13 +51,23 @@ export type {
   RunStatus,
   TrackingStore,
 } from "./types.ts";
-export { isActiveStatus, RUN_STATUSES } from "./types.ts";
-export { hasErrorCode, MlflowError, MlflowUnavailableError } from "./errors.ts";
+export { isActiveStatus, LOGGED_MODEL_STATUSES, RUN_STATUSES } from "./types.ts";
+export { hasErrorCode, isUnsupported, MlflowError, MlflowUnavailableError } from "./errors.ts";
 export type { MlflowErrorCode } from "./errors.ts";
-export { DEFAULT_TRACKING_URI, openStore, parseTrackingUri, resolveTrackingUri } from "./open.ts";
+export {
+  DEFAULT_FILE_STORE,
+  DEFAULT_SQLITE_URI,
+  defaultTrackingUri,
+  openStore,
+  parseTrackingUri,
+  resolveTrackingUri,
+} from "./open.ts";
 export type { TrackingTarget } from "./open.ts";
 export { FileStore } from "./file-store.ts";
+export { DEFAULT_SQL_ARTIFACT_ROOT, SqlStore } from "./sql-store.ts";
 export { RestStore } from "./rest-store.ts";
+export type { RestStoreOptions } from "./rest-store.ts";
+export { REGISTRY_TAG_PREFIX, registryTag, TagRegistry } from "./tag-registry.ts";
 export { credentialsFromEnv, defaultBackoff, RestClient } from "./rest-client.ts";
 export type { Credentials, RestClientOptions } from "./rest-client.ts";
 export { chunkBatch, LOG_BATCH_LIMITS } from "./batch.ts";
@@ -63,17 +81,22 @@ export {
 } from "./log-run.ts";
 export type { LoggedRun, LogRunOptions, ParamValue, TrainingRunLog } from "./log-run.ts";
 export { currentUser } from "./log-run.ts";
-export {
-  colSpecsFromSchema,
-  MLMODEL_SCHEMA_VERSION,
-  signatureFromSchema,
-  writeMlmodel,
-} from "./mlmodel.ts";
+export { colSpecsFromSchema, signatureFromSchema, writeMlmodel } from "./mlmodel.ts";
 export type { ColSpec, ColType, MlmodelOptions, ModelSignature } from "./mlmodel.ts";
+export {
+  failModel,
+  finishModel,
+  MODEL_FLAVOR,
+  MODEL_FLAVOR_TAG,
+  modelOfRun,
+  startModel,
+} from "./log-model.ts";
+export type { ModelLogging, ModelRef } from "./log-model.ts";
 export { syncStore } from "./sync.ts";
 export type { SyncedRun, SyncReport } from "./sync.ts";
 export {
   cacheRoot,
+  parseLoggedModelUri,
   parseModelUri,
   type ResolvedModel,
   resolveModel,

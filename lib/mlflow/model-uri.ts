@@ -1,7 +1,9 @@
 /**
  * `models:/` URIs: `models:/<name>/<version>`, `models:/<name>/latest` and
- * `models:/<name>@<alias>`, resolved to a local bundle file. Versions from a
- * server are downloaded once into a cache (versions never change).
+ * `models:/<name>@<alias>` (registered versions), and `models:/<model id>`
+ * (an MLflow 3 logged model, `m-<32 hex>`), resolved to a local bundle file.
+ * Versions and logged models from a server are downloaded once into a cache
+ * (neither changes once complete).
  *
  * @module
  */
@@ -35,7 +37,7 @@ export type ModelUri =
  * ```
  */
 export function parseModelUri(uri: string): ModelUri | null {
-  if (!uri.startsWith("models:")) return null;
+  if (!uri.startsWith("models:") || parseLoggedModelUri(uri)) return null;
   const m = /^models:\/([^/@]+)(?:\/(\d+|latest)|@([\w-]+))\/?$/.exec(uri);
   if (!m) {
     throw new UserError(
@@ -57,6 +59,22 @@ export function parseModelUri(uri: string): ModelUri | null {
     });
   }
   return m[3] !== undefined ? { name, alias: m[3] } : { name, version: m[2] };
+}
+
+/**
+ * The model id of a `models:/<model id>` URI (an MLflow 3 logged model),
+ * else null.
+ *
+ * @example
+ * ```ts
+ * import { parseLoggedModelUri } from "./model-uri.ts";
+ *
+ * parseLoggedModelUri("models:/m-0123456789abcdef0123456789abcdef"); // "m-0123…"
+ * parseLoggedModelUri("models:/churn@champion"); // null
+ * ```
+ */
+export function parseLoggedModelUri(uri: string): string | null {
+  return /^models:\/(m-[0-9a-f]{32})\/?$/.exec(uri)?.[1] ?? null;
 }
 
 /** A model name as one cache folder name: escaped, and hashed when too long for one. */
@@ -105,8 +123,42 @@ export async function resolveModel(
   store?: TrackingStore,
   options: { cacheDir?: string } = {},
 ): Promise<string> {
+  const modelId = parseLoggedModelUri(uri);
+  if (modelId) return await resolveLoggedModel(modelId, store ?? openStore(), options);
   if (!parseModelUri(uri)) return uri;
   return (await resolveModelVersion(uri, store, options)).path;
+}
+
+/** The bundle of a logged model (`models:/<model id>`): in place, or downloaded once. */
+async function resolveLoggedModel(
+  modelId: string,
+  s: TrackingStore,
+  options: { cacheDir?: string },
+): Promise<string> {
+  const uri = `models:/${modelId}`;
+  const model = await s.getLoggedModel(modelId).catch((e) => {
+    if (!hasErrorCode(e, "RESOURCE_DOES_NOT_EXIST")) throw e;
+    throw new UserError(`${uri} not found in ${s.uri}: ${e.message}`, { code: "MODEL_NOT_FOUND" });
+  });
+  if (model.status !== "READY") {
+    throw new UserError(`${uri} is ${model.status}, not READY: its files may be incomplete`, {
+      code: "BAD_MODEL",
+    });
+  }
+  const root = options.cacheDir ?? cacheRoot();
+  const dest = join(root, "logged-models", md5Hex(s.uri).slice(0, 12), modelId);
+  if (s.kind === "rest") {
+    await confirmInside(root, dest);
+    if (await exists(join(dest, BUNDLE_FILE))) return join(dest, BUNDLE_FILE);
+  }
+  const local = await s.downloadArtifacts(uri, dest);
+  const bundle = local.endsWith(BUNDLE_FILE) ? local : join(local, BUNDLE_FILE);
+  if (!await exists(bundle)) {
+    throw new UserError(`${uri} has no ${BUNDLE_FILE}: it was not logged by mlops`, {
+      code: "BAD_MODEL",
+    });
+  }
+  return bundle;
 }
 
 /** A registered model version and where its bundle was put locally. */

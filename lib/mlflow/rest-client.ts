@@ -266,13 +266,6 @@ export class RestClient {
   }
 
   #error(res: Response, text: string, what: string): Error {
-    if (res.status === 401 || res.status === 403) {
-      const verb = this.#creds ? "rejected the credentials" : "requires credentials";
-      return new UserError(
-        `MLflow at ${this.baseUrl} ${verb} (${res.status}): check MLFLOW_TRACKING_USERNAME/PASSWORD or MLFLOW_TRACKING_TOKEN`,
-        { code: "MLFLOW_AUTH" },
-      );
-    }
     let code = "HTTP_" + res.status;
     let message = text.slice(0, 300).trim() || res.statusText;
     try {
@@ -281,6 +274,24 @@ export class RestClient {
       if (typeof j.message === "string") message = j.message;
     } catch {
       // Not MLflow's error JSON (a proxy's HTML page, say): keep the raw text.
+    }
+    if (res.status === 403 && this.#creds) {
+      // The credentials were accepted (a wrong password is a 401) but this user may
+      // not do this: MLflow's basic-auth app answers so per experiment or model.
+      return new UserError(
+        `MLflow at ${this.baseUrl} refused ${what} (403${
+          code.startsWith("HTTP_") ? "" : ` ${code}`
+        }): the user is signed in but ` +
+          `lacks permission for it; ask the server's admin for access (${message})`,
+        { code: "MLFLOW_PERMISSION" },
+      );
+    }
+    if (res.status === 401 || res.status === 403) {
+      const verb = this.#creds ? "rejected the credentials" : "requires credentials";
+      return new UserError(
+        `MLflow at ${this.baseUrl} ${verb} (${res.status}): check MLFLOW_TRACKING_USERNAME/PASSWORD or MLFLOW_TRACKING_TOKEN`,
+        { code: "MLFLOW_AUTH" },
+      );
     }
     return new MlflowError(
       code,

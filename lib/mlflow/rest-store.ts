@@ -7,7 +7,7 @@
  */
 import { basename, dirname, join } from "node:path";
 import { UserError } from "../errors.ts";
-import { redactUri } from "../redact.ts";
+import { redact, redactUri } from "../redact.ts";
 import { tmpName, walkFiles } from "./_fs.ts";
 import { checkArtifactPath } from "./_names.ts";
 import {
@@ -18,30 +18,39 @@ import {
   serverVersion,
 } from "./_server_paths.ts";
 import { chunkBatch } from "./batch.ts";
-import { hasErrorCode, MlflowError } from "./errors.ts";
+import { hasErrorCode, isUnsupported, MlflowError } from "./errors.ts";
 import { RestClient, type RestClientOptions } from "./rest-client.ts";
-import type {
-  ArtifactFile,
-  CreateModelVersionOptions,
-  CreateRunOptions,
-  DatasetInput,
-  Experiment,
-  Metric,
-  ModelVersion,
-  ModelVersionFilter,
-  RegisteredModel,
-  Run,
-  RunBatch,
-  RunFilter,
-  RunInfo,
-  RunStatus,
-  TrackingStore,
+import { TagRegistry } from "./tag-registry.ts";
+import {
+  type ArtifactFile,
+  type CreateLoggedModelOptions,
+  type CreateModelVersionOptions,
+  type CreateRunOptions,
+  type DatasetInput,
+  type Experiment,
+  LOGGED_MODEL_STATUSES,
+  type LoggedModel,
+  type LoggedModelFilter,
+  type LoggedModelStatus,
+  type Metric,
+  type ModelOutput,
+  type ModelVersion,
+  type ModelVersionFilter,
+  type RegisteredModel,
+  type Run,
+  type RunBatch,
+  type RunFilter,
+  type RunInfo,
+  type RunStatus,
+  type TrackingStore,
 } from "./types.ts";
 
 /** Path of the artifact proxy under a tracking URI. */
 const ARTIFACTS_API = "/api/2.0/mlflow-artifacts/artifacts";
 /** Page size for searches: every server supports at least 1000. */
 const PAGE = 1000;
+/** Page size for logged-model searches (MLflow's documented maximum). */
+const MODEL_PAGE = 50;
 /** Page size for metric histories (MLflow's own default). */
 const HISTORY_PAGE = 25_000;
 /** Deepest artifact tree a download follows (a listing could recurse forever). */
@@ -50,8 +59,16 @@ const MAX_ARTIFACT_DEPTH = 32;
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
+/** Options of {@link RestStore}: the client's, and where one-line notices go. */
+export interface RestStoreOptions extends RestClientOptions {
+  /** Prints a warning (the server has no registry); default stderr. */
+  warn?: (message: string) => void;
+}
+
 /**
- * A tracking store talking to an MLflow tracking server.
+ * A tracking store talking to an MLflow tracking server. A server without
+ * a model registry (DagsHub's) is detected on the first registry call; from
+ * then on versions and aliases are kept in tags ({@link TagRegistry}).
  *
  * @example
  * ```ts
@@ -67,11 +84,24 @@ export class RestStore implements TrackingStore {
   readonly client: RestClient;
   /** Artifact URI per run id, so artifact calls need no extra `runs/get`. */
   readonly #artifactUris = new Map<string, string>();
+  readonly #warn: (message: string) => void;
+  /** Set once the server turned out to have no registry. */
+  #tags: TagRegistry | null = null;
 
-  constructor(uri: string, options: RestClientOptions = {}) {
+  constructor(uri: string, options: RestStoreOptions = {}) {
     // The client keeps the credentials; what users see (messages, tags) never has them.
     this.uri = redactUri(uri.replace(/\/+$/, ""));
     this.client = new RestClient(uri, options);
+    this.#warn = options.warn ?? ((m) => console.error(redact(m)));
+  }
+
+  /** Sets a tag on an experiment. */
+  async setExperimentTag(experimentId: string, key: string, value: string): Promise<void> {
+    await this.client.call("POST", "mlflow/experiments/set-experiment-tag", {
+      experiment_id: experimentId,
+      key,
+      value,
+    });
   }
 
   // ---- experiments -------------------------------------------------------
@@ -141,6 +171,7 @@ export class RestStore implements TrackingStore {
           value: jsonDouble(m.value),
           timestamp: m.timestamp,
           step: m.step,
+          ...(m.modelId ? { model_id: m.modelId } : {}),
         })),
         params: chunk.params.map(([key, value]) => ({ key, value })),
         tags: chunk.tags.map(([key, value]) => ({ key, value })),
@@ -163,6 +194,14 @@ export class RestStore implements TrackingStore {
           ...(d.profile !== null ? { profile: d.profile } : {}),
         },
       })),
+    });
+  }
+
+  async logOutputs(runId: string, outputs: ModelOutput[]): Promise<void> {
+    if (!outputs.length) return;
+    await this.client.call("POST", "mlflow/runs/outputs", {
+      run_id: runId,
+      models: outputs.map((o) => ({ model_id: o.modelId, step: o.step })),
     });
   }
 
@@ -207,8 +246,11 @@ export class RestStore implements TrackingStore {
         max_results: HISTORY_PAGE,
         ...(page_token ? { page_token } : {}),
       });
-      out.push(...(res.metrics ?? []).map(toMetric));
-      page_token = res.next_page_token || undefined;
+      const page = (res.metrics ?? []).map(toMetric);
+      out.push(...page);
+      // An empty page ends the history even if a token came with it: some servers
+      // always send one, and following it would never end.
+      page_token = page.length ? res.next_page_token || undefined : undefined;
     } while (page_token);
     return out;
   }
@@ -217,7 +259,12 @@ export class RestStore implements TrackingStore {
 
   async logArtifact(runId: string, localPath: string, artifactPath = ""): Promise<void> {
     checkArtifactPath(artifactPath);
-    const root = this.#proxy(await this.#artifactUri(runId));
+    await this.#upload(await this.#artifactUri(runId), localPath, artifactPath);
+  }
+
+  /** Uploads a file or a folder's files to `<artifactUri>/<artifactPath>/` through the proxy. */
+  async #upload(artifactUri: string, localPath: string, artifactPath: string): Promise<void> {
+    const root = this.#proxy(artifactUri);
     const stat = await Deno.stat(localPath).catch(() => null);
     if (!stat) throw new UserError(`artifact not found: ${localPath}`, { code: "NOT_FOUND" });
     const files = stat.isDirectory
@@ -241,8 +288,14 @@ export class RestStore implements TrackingStore {
 
   async downloadArtifacts(uri: string, destDir: string): Promise<string> {
     const runs = /^runs:\/([0-9a-f]{32})(?:\/(.*))?$/.exec(uri);
+    const model = /^models:\/(m-[\w-]+)(?:\/(.*))?$/.exec(uri);
     const artifactUri = runs
       ? joinPath(await this.#artifactUri(runs[1]), (runs[2] ?? "").replace(/\/+$/, ""))
+      : model
+      ? joinPath(
+        (await this.getLoggedModel(model[1])).artifactLocation,
+        (model[2] ?? "").replace(/\/+$/, ""),
+      )
       : uri;
     const at = this.#proxy(artifactUri);
     // Downloaded next to destDir and renamed into place: a crash never
@@ -278,31 +331,126 @@ export class RestStore implements TrackingStore {
     }
   }
 
+  // ---- logged models (MLflow 3) -------------------------------------------
+
+  async createLoggedModel(o: CreateLoggedModelOptions): Promise<LoggedModel> {
+    const res = await this.client.call<Json>("POST", "mlflow/logged-models", {
+      experiment_id: o.experimentId,
+      name: o.name,
+      ...(o.sourceRunId ? { source_run_id: o.sourceRunId } : {}),
+      ...(o.modelType ? { model_type: o.modelType } : {}),
+      params: keyValues(o.params ?? {}),
+      tags: keyValues(o.tags ?? {}),
+    }, { once: true });
+    return this.#loggedModel(res.model, "logged-models");
+  }
+
+  async getLoggedModel(modelId: string): Promise<LoggedModel> {
+    const res = await this.client.call<Json>("GET", `mlflow/logged-models/${modelPath(modelId)}`);
+    return this.#loggedModel(res.model, "logged-models/get");
+  }
+
+  async searchLoggedModels(
+    experimentIds: string[],
+    filter: LoggedModelFilter = {},
+  ): Promise<LoggedModel[]> {
+    if (!experimentIds.length) return [];
+    const out: LoggedModel[] = [];
+    let page_token: string | undefined;
+    do {
+      const res = await this.client.call<Json>("POST", "mlflow/logged-models/search", {
+        experiment_ids: experimentIds,
+        ...(filter.sourceRunId ? { filter: `source_run_id = '${filter.sourceRunId}'` } : {}),
+        max_results: MODEL_PAGE,
+        ...(page_token ? { page_token } : {}),
+      });
+      const page = (res.models ?? []).map((j: Json) =>
+        this.#loggedModel(j, "logged-models/search")
+      );
+      out.push(...page);
+      page_token = page.length ? res.next_page_token || undefined : undefined;
+    } while (page_token);
+    return out
+      .filter((m) => filter.sourceRunId === undefined || m.sourceRunId === filter.sourceRunId)
+      .sort((a, b) =>
+        b.creationTimestamp - a.creationTimestamp || a.modelId.localeCompare(b.modelId)
+      );
+  }
+
+  async setLoggedModelTags(modelId: string, tags: Record<string, string>): Promise<void> {
+    await this.client.call("PATCH", `mlflow/logged-models/${modelPath(modelId)}/tags`, {
+      tags: keyValues(tags),
+    });
+  }
+
+  async finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<void> {
+    await this.client.call("PATCH", `mlflow/logged-models/${modelPath(modelId)}`, {
+      model_id: modelId,
+      // The proto enum's number: PENDING 1, READY 2, UPLOAD_FAILED 3.
+      status: LOGGED_MODEL_STATUSES.indexOf(status) + 1,
+    });
+  }
+
+  async logLoggedModelArtifacts(modelId: string, localDir: string): Promise<void> {
+    await this.#upload((await this.getLoggedModel(modelId)).artifactLocation, localDir, "");
+  }
+
+  /** A logged model from the server; its id becomes part of URIs, so it is checked here. */
+  #loggedModel(j: Json, endpoint: string): LoggedModel {
+    const m = toLoggedModel(j);
+    if (!/^m-[\w-]{1,64}$/.test(m.modelId)) {
+      throw badAnswer(
+        this.uri,
+        `${endpoint}: model.info.model_id`,
+        j?.info?.model_id,
+        "not a logged model id",
+      );
+    }
+    return m;
+  }
+
   // ---- model registry ----------------------------------------------------
 
   async createRegisteredModel(name: string, description?: string): Promise<RegisteredModel> {
-    const res = await this.client.call<Json>("POST", "mlflow/registered-models/create", {
-      name,
-      ...(description ? { description } : {}),
-    });
-    return toRegisteredModel(res.registered_model ?? { name });
+    return await this.#registry(async () => {
+      try {
+        const res = await this.client.call<Json>("POST", "mlflow/registered-models/create", {
+          name,
+          ...(description ? { description } : {}),
+        });
+        return toRegisteredModel(res.registered_model ?? { name });
+      } catch (e) {
+        // Creating never answers "not found" on a server that has the endpoint.
+        if (e instanceof MlflowError && e.status === 404) {
+          throw new MlflowError("ENDPOINT_NOT_FOUND", e.message, { status: 404 });
+        }
+        throw e;
+      }
+    }, (r) => r.createRegisteredModel(name));
   }
 
   async getRegisteredModel(name: string): Promise<RegisteredModel | null> {
-    try {
-      const res = await this.client.call<Json>("GET", "mlflow/registered-models/get", { name });
-      return toRegisteredModel(res.registered_model);
-    } catch (e) {
-      if (hasErrorCode(e, "RESOURCE_DOES_NOT_EXIST")) return null;
-      throw e;
-    }
+    return await this.#registry(async () => {
+      try {
+        const res = await this.client.call<Json>("GET", "mlflow/registered-models/get", { name });
+        return toRegisteredModel(res.registered_model);
+      } catch (e) {
+        if (hasErrorCode(e, "RESOURCE_DOES_NOT_EXIST")) return null;
+        throw e;
+      }
+    }, (r) => r.getRegisteredModel(name));
   }
 
   async createModelVersion(o: CreateModelVersionOptions): Promise<ModelVersion> {
+    return await this.#registry(() => this.#createModelVersion(o), (r) => r.createModelVersion(o));
+  }
+
+  async #createModelVersion(o: CreateModelVersionOptions): Promise<ModelVersion> {
     const res = await this.client.call<Json>("POST", "mlflow/model-versions/create", {
       name: o.name,
       source: o.source,
       ...(o.runId ? { run_id: o.runId } : {}),
+      ...(o.modelId ? { model_id: o.modelId } : {}),
       ...(o.description ? { description: o.description } : {}),
       tags: keyValues(o.tags ?? {}),
     }, { once: true });
@@ -310,14 +458,23 @@ export class RestStore implements TrackingStore {
   }
 
   async getModelVersion(name: string, version: string): Promise<ModelVersion> {
-    const res = await this.client.call<Json>("GET", "mlflow/model-versions/get", {
-      name,
-      version,
-    });
-    return this.#version(res.model_version, "model-versions/get");
+    return await this.#registry(async () => {
+      const res = await this.client.call<Json>("GET", "mlflow/model-versions/get", {
+        name,
+        version,
+      });
+      return this.#version(res.model_version, "model-versions/get");
+    }, (r) => r.getModelVersion(name, version));
   }
 
   async searchModelVersions(filter: ModelVersionFilter): Promise<ModelVersion[]> {
+    return await this.#registry(
+      () => this.#searchModelVersions(filter),
+      (r) => r.searchModelVersions(filter),
+    );
+  }
+
+  async #searchModelVersions(filter: ModelVersionFilter): Promise<ModelVersion[]> {
     const clauses: string[] = [];
     if (filter.name !== undefined) clauses.push(`name='${filter.name.replaceAll("'", "\\'")}'`);
     if (filter.runId !== undefined) clauses.push(`run_id='${filter.runId}'`);
@@ -340,18 +497,35 @@ export class RestStore implements TrackingStore {
   }
 
   async setModelVersionTag(name: string, version: string, key: string, value: string) {
-    await this.client.call("POST", "mlflow/model-versions/set-tag", { name, version, key, value });
+    await this.#registry(
+      () =>
+        this.client.call("POST", "mlflow/model-versions/set-tag", { name, version, key, value }),
+      (r) => r.setModelVersionTag(name, version, key, value),
+    );
   }
 
   async setAlias(name: string, alias: string, version: string): Promise<void> {
-    await this.client.call("POST", "mlflow/registered-models/alias", { name, alias, version });
+    await this.#registry(
+      () => this.client.call("POST", "mlflow/registered-models/alias", { name, alias, version }),
+      (r) => r.setAlias(name, alias, version),
+    );
   }
 
   async deleteAlias(name: string, alias: string): Promise<void> {
-    await this.client.call("DELETE", "mlflow/registered-models/alias", { name, alias });
+    await this.#registry(
+      () => this.client.call("DELETE", "mlflow/registered-models/alias", { name, alias }),
+      (r) => r.deleteAlias(name, alias),
+    );
   }
 
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
+    return await this.#registry(
+      () => this.#getModelVersionByAlias(name, alias),
+      (r) => r.getModelVersionByAlias(name, alias),
+    );
+  }
+
+  async #getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
     try {
       const res = await this.client.call<Json>("GET", "mlflow/registered-models/alias", {
         name,
@@ -368,6 +542,26 @@ export class RestStore implements TrackingStore {
   }
 
   // ---- internals ---------------------------------------------------------
+
+  /**
+   * A registry call, or its tag-registry twin once the server turned out to
+   * have no registry: the first call that finds out says so, in one line.
+   */
+  async #registry<T>(call: () => Promise<T>, inTags: (r: TagRegistry) => Promise<T>): Promise<T> {
+    if (this.#tags) return await inTags(this.#tags);
+    try {
+      return await call();
+    } catch (e) {
+      if (!isUnsupported(e)) throw e;
+      this.#tags = new TagRegistry(this);
+      this.#warn(
+        `mlops: warning: MLflow at ${this.uri} has no model registry (it answered ${e.status} ` +
+          `to a registry call); keeping versions and aliases as tags on runs and experiments ` +
+          `(mlops.registry.*)`,
+      );
+      return await inTags(this.#tags);
+    }
+  }
 
   /** A model version from the server; its number names a cache folder, so it is checked here. */
   #version(j: Json, endpoint: string): ModelVersion {
@@ -388,15 +582,30 @@ export class RestStore implements TrackingStore {
   #proxy(artifactUri: string): { fileUrl: string; listUrl: string; relPath: string } {
     const tracking = new URL(this.uri);
     const base = tracking.pathname.replace(/\/+$/, "");
+    // Credentials go with every request: an artifact location (a run's, a logged model's)
+    // on another host would send them there.
+    const sameHost = (host: string) => {
+      if (host && host !== tracking.host) {
+        throw badAnswer(
+          this.uri,
+          "an artifact location",
+          artifactUri,
+          `it is on another host than the tracking server (${host}); mlops sends credentials ` +
+            `only to the tracking server`,
+        );
+      }
+    };
     if (artifactUri.startsWith("mlflow-artifacts:")) {
       const u = new URL(artifactUri);
-      const origin = `${tracking.protocol}//${u.host || tracking.host}`;
+      sameHost(u.host);
+      const origin = `${tracking.protocol}//${tracking.host}`;
       const relPath = decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, "");
       const listUrl = `${origin}${base}${ARTIFACTS_API}`;
       return { listUrl, relPath, fileUrl: relPath ? `${listUrl}/${encodePath(relPath)}` : listUrl };
     }
     const i = artifactUri.indexOf(ARTIFACTS_API);
     if (/^https?:/.test(artifactUri) && i >= 0) {
+      sameHost(new URL(artifactUri).host);
       const listUrl = artifactUri.slice(0, i + ARTIFACTS_API.length);
       const relPath = decodeURIComponent(artifactUri.slice(listUrl.length)).replace(
         /^\/+|\/+$/g,
@@ -549,6 +758,10 @@ function toRun(j: Json): Run {
       params: record(j.data?.params),
       tags,
     },
+    outputs: (j.outputs?.model_outputs ?? []).map((o: Json) => ({
+      modelId: String(o?.model_id ?? ""),
+      step: int(o?.step) ?? 0,
+    })),
     inputs: (j.inputs?.dataset_inputs ?? []).map((i: Json) => ({
       tags: record(i.tags),
       dataset: {
@@ -589,7 +802,32 @@ function toModelVersion(j: Json): ModelVersion {
     status: String(j?.status ?? "READY"),
     aliases: (j?.aliases ?? []).map(String),
     tags: record(j?.tags),
+    modelId: j?.model_id ? String(j.model_id) : null,
   };
+}
+
+function toLoggedModel(j: Json): LoggedModel {
+  const info = j?.info ?? {};
+  const data = j?.data ?? {};
+  const status = String(info.status ?? "").replace(/^LOGGED_MODEL_/, "");
+  return {
+    modelId: String(info.model_id ?? ""),
+    experimentId: String(info.experiment_id ?? ""),
+    name: String(info.name ?? ""),
+    artifactLocation: String(info.artifact_uri ?? ""),
+    creationTimestamp: int(info.creation_timestamp_ms) ?? 0,
+    lastUpdatedTimestamp: int(info.last_updated_timestamp_ms) ?? 0,
+    status: status === "READY" ? "READY" : status === "UPLOAD_FAILED" ? "FAILED" : "PENDING",
+    sourceRunId: info.source_run_id ? String(info.source_run_id) : null,
+    modelType: info.model_type ? String(info.model_type) : null,
+    params: record(data.params),
+    tags: record(info.tags),
+  };
+}
+
+/** A logged model id as one URL path segment. */
+function modelPath(modelId: string): string {
+  return encodeURIComponent(modelId);
 }
 
 function joinPath(a: string, b: string): string {

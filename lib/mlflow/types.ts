@@ -1,7 +1,7 @@
 /**
  * MLflow entities as the tool sees them, and the {@link TrackingStore}
- * interface both backends (local `./mlruns` folder, MLflow REST server)
- * implement. Field names are camelCase versions of MLflow's own, so the
+ * interface every backend (MLflow's SQLite store, a `./mlruns` folder, an
+ * MLflow REST server) implements. Field names are camelCase versions of MLflow's own, so the
  * mapping to `meta.yaml` keys and REST JSON stays one-to-one.
  *
  * @module
@@ -62,6 +62,37 @@ export interface RunInfo {
   lifecycleStage: "active" | "deleted";
 }
 
+/**
+ * The info of a run being created in `experiment`, as MLflow's stores make
+ * it: RUNNING, artifacts under `<experiment location>/<run id>/artifacts`.
+ *
+ * @example
+ * ```ts
+ * import { newRunInfo } from "./types.ts";
+ * declare const exp: import("./types.ts").Experiment;
+ *
+ * const info = newRunInfo(exp, "0123456789abcdef0123456789abcdef", "calm-newt-1", {});
+ * ```
+ */
+export function newRunInfo(
+  experiment: Experiment,
+  runId: string,
+  runName: string,
+  options: { userId?: string; startTime?: number },
+): RunInfo {
+  return {
+    runId,
+    runName,
+    experimentId: experiment.experimentId,
+    userId: options.userId ?? "",
+    status: "RUNNING",
+    startTime: options.startTime ?? Date.now(),
+    endTime: null,
+    artifactUri: `${experiment.artifactLocation.replace(/\/+$/, "")}/${runId}/artifacts`,
+    lifecycleStage: "active",
+  };
+}
+
 /** One logged metric value. */
 export interface Metric {
   key: string;
@@ -69,6 +100,11 @@ export interface Metric {
   /** Milliseconds since the epoch. */
   timestamp: number;
   step: number;
+  /**
+   * The logged model this value describes too (MLflow 3 links a run's
+   * metrics to the model it logged, and shows them on the model's page).
+   */
+  modelId?: string;
 }
 
 /** A dataset reference, as MLflow's `Dataset` entity. */
@@ -92,6 +128,12 @@ export interface DatasetInput {
   tags: Record<string, string>;
 }
 
+/** A logged model a run produced, at a step (MLflow 3's `ModelOutput`). */
+export interface ModelOutput {
+  modelId: string;
+  step: number;
+}
+
 /** A run with its data. `metrics` holds the latest value of each key. */
 export interface Run {
   info: RunInfo;
@@ -101,6 +143,44 @@ export interface Run {
     tags: Record<string, string>;
   };
   inputs: DatasetInput[];
+  /** Logged models the run produced (MLflow 3; none for older runs). */
+  outputs: ModelOutput[];
+}
+
+/** Lifecycle of a logged model, with MLflow's names (`meta.yaml` stores 1, 2, 3). */
+export type LoggedModelStatus = "PENDING" | "READY" | "FAILED";
+
+/** Statuses in MLflow's enum order: index + 1 is the stored number. */
+export const LOGGED_MODEL_STATUSES: readonly LoggedModelStatus[] = ["PENDING", "READY", "FAILED"];
+
+/**
+ * An MLflow 3 logged model: a model with its own id (`m-<32 hex>`), params,
+ * tags and artifact location, produced by a run. Registered versions point
+ * at it as `models:/<modelId>`.
+ */
+export interface LoggedModel {
+  modelId: string;
+  experimentId: string;
+  name: string;
+  /** Where its files are: `<experiment location>/models/<id>/artifacts`. */
+  artifactLocation: string;
+  creationTimestamp: number;
+  lastUpdatedTimestamp: number;
+  status: LoggedModelStatus;
+  sourceRunId: string | null;
+  modelType: string | null;
+  params: Record<string, string>;
+  tags: Record<string, string>;
+}
+
+/** What `createLoggedModel` needs. */
+export interface CreateLoggedModelOptions {
+  experimentId: string;
+  name: string;
+  sourceRunId?: string;
+  modelType?: string;
+  params?: Record<string, string>;
+  tags?: Record<string, string>;
 }
 
 /** What one `logBatch` call writes. Params are immutable once logged. */
@@ -155,14 +235,21 @@ export interface ModelVersion {
   status: string;
   aliases: string[];
   tags: Record<string, string>;
+  /** The logged model it was registered from (MLflow 3), else null. */
+  modelId: string | null;
 }
 
 /** What `createModelVersion` needs. */
 export interface CreateModelVersionOptions {
   name: string;
-  /** Artifact URI of the model directory, e.g. `<run artifactUri>/model`. */
+  /**
+   * Where the model is: `models:/<model id>` for a logged model (MLflow 3),
+   * or the artifact URI of a model directory, e.g. `<run artifactUri>/model`.
+   */
   source: string;
   runId?: string;
+  /** The logged model, when `source` is `models:/<model id>`. */
+  modelId?: string;
   description?: string;
   tags?: Record<string, string>;
 }
@@ -170,6 +257,11 @@ export interface CreateModelVersionOptions {
 /** Filters for `searchRuns`: exact tag matches, all of which must hold. */
 export interface RunFilter {
   tags?: Record<string, string>;
+}
+
+/** Filters for `searchLoggedModels`. */
+export interface LoggedModelFilter {
+  sourceRunId?: string;
 }
 
 /** Filters for `searchModelVersions`. */
@@ -185,8 +277,8 @@ export interface ModelVersionFilter {
  * backend they talk to.
  */
 export interface TrackingStore {
-  /** "file" for an `mlruns` folder, "rest" for a tracking server. */
-  readonly kind: "file" | "rest";
+  /** "file" for an `mlruns` folder, "sql" for MLflow's SQLite store, "rest" for a server. */
+  readonly kind: "file" | "sql" | "rest";
   /** The tracking URI, as shown to users and written in sync tags. */
   readonly uri: string;
 
@@ -200,8 +292,11 @@ export interface TrackingStore {
   createRun(options: CreateRunOptions): Promise<RunInfo>;
   /** Sets the status (and end time, for terminal states). */
   updateRun(runId: string, status: RunStatus, endTime?: number): Promise<void>;
+  /** Metrics with a `modelId` are also recorded on that logged model. */
   logBatch(runId: string, batch: RunBatch): Promise<void>;
   logInputs(runId: string, inputs: DatasetInput[]): Promise<void>;
+  /** Records logged models as the run's outputs. */
+  logOutputs(runId: string, outputs: ModelOutput[]): Promise<void>;
   getRun(runId: string): Promise<Run>;
   /** Active runs of these experiments, newest first. */
   searchRuns(experimentIds: string[], filter?: RunFilter): Promise<Run[]>;
@@ -217,13 +312,29 @@ export interface TrackingStore {
   /** Direct children of `path` ("" for the root) in the run's artifacts. */
   listArtifacts(runId: string, path?: string): Promise<ArtifactFile[]>;
   /**
-   * Makes the artifacts at `uri` (`runs:/<id>/<path>`, or the store's own
-   * artifact URIs) available locally and returns their local path. The file
-   * store returns files in place (wherever the store's metadata says they
-   * are: nothing is written); the REST store downloads into `destDir`,
-   * checking every name the server lists (see `_server_paths.ts`).
+   * Makes the artifacts at `uri` (`runs:/<id>/<path>`, `models:/<model id>`,
+   * or the store's own artifact URIs) available locally and returns their
+   * local path. Local stores return files in place (wherever the store's
+   * metadata says they are: nothing is written); the REST store downloads
+   * into `destDir`, checking every name the server lists (see
+   * `_server_paths.ts`).
    */
   downloadArtifacts(uri: string, destDir: string): Promise<string>;
+
+  /**
+   * Creates a logged model in status PENDING. A server without logged
+   * models (MLflow 2) throws an error {@link isUnsupported} recognizes.
+   */
+  createLoggedModel(options: CreateLoggedModelOptions): Promise<LoggedModel>;
+  /** The logged model; RESOURCE_DOES_NOT_EXIST when there is none (or it was deleted). */
+  getLoggedModel(modelId: string): Promise<LoggedModel>;
+  /** Logged models of these experiments, newest first. */
+  searchLoggedModels(experimentIds: string[], filter?: LoggedModelFilter): Promise<LoggedModel[]>;
+  setLoggedModelTags(modelId: string, tags: Record<string, string>): Promise<void>;
+  /** Sets READY (files complete) or FAILED. */
+  finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<void>;
+  /** Uploads a folder's files into the logged model's artifact location. */
+  logLoggedModelArtifacts(modelId: string, localDir: string): Promise<void>;
 
   createRegisteredModel(name: string, description?: string): Promise<RegisteredModel>;
   /** The registered model, or null when there is none with that name. */

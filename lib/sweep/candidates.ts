@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { BUNDLE_FILE } from "../model/types.ts";
+import { modelOfRun } from "../mlflow/log-model.ts";
 import type { Run, TrackingStore } from "../mlflow/types.ts";
 import { UserError } from "../errors.ts";
 import { type Direction, metricDirection } from "./metric.ts";
@@ -60,14 +60,9 @@ export async function latestSweepExperiment(
   return { experimentId: exp.experimentId, name: exp.name };
 }
 
-/** True when the run's artifacts hold `model/model.mlops.json`. */
-export async function hasModel(store: TrackingStore, runId: string): Promise<boolean> {
-  try {
-    const files = await store.listArtifacts(runId, "model");
-    return files.some((f) => f.path === `model/${BUNDLE_FILE}`);
-  } catch {
-    return false;
-  }
+/** True when the run produced an mlops model (a logged model, or `model/` in its artifacts). */
+export async function hasModel(store: TrackingStore, run: Run): Promise<boolean> {
+  return await modelOfRun(store, run).then((m) => m !== null, () => false);
 }
 
 /**
@@ -108,9 +103,9 @@ export async function bestRun(
     const d = metricOf(b, metric)! - metricOf(a, metric)!;
     return dir === "max" ? d : -d;
   });
-  for (const r of scored) if (await hasModel(store, r.info.runId)) return r;
+  for (const r of scored) if (await hasModel(store, r)) return r;
   throw new UserError(
-    `no run in experiment '${experimentName}' with metric ${metric} has a model/ artifact to register`,
+    `no run in experiment '${experimentName}' with metric ${metric} has a model to register`,
     { code: "NO_RUNS" },
   );
 }

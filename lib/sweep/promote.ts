@@ -11,6 +11,8 @@
  * @module
  */
 import type { ModelVersion, Run, TrackingStore } from "../mlflow/types.ts";
+import { modelOfRun, type ModelRef } from "../mlflow/log-model.ts";
+import { registerModelVersion } from "../mlflow/log-run.ts";
 import { UserError } from "../errors.ts";
 import { hasErrorCode } from "../mlflow/errors.ts";
 import { bestRun, latestSweepExperiment, metricOf } from "./candidates.ts";
@@ -244,7 +246,11 @@ async function gateAndMove(o: PromoteOptions, c: Candidate): Promise<PromoteResu
   }
 
   // Read the bundle before touching the registry: a broken model must not become champion.
-  const bundle = await fetchBundle(store, `runs:/${run.info.runId}/model`);
+  const found = await modelOfRun(store, run);
+  if (!found) {
+    throw new UserError(`run ${run.info.runId} has no model to register`, { code: "NO_MODEL" });
+  }
+  const bundle = await fetchBundle(store, found.uri);
   const now = nowIso(o);
   const tags: Record<string, string> = {
     [PROMOTE_TAGS.by]: actor(),
@@ -271,7 +277,7 @@ async function gateAndMove(o: PromoteOptions, c: Candidate): Promise<PromoteResu
   const mv = await register(
     store,
     model,
-    `${run.info.artifactUri}/model`,
+    found,
     run.info.runId,
     tags,
     tags[PROMOTE_TAGS.reason],
@@ -500,27 +506,29 @@ function decide(
 async function register(
   store: TrackingStore,
   name: string,
-  source: string,
+  model: ModelRef,
   runId: string,
   tags: Record<string, string>,
   description: string,
 ): Promise<ModelVersion> {
-  if (!await store.getRegisteredModel(name)) {
-    await store.createRegisteredModel(name).catch((e) => {
-      if ((e as { errorCode?: string }).errorCode !== "RESOURCE_ALREADY_EXISTS") throw e;
-    });
-  }
   // `mlops train` registers each run it logs; promoting that run reuses its version
   // instead of registering the same model twice.
   const existing = (await store.searchModelVersions({ name, runId }))
-    .find((v) => v.source === source);
+    .find((v) => v.source === model.source);
   if (existing) {
     for (const [k, v] of Object.entries(tags)) {
       await store.setModelVersionTag(name, existing.version, k, v);
     }
     return existing;
   }
-  return await store.createModelVersion({ name, source, runId, tags, description });
+  return await registerModelVersion(store, {
+    name,
+    source: model.source,
+    modelId: model.modelId ?? undefined,
+    runId,
+    tags,
+    description,
+  });
 }
 
 async function currentVersion(

@@ -194,6 +194,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepReport> {
           spec,
           summary,
           index: index.get(scores.config.id)!,
+          dataset: datasetInfo(data),
         });
         fresh.set(scores.config.id, summary);
       },

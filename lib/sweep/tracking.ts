@@ -1,10 +1,10 @@
 /**
  * How a sweep lands in MLflow. One parent run per invocation (tags
  * `mlops.sweep_id`, `mlops.shard`), one child run per configuration (tag
- * `mlflow.parentRunId`; params, `cv_mean_<m>`/`cv_std_<m>`, fit time), and on
- * the parent the best params, `cv_results.csv` and, after the refit, the
- * holdout metrics and the model directory (`model/` with the bundle and an
- * `MLmodel`).
+ * `mlflow.parentRunId`; params, `cv_mean_<m>`/`cv_std_<m>`, fit time, the
+ * dataset input), and on the parent the best params, `cv_results.csv` and,
+ * after the refit, the holdout metrics and the model: a logged model of the
+ * parent (MLflow 3), or a `model/` folder where the store has none.
  *
  * Child runs carry what resuming and collecting need, so they work from the
  * children alone (a crashed shard leaves no parent behind in a file store):
@@ -20,8 +20,9 @@
 import { join } from "node:path";
 import type { DatasetSchema } from "../data/types.ts";
 import type { ForestParams } from "../forest/types.ts";
-import { ensureExperiment, gitHead } from "../mlflow/log-run.ts";
-import { colSpecsFromSchema, signatureFromSchema, writeMlmodel } from "../mlflow/mlmodel.ts";
+import { datasetInput, ensureExperiment, gitHead } from "../mlflow/log-run.ts";
+import { failModel, finishModel, type ModelLogging, startModel } from "../mlflow/log-model.ts";
+import { signatureFromSchema } from "../mlflow/mlmodel.ts";
 import type { DatasetInput, Run, TrackingStore } from "../mlflow/types.ts";
 import { UserError } from "../errors.ts";
 import { writeArtifacts } from "../train/artifacts.ts";
@@ -152,22 +153,12 @@ export async function startParentRun(
       ...o.settings,
     },
   });
-  await store.logInputs(info.runId, [datasetInput(o.dataset)]);
+  await store.logInputs(info.runId, [inputOf(o.dataset)]);
   return info.runId;
 }
 
-function datasetInput(d: DatasetInfo): DatasetInput {
-  return {
-    dataset: {
-      name: d.name,
-      digest: d.digest,
-      sourceType: "local",
-      source: JSON.stringify({ uri: d.path }),
-      schema: JSON.stringify({ mlflow_colspec: colSpecsFromSchema(d.schema, true) }),
-      profile: JSON.stringify({ num_rows: d.rows }),
-    },
-    tags: { "mlflow.data.context": "train" },
-  };
+function inputOf(d: DatasetInfo): DatasetInput {
+  return datasetInput({ ...d, source: d.path });
 }
 
 /**
@@ -189,6 +180,8 @@ export async function logChildRun(
     spec: SweepSpec;
     summary: ConfigSummary;
     index: number;
+    /** The data the configuration was cross-validated on (the child's input, as MLflow shows it). */
+    dataset: DatasetInfo;
   },
 ): Promise<string> {
   const { config, folds, mean, std, fitMs } = o.summary;
@@ -226,6 +219,7 @@ export async function logChildRun(
       },
     ];
     await store.logBatch(info.runId, { params: mlflowParams(config.params), metrics });
+    await store.logInputs(info.runId, [inputOf(o.dataset)]);
     await store.updateRun(info.runId, "FINISHED", Date.now());
   } catch (e) {
     await store.updateRun(info.runId, "FAILED", Date.now()).catch(() => {});
@@ -389,34 +383,52 @@ export async function finishParentRun(
     tags[SWEEP_TAGS.bestConfig] = o.best.config.id;
     if (o.best.runId) tags[SWEEP_TAGS.bestChild] = o.best.runId;
   }
+  // The refit model is a logged model of the parent; its holdout metrics name it.
+  let logging: ModelLogging | null = null;
   if (o.refit) {
+    const run = await store.getRun(runId);
+    logging = await startModel(store, {
+      experimentId: run.info.experimentId,
+      runId,
+      artifactUri: run.info.artifactUri,
+      params,
+      runTags: run.data.tags,
+    });
+    const modelId = logging.model?.modelId;
+    const holdout = (key: string, value: number) => ({
+      ...metric(key, value),
+      ...(modelId ? { modelId } : {}),
+    });
     for (const [k, v] of Object.entries(o.refit.bundle.training.metrics)) {
-      if (Number.isFinite(v)) metrics.push(metric(k, v));
+      if (Number.isFinite(v)) metrics.push(holdout(k, v));
     }
     const oob = o.refit.bundle.training.oobScore;
-    if (oob !== null) metrics.push(metric("oob_score", oob));
+    if (oob !== null) metrics.push(holdout("oob_score", oob));
     metrics.push(metric("fit_ms", o.refit.timings.fitMs));
   }
-  await store.logBatch(runId, { params, metrics, tags });
-
-  const dir = await Deno.makeTempDir({ prefix: "mlops-sweep-" });
   try {
-    const csv = join(dir, "cv_results.csv");
-    await Deno.writeTextFile(csv, o.csv);
-    await store.logArtifact(runId, csv, "");
-    if (o.refit) {
-      const paths = await writeArtifacts(join(dir, "out"), o.refit);
-      await writeMlmodel(paths.modelDir, {
-        runId,
-        signature: signatureFromSchema(o.refit.bundle.schema),
-      });
-      await store.logArtifact(runId, paths.modelDir, "model");
-      await store.logArtifact(runId, join(dir, "out", "plots"), "plots");
-      await store.logArtifact(runId, paths.importanceCsv, "");
-      await store.logArtifact(runId, paths.metricsJson, "");
+    await store.logBatch(runId, { params, metrics, tags });
+    const dir = await Deno.makeTempDir({ prefix: "mlops-sweep-" });
+    try {
+      const csv = join(dir, "cv_results.csv");
+      await Deno.writeTextFile(csv, o.csv);
+      await store.logArtifact(runId, csv, "");
+      if (o.refit && logging) {
+        const paths = await writeArtifacts(join(dir, "out"), o.refit);
+        await finishModel(store, logging, {
+          bundlePath: paths.bundleFile,
+          signature: signatureFromSchema(o.refit.bundle.schema),
+        });
+        await store.logArtifact(runId, join(dir, "out", "plots"), "plots");
+        await store.logArtifact(runId, paths.importanceCsv, "");
+        await store.logArtifact(runId, paths.metricsJson, "");
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  } catch (e) {
+    await failModel(store, logging);
+    throw e;
   }
   await store.updateRun(runId, "FINISHED", Date.now());
 }

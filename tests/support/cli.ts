@@ -56,11 +56,12 @@ export const MLOPS_ARGV: readonly string[] = [
 export async function runCommand(
   cmd: string,
   args: string[],
-  env: Record<string, string> = {},
+  o: { cwd?: string; env?: Record<string, string> } = {},
 ): Promise<CliResult> {
   const out = await new Deno.Command(cmd, {
     args,
-    env: { NO_COLOR: "1", CI: "true", ...env },
+    cwd: o.cwd,
+    env: { NO_COLOR: "1", CI: "true", ...o.env },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -95,5 +96,19 @@ export function mlopsProcessWith(
   ...args: string[]
 ): Promise<CliResult> {
   const [cmd, ...rest] = MLOPS_ARGV;
-  return runCommand(cmd, [...rest, ...args], env);
+  return runCommand(cmd, [...rest, ...args], { env });
+}
+
+/**
+ * Like {@link mlopsProcess}, in folder `cwd` with no tracking URI set, as a
+ * user who has not configured one (the local default applies).
+ *
+ * @example
+ * ```ts
+ * const { code } = await mlopsIn("/tmp/project", "train", "--trees", "3");
+ * ```
+ */
+export function mlopsIn(cwd: string, ...args: string[]): Promise<CliResult> {
+  const [cmd, ...rest] = MLOPS_ARGV;
+  return runCommand(cmd, [...rest, ...args], { cwd, env: { MLFLOW_TRACKING_URI: "" } });
 }

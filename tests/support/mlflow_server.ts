@@ -72,6 +72,7 @@ const SCHEMAS = {
     view_type: { type: VIEW_TYPE },
   },
   getExperiment: { experiment_id: str(true) },
+  setExperimentTag: { experiment_id: str(true), key: str(true), value: str(true) },
   createRun: {
     experiment_id: str(),
     user_id: str(),
@@ -287,6 +288,11 @@ export interface MlflowServerOptions {
   auth?: { username: string; password: string } | { token: string };
   /** Accept the credentials but deny access (403), like a user without permission. */
   forbidden?: boolean;
+  /**
+   * false: no model registry, like DagsHub's hosted MLflow: every registry
+   * endpoint answers 404 with a web server's page.
+   */
+  registry?: boolean;
   /**
    * Answers a request instead of the server when it returns a response (a
    * hostile or broken server); `path` is as in {@link LoggedRequest}.
@@ -535,6 +541,13 @@ export function startMlflowServer(options: MlflowServerOptions = {}): MlflowTest
     if (max < 1 || max > 50000) throw invalid(`Invalid value for max_results: ${max}`);
     const { page, next } = paginate(list, max, msg.page_token);
     return { experiments: page.map(experimentJson), ...(next ? { next_page_token: next } : {}) };
+  });
+
+  route(["POST"], "mlflow/experiments/set-experiment-tag", SCHEMAS.setExperimentTag, (msg) => {
+    const e = experiments.get(msg.experiment_id);
+    if (!e) throw missing(`No Experiment with id=${msg.experiment_id} exists`);
+    e.tags.set(msg.key, msg.value);
+    return {};
   });
 
   route(["GET"], "mlflow/experiments/get", SCHEMAS.getExperiment, (msg) => {
@@ -875,7 +888,16 @@ export function startMlflowServer(options: MlflowServerOptions = {}): MlflowTest
       if (path.startsWith(ARTIFACTS)) {
         return await handleArtifacts(req, path, url.searchParams, entry);
       }
-      const r = routes.get(`${req.method} ${path}`);
+      const noRegistry = options.registry === false &&
+        /^\/api\/2\.0\/mlflow\/(registered-models|model-versions)\//.test(path);
+      const r = noRegistry ? undefined : routes.get(`${req.method} ${path}`);
+      if (noRegistry) {
+        await req.body?.cancel();
+        return new Response("<html><body><h1>404 Not Found</h1></body></html>", {
+          status: 404,
+          headers: { "content-type": "text/html" },
+        });
+      }
       if (!r) {
         await req.body?.cancel();
         throw new ApiError("ENDPOINT_NOT_FOUND", `No endpoint ${req.method} ${path}`, 404);

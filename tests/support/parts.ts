@@ -42,24 +42,44 @@ export const PARTS = {
     path: fileURLToPath(new URL("../../../shared/README.md", import.meta.url)),
     install: "check out the project next to its ../shared folder",
   },
-  /** MLflow's own source, runnable on Debian's Python (../shared/real-mlflow). */
+  /**
+   * A real MLflow (server and client): MLflow's own source runnable on
+   * Debian's Python (../shared/real-mlflow), or, where that is absent (the
+   * project's GitHub CI), a Python with MLflow from PyPI named by
+   * `MLOPS_MLFLOW_PYTHON`.
+   */
   mlflow: {
     path: fileURLToPath(new URL("../../../shared/real-mlflow/env.sh", import.meta.url)),
-    install: "bash ../shared/real-mlflow/setup.sh",
+    install:
+      "bash ../shared/real-mlflow/setup.sh, or pip install mlflow and set MLOPS_MLFLOW_PYTHON",
+    env: "MLOPS_MLFLOW_PYTHON",
+  },
+  /** MLflow's newer master (client side), in ../shared/real-mlflow/master. */
+  mlflowMaster: {
+    path: fileURLToPath(
+      new URL("../../../shared/real-mlflow/master/mlflow/__init__.py", import.meta.url),
+    ),
+    install: "check out the project next to ../shared (real-mlflow/master)",
   },
 } as const;
 
 /** The name of a part in {@link PARTS}. */
 export type Part = keyof typeof PARTS;
 
-/** True when `part` is on this machine. */
+/** True when `part` is on this machine (its path, or the file its environment variable names). */
 export function have(part: Part): boolean {
-  try {
-    Deno.statSync(PARTS[part].path);
-    return true;
-  } catch {
-    return false;
+  const entry: { path: string; env?: string } = PARTS[part];
+  const named = entry.env ? Deno.env.get(entry.env) : undefined;
+  for (const path of [entry.path, named]) {
+    if (!path) continue;
+    try {
+      Deno.statSync(path);
+      return true;
+    } catch {
+      // try the next
+    }
   }
+  return false;
 }
 
 /** True when missing parts must fail tests rather than skip them (`.ci/run`). */
