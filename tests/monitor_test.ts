@@ -185,11 +185,25 @@ Deno.test(needs(["prometheus", "alertmanager"], {
         watchdog = alerts.find((a) => a.labels.alertname === "Watchdog");
         if (!watchdog) await new Promise((r) => setTimeout(r, 250));
       }
-      assert.ok(watchdog, "the Watchdog reached Alertmanager");
+      if (!watchdog) {
+        const alerts = await fetch(`http://${prom}/api/v1/alerts`).then((r) => r.text(), String);
+        const ams = await fetch(`http://${prom}/api/v1/alertmanagers`).then(
+          (r) => r.text(),
+          String,
+        );
+        assert.fail(
+          `the Watchdog did not reach Alertmanager.\nPrometheus alerts: ${alerts}\n` +
+            `alertmanagers: ${ams}\noutput:\n${m.output().slice(-3000)}`,
+        );
+      }
       assert.ok(watchdog.generatorURL.startsWith(`http://${prom}/graph`), watchdog.generatorURL);
-      const q = await (await fetch(`http://${prom}/api/v1/query?query=up{job="mlops-edge"}`))
-        .json();
-      assert.equal(q.data.result[0]?.value[1], "1", JSON.stringify(q));
+      // The first scrape of the edge may come after the first rule evaluation.
+      let q: { data: { result: { value: [number, string] }[] } } | undefined;
+      for (let i = 0; i < 120 && q?.data.result[0]?.value[1] !== "1"; i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 250));
+        q = await (await fetch(`http://${prom}/api/v1/query?query=up{job="mlops-edge"}`)).json();
+      }
+      assert.equal(q?.data.result[0]?.value[1], "1", JSON.stringify(q));
       const status = await (await fetch(`${edge}/v1/status`)).json();
       assert.equal(status.source, "prometheus", "the status page reads this Prometheus");
 
