@@ -1,8 +1,8 @@
 /**
  * One bot, assembled: the store, the Telegram client, the features (each a
  * grammY composer), the delivery worker, the Watchdog, and the HTTP app
- * (`POST /alerts`, `/metrics`, health, and `POST /telegram` for webhook
- * mode). `main.ts` runs it with long polling, `deploy.ts` with a webhook;
+ * (`POST /alerts`, `POST /notify`, `/metrics`, health, and `POST /telegram`
+ * for webhook mode). `main.ts` runs it with long polling, `deploy.ts` with a webhook;
  * nothing else differs.
  *
  * @module
@@ -31,6 +31,7 @@ import { runs } from "./features/runs.ts";
 import { silences } from "./features/silences.ts";
 import { status } from "./features/status.ts";
 import { intakeHandler } from "./http/intake.ts";
+import { notifyHandler } from "./http/notify.ts";
 import { createLog, errorText, type Log } from "./log.ts";
 import { type BotMetrics, createBotMetrics } from "./metrics.ts";
 import { openStore } from "./store/kv.ts";
@@ -60,7 +61,7 @@ export interface BotAppOptions {
 /** A running (or ready to run) bot. */
 export interface BotApp {
   bot: Bot<BotContext>;
-  /** `POST /alerts`, `GET /metrics`, `/healthz`, `/readyz`, `POST /telegram`. */
+  /** `POST /alerts`, `POST /notify`, `GET /metrics`, `/healthz`, `/readyz`, `POST /telegram`. */
   http: Hono;
   outbox: Outbox;
   worker: DeliveryWorker;
@@ -180,6 +181,17 @@ export async function createBotApp(config: BotConfig, o: BotAppOptions = {}): Pr
       chats: config.alertChats,
       dedupWindowMs: config.dedupWindowMs,
       fullAlerts: config.fullAlerts,
+      queued: (chats) => worker.wake(chats),
+    }),
+  );
+  http.post(
+    "/notify",
+    notifyHandler({
+      token: config.alertToken,
+      outbox,
+      metrics,
+      chats: config.alertChats,
+      dedupWindowMs: config.dedupWindowMs,
       queued: (chats) => worker.wake(chats),
     }),
   );

@@ -1,6 +1,6 @@
 /**
  * `deno task bot` and `mlops bot`: the bot with long polling, plus its HTTP
- * server (`POST /alerts`, `/metrics`) on `BOT_HOST:BOT_PORT`. For a laptop
+ * server (`POST /alerts`, `POST /notify`, `/metrics`) on `BOT_HOST:BOT_PORT`. For a laptop
  * or a VM; `deploy.ts` is the webhook variant for Deno Deploy.
  *
  * @module
@@ -41,7 +41,7 @@ export async function runBot(env: (name: string) => string | undefined): Promise
     port: config.port,
     hostname: config.hostname,
     onListen: ({ hostname, port }) =>
-      log(`listening on http://${hostname}:${port}/ (POST /alerts, GET /metrics)`),
+      log(`listening on http://${hostname}:${port}/ (POST /alerts, POST /notify, GET /metrics)`),
   }, app.http.fetch);
   const stopped = Promise.withResolvers<number>();
   app.start("polling").then(

@@ -30,6 +30,22 @@ export interface BotMetrics {
   deadLettered: Counter;
   /** `/alerts` requests by outcome. */
   intake: Counter<{ outcome: string }>;
+  /**
+   * Notifications posted to `/notify` (lib/notify's; "notices" in the code,
+   * apart from Alertmanager's notifications), with the same conventions.
+   */
+  notices: {
+    /** Valid ones, duplicates included. */
+    received: Counter;
+    /** Ones whose `id` was already queued within the dedup window. */
+    deduplicated: Counter;
+    /** Delivered to a chat, counted once per chat. */
+    delivered: Counter;
+    /** Given up on, per chat. */
+    deadLettered: Counter;
+    /** `/notify` requests by outcome. */
+    requests: Counter<{ outcome: string }>;
+  };
   telegramDuration: Histogram<{ method: string }>;
   telegramErrors: Counter<{ method: string; code: string }>;
   commands: Counter<{ command: string; outcome: string }>;
@@ -67,6 +83,28 @@ export function createBotMetrics(sources: GaugeSources): BotMetrics {
       "Alerts given up on after the delivery deadline or a permanent refusal, per chat.",
     ),
     intake: counter("mlops_bot_intake_requests_total", "POST /alerts requests by outcome."),
+    notices: {
+      received: counter(
+        "mlops_bot_notifications_received_total",
+        "Notifications accepted on /notify (duplicates included).",
+      ),
+      deduplicated: counter(
+        "mlops_bot_notifications_deduplicated_total",
+        "Notifications on /notify dropped because their id was already queued (sender retries).",
+      ),
+      delivered: counter(
+        "mlops_bot_notifications_delivered_total",
+        "Notifications from /notify delivered to a chat, counted once per chat.",
+      ),
+      deadLettered: counter(
+        "mlops_bot_notifications_dead_lettered_total",
+        "Notifications from /notify given up on, per chat.",
+      ),
+      requests: counter(
+        "mlops_bot_notify_requests_total",
+        "POST /notify requests by outcome (queued, duplicate, unauthorized, rejected, no_chats).",
+      ),
+    },
     telegramDuration: meter.createHistogram("mlops_bot_telegram_request_duration_seconds", {
       description: "Bot API call latency by method (retries included).",
       unit: "s",

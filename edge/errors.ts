@@ -31,6 +31,7 @@ export type ErrorCode =
   | "FEEDBACK_ALREADY_RECORDED"
   | "NOT_FOUND"
   | "MODEL_NOT_READY"
+  | "NOT_CONFIGURED"
   | "INTERNAL_ERROR";
 
 /** JSON body of every error response. */

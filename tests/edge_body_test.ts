@@ -87,3 +87,31 @@ Deno.test("deadlines: work that settles in time passes through; late work expire
   assert.equal(expired, 1);
   assert.equal(deadlines.size, 0);
 });
+
+Deno.test("read capped over real HTTP: a chunked request body past the cap is refused at once", async () => {
+  // Deno's request body stream can leave a BYOB read of a few bytes pending
+  // forever; reading up to exactly one byte past the cap made such a read.
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    try {
+      const got = await readCapped(req.body!, { maxBytes: 65536, tooLarge });
+      return new Response(String(got.length));
+    } catch (e) {
+      return new Response(String(e), { status: e instanceof RangeError ? 413 : 500 });
+    }
+  });
+  try {
+    for (const [size, status] of [[65536, 200], [65537, 413], [70_000, 413], [300_000, 413]]) {
+      for (const chunks of [[size], [1000, size - 1000]]) {
+        const res = await fetch(`http://127.0.0.1:${server.addr.port}/`, {
+          method: "POST",
+          body: ReadableStream.from(chunks.map((n) => bytesOf(n))), // chunked: no length
+          signal: AbortSignal.timeout(5000),
+        });
+        assert.equal(res.status, status, `${size} bytes in chunks of ${chunks}`);
+        assert.equal(await res.text(), status === 200 ? String(size) : "RangeError: too large");
+      }
+    }
+  } finally {
+    await server.shutdown();
+  }
+});

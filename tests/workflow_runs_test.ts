@@ -5,6 +5,8 @@
  * - batch.yml's nightly step on the bundled data, with a loopback
  *   notification receiver: exactly one message with the right row count,
  *   and exactly one on failure; the `failed` job's notify action;
+ * - the same step with `BOT_URL` pointing at the real bot (bot/), which
+ *   delivers to the strict Telegram emulator: one message per alert chat;
  * - sweep.yml's retrain: two shards, collect, the gated promotion and its
  *   job summary (candidates, champion before and after, the gate's decision).
  *
@@ -14,6 +16,7 @@
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { openStore } from "../lib/mlflow/open.ts";
+import { ALERT_CHAT, ALERT_TOKEN, startBot, startEmulator } from "./support/bot_harness.ts";
 import { NO_CHANNELS, startReceivers } from "./support/notify_receivers.ts";
 import { trainedModel } from "./support/trained_model.ts";
 import { actionStep, readOutputs, runStep, workflowStep } from "./support/workflow_steps.ts";
@@ -34,6 +37,42 @@ async function workspace(prefix: string): Promise<string> {
 // The workflow steps declare every channel variable but TELEGRAM_API_ROOT (test-only).
 const { TELEGRAM_API_ROOT: _root, ...NO_STEP_CHANNELS } = NO_CHANNELS;
 
+/**
+ * Runs batch.yml's batch step in `dir` on `data` (out/<name>), with the
+ * notification `channels` set (the step's other channel variables empty) and
+ * `extra` environment; its result, outputs and job summary.
+ */
+async function runBatchStep(dir: string, o: {
+  modelDir: string;
+  data: string;
+  name: string;
+  channels: Record<string, string>;
+  extra?: Record<string, string>;
+}) {
+  const step = await workflowStep(".github/workflows/batch.yml", "batch", "batch");
+  const outputs = join(dir, `${o.name}.out`), summary = join(dir, `${o.name}.md`);
+  const res = await runStep(step.run, {
+    cwd: dir,
+    env: step.fill({
+      MODEL: o.modelDir,
+      DATA: o.data,
+      FROM_ARTIFACT: "false",
+      OUT_DIR: `out/${o.name}`,
+      RUN_URL: "https://github.com/acme/mlops/actions/runs/42",
+      MLFLOW_TRACKING_URI: join(dir, "mlruns"),
+      MLFLOW_TRACKING_USERNAME: "",
+      MLFLOW_TRACKING_PASSWORD: "",
+      ...NO_STEP_CHANNELS,
+      ...o.channels,
+    }, { ...o.extra, GITHUB_OUTPUT: outputs, GITHUB_STEP_SUMMARY: summary }),
+  });
+  return {
+    ...res,
+    outputs: await readOutputs(outputs),
+    summary: await Deno.readTextFile(summary).catch(() => ""),
+  };
+}
+
 Deno.test({
   name: "batch.yml: the nightly step scores the bundled data and sends exactly one message",
   sanitizeResources: false,
@@ -41,33 +80,18 @@ Deno.test({
     const { modelDir } = await trainedModel();
     const dir = await workspace("mlops-batch-step-");
     try {
-      const step = await workflowStep(".github/workflows/batch.yml", "batch", "batch");
       const run = async (data: string, name: string) => {
         await using receivers = await startReceivers();
         // TELEGRAM_API_ROOT points mlops at the receiver; the step itself has no such variable.
         const { TELEGRAM_API_ROOT, ...telegram } = receivers.env("telegram");
-        const outputs = join(dir, `${name}.out`), summary = join(dir, `${name}.md`);
-        const res = await runStep(step.run, {
-          cwd: dir,
-          env: step.fill({
-            MODEL: modelDir,
-            DATA: data,
-            FROM_ARTIFACT: "false",
-            OUT_DIR: `out/${name}`,
-            RUN_URL: "https://github.com/acme/mlops/actions/runs/42",
-            MLFLOW_TRACKING_URI: join(dir, "mlruns"),
-            MLFLOW_TRACKING_USERNAME: "",
-            MLFLOW_TRACKING_PASSWORD: "",
-            ...NO_STEP_CHANNELS,
-            ...telegram,
-          }, { TELEGRAM_API_ROOT, GITHUB_OUTPUT: outputs, GITHUB_STEP_SUMMARY: summary }),
+        const res = await runBatchStep(dir, {
+          modelDir,
+          data,
+          name,
+          channels: telegram,
+          extra: { TELEGRAM_API_ROOT },
         });
-        return {
-          ...res,
-          delivered: [...receivers.delivered],
-          outputs: await readOutputs(outputs),
-          summary: await Deno.readTextFile(summary).catch(() => ""),
-        };
+        return { ...res, delivered: [...receivers.delivered] };
       };
 
       const ok = await run("data/telco-customer-churn.csv", "ok");
@@ -94,6 +118,63 @@ Deno.test({
       // The `failed` job stays quiet: this job already told people.
       assert.equal(failed.outputs.notified, "true");
       assert.equal(failed.summary, "");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "batch.yml: the nightly step with BOT_URL → the real bot → one Telegram message per alert chat",
+  sanitizeResources: false,
+  async fn() {
+    const { modelDir } = await trainedModel();
+    const dir = await workspace("mlops-batch-bot-");
+    const SECOND_CHAT = 4242;
+    try {
+      await using emu = await startEmulator();
+      emu.addChat(SECOND_CHAT, "Second");
+      await using bot = await startBot(emu, {
+        TELEGRAM_ALERT_CHATS: `${ALERT_CHAT},${SECOND_CHAT}`,
+      });
+      const run = (data: string, name: string) =>
+        runBatchStep(dir, {
+          modelDir,
+          data,
+          name,
+          channels: { BOT_URL: bot.url, ALERT_WEBHOOK_TOKEN: ALERT_TOKEN },
+        });
+      /** The bot queued it before answering; wait for the chats to get it. */
+      const delivered = async (n: number) => {
+        for (const chat of [ALERT_CHAT, SECOND_CHAT]) {
+          await emu.waitFor(() => emu.sent(chat).length >= n, 10_000, `message ${n} in ${chat}`);
+        }
+        await new Promise((r) => setTimeout(r, 300));
+        return [ALERT_CHAT, SECOND_CHAT].map((chat) => emu.sent(chat));
+      };
+
+      const ok = await run("data/telco-customer-churn.csv", "ok");
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.match(ok.stderr, /notified {2}bot/);
+      assert.equal(ok.outputs.notified, "true");
+      for (const messages of await delivered(1)) {
+        assert.equal(messages.length, 1, "exactly one message per alert chat");
+        assert.match(messages[0].text, /^(ℹ️|⚠️) Batch inference: 7,043 rows scored/);
+        const link = messages[0].entities?.find((e) => e.type === "text_link");
+        assert.equal(link?.url, "https://github.com/acme/mlops/actions/runs/42");
+      }
+
+      const failed = await run("data/no-such-export.csv", "failed");
+      assert.equal(failed.code, 2);
+      assert.equal(failed.outputs.notified, "true");
+      for (const messages of await delivered(2)) {
+        assert.equal(messages.length, 2, "exactly one more on failure");
+        assert.match(
+          messages[1].text,
+          /^🚨 Batch inference failed\n\ndata\/no-such-export\.csv: file not found/,
+        );
+      }
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

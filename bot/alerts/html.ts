@@ -1,24 +1,16 @@
 /**
  * Telegram's HTML parse mode, the small part of it the bot writes: escaping
- * text so no label or annotation can open a tag or an entity, and turning
- * our own HTML back into plain text for the resend-without-formatting path.
+ * text so no label or annotation can open a tag or an entity (lib/notify's
+ * `escapeHtml`, the one the direct-to-Telegram notifier uses too), and
+ * turning our own HTML back into plain text for the resend-without-formatting
+ * path.
  *
  * @module
  */
+import { escapeHtml } from "../../lib/notify/html.ts";
 
-/**
- * Text safe inside Telegram HTML (text and attribute values alike).
- *
- * @example
- * ```ts
- * escapeHtml('a<b & "c"'); // "a&lt;b &amp; &quot;c&quot;"
- * ```
- */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"]/g, (c) => ESCAPES[c]);
-}
+export { escapeHtml };
 
-const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
 const NAMED: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"' };
 
 /**

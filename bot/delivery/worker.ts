@@ -16,12 +16,21 @@
  * @module
  */
 import type { Api } from "grammy";
+import { telegramHtml } from "../../lib/notify/mod.ts";
 import { htmlToText } from "../alerts/html.ts";
 import { type FormatOptions, renderMessage } from "../alerts/format.ts";
 import { splitHtml } from "../alerts/split.ts";
 import type { BotMetrics } from "../metrics.ts";
 import { newId } from "../store/kv.ts";
-import type { Action, Job, Outbox, Stored, StoredAlerts } from "../store/outbox.ts";
+import type {
+  Action,
+  Job,
+  Outbox,
+  Stored,
+  StoredAlerts,
+  StoredNotice,
+  StoredText,
+} from "../store/outbox.ts";
 import {
   type ButtonRef,
   keyboardOf,
@@ -157,7 +166,10 @@ export class DeliveryWorker {
       if (result.step === "stop") return result.finished;
     }
     const ok = await o.outbox.complete(entry);
-    if (ok) o.metrics.delivered.add(entry.value.alerts);
+    if (ok) {
+      o.metrics.delivered.add(entry.value.alerts);
+      if (stored.kind === "notice") o.metrics.notices.delivered.add(1);
+    }
     return ok;
   }
 
@@ -166,7 +178,7 @@ export class DeliveryWorker {
     job: Job,
     stored: Stored,
   ): Promise<{ plan: Action[]; extra: (op: Deno.AtomicOperation) => void }> {
-    if (stored.kind === "text") return { plan: [{ kind: "text" }], extra: () => {} };
+    if (stored.kind !== "alerts") return { plan: [{ kind: "text" }], extra: () => {} };
     const edits = new Map<string, number[]>();
     const orphans: number[] = [];
     const fresh: number[] = [];
@@ -237,8 +249,12 @@ export class DeliveryWorker {
     const job = entry.value;
     try {
       if (action.kind === "text") {
-        const html = (stored as { html: string }).html;
-        return await this.#sendParts(entry, html, null, null);
+        return await this.#sendParts(
+          entry,
+          textOf(stored as StoredText | StoredNotice),
+          null,
+          null,
+        );
       }
       if (action.kind === "post") {
         const s = stored as StoredAlerts;
@@ -438,6 +454,7 @@ export class DeliveryWorker {
           entry,
           title,
           `undelivered after ${Math.round(age / 1000)} s: ${f.reason}`,
+          stored,
         );
         return { entry: null, step: "stop", finished: true };
       }
@@ -455,19 +472,35 @@ export class DeliveryWorker {
       });
       return { entry: null, step: "stop", finished: false };
     }
-    await this.#deadLetter(entry, title, f.reason);
+    await this.#deadLetter(entry, title, f.reason, stored);
     return { entry: null, step: "stop", finished: true };
   }
 
-  async #deadLetter(entry: Entry, title: string, reason: string): Promise<void> {
+  async #deadLetter(
+    entry: Entry,
+    title: string,
+    reason: string,
+    stored: Stored | null = null,
+  ): Promise<void> {
     this.#o.log(`chat ${entry.value.chat}: dead-lettered "${title}": ${reason}`);
     if (await this.#o.outbox.deadLetter(entry, title, reason)) {
       this.#o.metrics.deadLettered.add(entry.value.alerts);
+      if (stored?.kind === "notice") this.#o.metrics.notices.deadLettered.add(1);
     }
   }
 }
 
+/**
+ * The HTML of a message that is not an alert group. A notification reads as
+ * it does when lib/notify sends it to Telegram directly (severity mark, bold
+ * title, text, "Details" link), but is never cut: the worker splits it.
+ */
+function textOf(stored: StoredText | StoredNotice): string {
+  return stored.kind === "text" ? stored.html : telegramHtml(stored, Infinity);
+}
+
 function titleOf(stored: Stored): string {
+  if (stored.kind === "notice") return `${stored.title.slice(0, 100)} (notification)`;
   if (stored.kind === "text") return htmlToText(stored.html).split("\n")[0].slice(0, 100);
   const name = stored.commonLabels.alertname ?? stored.groupLabels.alertname ?? "alerts";
   return `${name} (${stored.status}, ${stored.alerts.length} alert${

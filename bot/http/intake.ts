@@ -9,12 +9,12 @@
  */
 import type { Handler } from "hono";
 import { ApiError } from "../../edge/errors.ts";
-import { createKeyVerifier } from "../../edge/middleware/api_key.ts";
 import { BodyReader } from "../../edge/payloads/body.ts";
 import { type Notification, parseNotification, PayloadError } from "../alerts/payload.ts";
 import type { BotMetrics } from "../metrics.ts";
 import type { Outbox } from "../store/outbox.ts";
 import type { Watchdog } from "../watchdog.ts";
+import { requireBearer } from "./_bearer.ts";
 
 /** What the intake needs. */
 export interface IntakeOptions {
@@ -33,8 +33,6 @@ export interface IntakeOptions {
   queued: (chats: readonly number[]) => void;
 }
 
-const BEARER = /^bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
-
 /**
  * The handler.
  *
@@ -44,23 +42,14 @@ const BEARER = /^bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
  * ```
  */
 export function intakeHandler(o: IntakeOptions): Handler {
-  const verify = createKeyVerifier([o.token]);
+  const auth = requireBearer(o.token, () => o.metrics.intake.add(1, { outcome: "unauthorized" }));
   // The edge's reader: memory follows what a client sent, not what it declared.
   const body = new BodyReader({
     maxBytes: o.maxBodyBytes ?? 8 << 20,
     timeoutMs: o.bodyTimeoutMs ?? 10_000,
   });
   return async function intake(c) {
-    const token = BEARER.exec(c.req.header("authorization") ?? "")?.[1];
-    if (token === undefined || !verify(token)) {
-      o.metrics.intake.add(1, { outcome: "unauthorized" });
-      c.header("WWW-Authenticate", 'Bearer realm="mlops-bot"');
-      throw new ApiError(
-        401,
-        "UNAUTHORIZED",
-        "missing or wrong bearer token (ALERT_WEBHOOK_TOKEN)",
-      );
-    }
+    auth(c);
     let n: Notification;
     try {
       n = parseNotification(await body.json(c));

@@ -1,6 +1,7 @@
 /**
- * The durable outbox. An accepted notification is written, with one job per
- * alert chat, in a single atomic commit before `/alerts` answers 2xx, so a
+ * The durable outbox. An accepted notification — an Alertmanager group from
+ * `/alerts`, or a message from `/notify` — is written, with one job per
+ * alert chat, in a single atomic commit before the bot answers 2xx, so a
  * crash after the answer loses nothing. Jobs of one chat are kept in arrival
  * order; a worker leases the head job, records each Telegram call it
  * completes, and deletes the job when done — so after a crash only the call
@@ -12,11 +13,13 @@
  * |---|---|
  * | `["n", nid, i]` | chunk `i` of the stored notification (JSON) |
  * | `["job", chat, jid]` | {@link Job} |
- * | `["dedup", sha256]` | `{ nid, at }`, expiring after the dedup window |
+ * | `["dedup", key]` | `{ nid, at }`, expiring after the dedup window; `key` is the alert group's hash, or `notify:` + the hash of a notification's `id` |
  * | `["dead", jid]` | {@link DeadLetter} |
  *
  * @module
  */
+import { createHash } from "node:crypto";
+import type { Notification as Notice } from "../../lib/notify/mod.ts";
 import type { Alert, Notification } from "../alerts/payload.ts";
 import { dedupKey } from "../alerts/payload.ts";
 import { chunked, newId, readChunked } from "./kv.ts";
@@ -41,8 +44,14 @@ export interface StoredText {
   html: string;
 }
 
+/** A notification from `POST /notify` (lib/notify's), rendered when sent. */
+export interface StoredNotice extends Notice {
+  kind: "notice";
+  receivedAt: number;
+}
+
 /** What a job delivers. */
-export type Stored = StoredAlerts | StoredText;
+export type Stored = StoredAlerts | StoredText | StoredNotice;
 
 /** One Telegram-facing step of a job, decided when the job is first leased. */
 export type Action =
@@ -153,14 +162,18 @@ function newJob(chat: number, nid: string, now: number, alerts: number): Job {
   };
 }
 
+/** A dedup entry. */
+type Seen = { nid: string; at: number };
+
 /** Most notifications per group commit (KV allows 100 checks per commit). */
 const MAX_BATCH = 64;
 /** Most bytes per group commit (KV allows 800 KiB). */
 const MAX_BATCH_BYTES = 600_000;
 
 interface Pending extends PromiseWithResolvers<EnqueueResult> {
-  hash: string;
-  stored: StoredAlerts;
+  /** Dedup key; null: never a duplicate. */
+  hash: string | null;
+  stored: Stored;
   chats: readonly number[];
   now: number;
   window: number;
@@ -168,12 +181,16 @@ interface Pending extends PromiseWithResolvers<EnqueueResult> {
   size: number;
 }
 
-/** Options of {@link Outbox.enqueueAlerts}. */
+/** Options of {@link Outbox.enqueueAlerts} and {@link Outbox.enqueueNotice}. */
 export interface EnqueueOptions {
   chats: readonly number[];
   dedupWindowMs: number;
-  fullAlerts: number;
   now?: number;
+}
+
+/** The dedup key of a notification's `id`: apart from alert keys (bare hex), bounded. */
+export function noticeDedupKey(id: string): string {
+  return "notify:" + createHash("sha256").update(id).digest("hex");
 }
 
 /** The outbox over one KV store. */
@@ -189,16 +206,45 @@ export class Outbox {
    * per request, which is what lets a burst of single-alert posts through at
    * disk speed.
    */
-  async enqueueAlerts(n: Notification, o: EnqueueOptions): Promise<EnqueueResult> {
+  async enqueueAlerts(
+    n: Notification,
+    o: EnqueueOptions & { fullAlerts: number },
+  ): Promise<EnqueueResult> {
     const now = o.now ?? Date.now();
-    const stored = compact(n, o.fullAlerts, now);
+    return await this.#enqueue(
+      await dedupKey(n),
+      compact(n, o.fullAlerts, now),
+      n.alerts.length,
+      o,
+      now,
+    );
+  }
+
+  /**
+   * Stores a notification from `/notify` and a job per chat durably, the
+   * same way; one whose `id` was accepted within the dedup window is a
+   * duplicate (whatever its content), one without an `id` never is.
+   */
+  async enqueueNotice(n: Notice, o: EnqueueOptions): Promise<EnqueueResult> {
+    const now = o.now ?? Date.now();
+    const stored: StoredNotice = { kind: "notice", receivedAt: now, ...n };
+    return await this.#enqueue(n.id ? noticeDedupKey(n.id) : null, stored, 0, o, now);
+  }
+
+  #enqueue(
+    hash: string | null,
+    stored: Stored,
+    alerts: number,
+    o: EnqueueOptions,
+    now: number,
+  ): Promise<EnqueueResult> {
     const item: Pending = {
-      hash: await dedupKey(n),
+      hash,
       stored,
       chats: o.chats,
       now,
       window: o.dedupWindowMs,
-      alerts: n.alerts.length,
+      alerts,
       size: JSON.stringify(stored).length + 300 * (o.chats.length + 1),
       ...Promise.withResolvers<EnqueueResult>(),
     };
@@ -207,7 +253,7 @@ export class Outbox {
       this.#flushing = true;
       this.#flush().finally(() => this.#flushing = false);
     }
-    return await item.promise;
+    return item.promise;
   }
 
   readonly #pending: Pending[] = [];
@@ -242,28 +288,19 @@ export class Outbox {
     const twins: [Pending, Pending][] = [];
     const unique: Pending[] = [];
     for (const p of batch) {
-      const f = first.get(p.hash);
+      const f = p.hash === null ? undefined : first.get(p.hash);
       if (f) twins.push([p, f]);
       else {
-        first.set(p.hash, p);
+        if (p.hash !== null) first.set(p.hash, p);
         unique.push(p);
       }
     }
-    const seen = await Promise.all(
-      unique.map((p) => this.kv.get<{ nid: string; at: number }>(keys.dedup(p.hash))),
-    );
+    const seen = await Promise.all(unique.map((p) => this.#seen(p)));
     const op = this.kv.atomic();
     const queued: [Pending, string][] = [];
     unique.forEach((p, i) => {
-      const s = seen[i];
-      if (s.value && p.now - s.value.at < p.window) {
-        p.resolve({ status: "duplicate", id: s.value.nid });
-        return;
-      }
-      const nid = newId();
-      op.check(s).set(keys.dedup(p.hash), { nid, at: p.now }, { expireIn: p.window });
-      this.#writeJobs(op, nid, p.stored, p.chats, p.now, p.alerts);
-      queued.push([p, nid]);
+      const nid = this.#claim(op, p, seen[i]);
+      if (nid !== null) queued.push([p, nid]);
     });
     const ok = queued.length === 0 || (await op.commit()).ok;
     if (ok) {
@@ -281,16 +318,33 @@ export class Outbox {
     }
   }
 
+  /** The dedup entry `p` would collide with (null: `p` has no key). */
+  #seen(p: Pending): Promise<Deno.KvEntryMaybe<Seen> | null> {
+    return p.hash === null ? Promise.resolve(null) : this.kv.get<Seen>(keys.dedup(p.hash));
+  }
+
+  /**
+   * Adds `p` to `op` (its jobs, and its dedup entry, checked unchanged) and
+   * returns its new id; or resolves `p` as a duplicate of `seen` and returns null.
+   */
+  #claim(op: Deno.AtomicOperation, p: Pending, seen: Deno.KvEntryMaybe<Seen> | null) {
+    if (seen?.value && p.now - seen.value.at < p.window) {
+      p.resolve({ status: "duplicate", id: seen.value.nid });
+      return null;
+    }
+    const nid = newId();
+    if (seen && p.hash !== null) {
+      op.check(seen).set(keys.dedup(p.hash), { nid, at: p.now }, { expireIn: p.window });
+    }
+    this.#writeJobs(op, nid, p.stored, p.chats, p.now, p.alerts);
+    return nid;
+  }
+
   async #commitOne(p: Pending): Promise<void> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const s = await this.kv.get<{ nid: string; at: number }>(keys.dedup(p.hash));
-      if (s.value && p.now - s.value.at < p.window) {
-        return p.resolve({ status: "duplicate", id: s.value.nid });
-      }
-      const nid = newId();
-      const op = this.kv.atomic().check(s)
-        .set(keys.dedup(p.hash), { nid, at: p.now }, { expireIn: p.window });
-      this.#writeJobs(op, nid, p.stored, p.chats, p.now, p.alerts);
+      const op = this.kv.atomic();
+      const nid = this.#claim(op, p, await this.#seen(p));
+      if (nid === null) return;
       if ((await op.commit()).ok) {
         return p.resolve({ status: "queued", id: nid, jobs: p.chats.length });
       }

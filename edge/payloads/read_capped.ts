@@ -14,6 +14,15 @@
 /** Buffer to start with; it doubles, up to the cap, as bytes arrive. */
 const INITIAL_BYTES = 8 * 1024;
 
+/**
+ * Least room a BYOB read is given. Deno's request body stream can leave a
+ * read into a view of a few bytes pending forever (seen with chunked bodies
+ * on Deno 2.9: a read of 1-8 bytes right after a 64 KiB boundary), and the
+ * read that finds the cap passed or the end of the body would be just that
+ * small; so the buffer grows to keep this much room, a little past the cap.
+ */
+const MIN_READ_BYTES = 1024;
+
 /** Options for {@link readCapped}. */
 export interface ReadCappedOptions {
   /** Most bytes accepted. */
@@ -104,7 +113,7 @@ function chunkReader(stream: ReadableStream<Uint8Array>, initial: number): Chunk
         return size;
       },
       async next(limit) {
-        ensure(size + 1, limit);
+        ensure(size + MIN_READ_BYTES, limit);
         const { done, value } = await reader.read(
           new Uint8Array(buf.buffer, size, buf.length - size),
         );

@@ -34,7 +34,14 @@ import type { Channel, Notification } from "./types.ts";
 
 export type { Channel, Fetch, Notification, Severity } from "./types.ts";
 export { SEVERITIES } from "./types.ts";
-export { botChannel, botPayload } from "./bot.ts";
+export {
+  BOT_BODY_LIMIT,
+  BOT_ID_LIMIT,
+  botChannel,
+  botPayload,
+  BotPayloadError,
+  parseBotPayload,
+} from "./bot.ts";
 export { MESSAGE_LIMIT, telegramChannel, telegramHtml } from "./telegram.ts";
 export { escapeSlack, slackChannel, slackPayload } from "./slack.ts";
 export { escapeHtml } from "./html.ts";

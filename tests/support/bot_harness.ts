@@ -229,12 +229,30 @@ export function notification(alerts: AlertSpec[], group: Record<string, string> 
 }
 
 /** POSTs a payload to the bot's `/alerts`. */
-export async function postAlerts(
+export function postAlerts(
   url: string,
   body: unknown,
   token: string | null = ALERT_TOKEN,
 ): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${url}/alerts`, {
+  return postTo(`${url}/alerts`, body, token);
+}
+
+/** POSTs a notification (lib/notify/bot.ts's contract) to the bot's `/notify`. */
+export function postNotify(
+  url: string,
+  body: unknown,
+  token: string | null = ALERT_TOKEN,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  return postTo(`${url}/notify`, body, token);
+}
+
+/** POSTs JSON (or a raw string) with a bearer token; the status and the JSON answer. */
+async function postTo(
+  endpoint: string,
+  body: unknown,
+  token: string | null,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(endpoint, {
     method: "POST",
     headers: {
       "content-type": "application/json",

@@ -1,0 +1,38 @@
+/**
+ * The check both of the bot's HTTP entries (`/alerts`, `/notify`) make:
+ * `Authorization: Bearer <ALERT_WEBHOOK_TOKEN>`, compared in constant time
+ * (the edge's verifier); 401 otherwise, before the body is read.
+ *
+ * @module
+ */
+import type { Context } from "hono";
+import { ApiError } from "../../edge/errors.ts";
+import { createKeyVerifier } from "../../edge/middleware/api_key.ts";
+
+// RFC 6750 b64token.
+const BEARER = /^bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
+
+/**
+ * A check that throws the 401 (after calling `refused`, for the metrics)
+ * unless the request carries `token`.
+ *
+ * @example
+ * ```ts
+ * const auth = requireBearer(token, () => metrics.intake.add(1, { outcome: "unauthorized" }));
+ * app.post("/alerts", (c) => { auth(c); ... });
+ * ```
+ */
+export function requireBearer(token: string, refused: () => void): (c: Context) => void {
+  const verify = createKeyVerifier([token]);
+  return (c) => {
+    const presented = BEARER.exec(c.req.header("authorization") ?? "")?.[1];
+    if (presented !== undefined && verify(presented) !== null) return;
+    refused();
+    c.header("WWW-Authenticate", 'Bearer realm="mlops-bot"');
+    throw new ApiError(
+      401,
+      "UNAUTHORIZED",
+      "missing or wrong bearer token (ALERT_WEBHOOK_TOKEN)",
+    );
+  };
+}
