@@ -192,6 +192,8 @@ Deno.test(needs(["prometheus", "alertmanager"], {
           (r) => r.text(),
           String,
         );
+        const notifier = (await fetch(`http://${prom}/metrics`).then((r) => r.text(), String))
+          .split("\n").filter((l) => l.startsWith("prometheus_notifications_")).join("\n");
         assert.fail(
           `the Watchdog did not reach Alertmanager.\nPrometheus alerts: ${alerts}\n` +
             `alertmanagers: ${ams}\nnotifier:\n${notifier}\noutput:\n${m.output().slice(-6000)}`,
