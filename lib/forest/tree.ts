@@ -52,15 +52,12 @@ export interface GrownTree {
   leafClass?: Int32Array;
   /** Total impurity decrease per feature, normalised to sum 1 (all zero for a stump). */
   importance: Float64Array;
-}
-
-/**
- * Fixed-point scale for out-of-bag votes of a forest of `nTrees`: integer sums
- * are exact in any order (so the worker count cannot change the OOB score)
- * and never overflow an Int32.
- */
-export function oobScale(nTrees: number): number {
-  return Math.min(1 << 20, Math.floor(0x7fffffff / nTrees));
+  /**
+   * Grown with out-of-bag leaves: per training row, the leaf (node index) it
+   * lands in if this tree never saw it, else -1. Read by the OOB tally
+   * (`oob.ts`), which drops it when done.
+   */
+  oobLeaf?: Int32Array;
 }
 
 /** Histogram sibling subtraction pays off when most features are scanned at every node. */
@@ -69,18 +66,8 @@ const SUBTRACT_MIN_SHARE = 0.5;
 const SPARSE_RATIO = 4;
 
 /**
- * Out-of-bag votes: `nRows × nClasses` fixed-point sums (see {@link oobScale}).
- * One array serves every worker (a SharedArrayBuffer): trees add to it with
- * `Atomics.add`, and integer sums do not depend on the order they land in.
- */
-export interface OobVotes {
-  votes: Int32Array;
-  scale: number;
-}
-
-/**
- * Grows one tree. When `oob` is given, adds this tree's fixed-point class
- * votes for its out-of-bag rows into it.
+ * Grows one tree. With `oob`, also records the leaf of each row it left out
+ * of its bootstrap ({@link GrownTree.oobLeaf}).
  *
  * @example
  * ```ts
@@ -92,7 +79,7 @@ export function growTree(
   data: TreeData,
   params: TreeParams,
   seed: number,
-  oob?: OobVotes,
+  oob = false,
 ): GrownTree {
   const { codes, nRows: n, nCols: d, nBins, y, nClasses: K, classWeight } = data;
   const rand = rng(seed);
@@ -373,7 +360,7 @@ export function growTree(
     ...(sparseLeaves ? { leafClass: leafClass.slice(0, nValues) } : {}),
     importance,
   };
-  if (oob) addOobVotes(tree, data, counts, oob);
+  if (oob) tree.oobLeaf = oobLeaves(tree, data, counts);
   return tree;
 }
 
@@ -486,29 +473,17 @@ function growF32(a: Float32Array, cap: number): Float32Array {
   return b;
 }
 
-/** Adds fixed-point leaf distributions for rows this tree never saw. */
-function addOobVotes(
-  tree: GrownTree,
-  data: TreeData,
-  counts: Uint16Array,
-  oob: OobVotes,
-) {
-  const { codes, nRows: n, nClasses: K } = data;
+/** The leaf of each row this tree never saw (bootstrap count 0), -1 for the others. */
+function oobLeaves(tree: GrownTree, data: TreeData, counts: Uint16Array): Int32Array {
+  const { codes, nRows: n } = data;
+  const leaves = new Int32Array(n).fill(-1);
   for (let r = 0; r < n; r++) {
     if (counts[r] !== 0) continue;
     let i = 0;
     while (tree.feature[i] >= 0) {
       i = codes[tree.feature[i] * n + r] <= tree.bin[i] ? tree.left[i] : tree.right[i];
     }
-    const o = tree.left[i];
-    if (tree.leafClass) {
-      for (let j = o; j < o + tree.right[i]; j++) {
-        Atomics.add(oob.votes, r * K + tree.leafClass[j], Math.round(tree.value[j] * oob.scale));
-      }
-    } else {
-      for (let c = 0; c < K; c++) {
-        Atomics.add(oob.votes, r * K + c, Math.round(tree.value[o + c] * oob.scale));
-      }
-    }
+    leaves[r] = i;
   }
+  return leaves;
 }
