@@ -62,6 +62,15 @@ export interface GrownTree {
 
 /** Histogram sibling subtraction pays off when most features are scanned at every node. */
 const SUBTRACT_MIN_SHARE = 0.5;
+/**
+ * A node keeps a full set of histograms (sumNb × (K + 1) entries, for sibling
+ * subtraction) only if it has a row for every HIST_ENTRIES_PER_ROW entries.
+ * With two classes that is "at least as many rows as bins", below which direct
+ * histograms cost less. With many classes a set grows with K; nodes waiting on
+ * the stack hold disjoint rows, so all sets together stay within 24 bytes per
+ * training row instead of growing with bins × classes × depth.
+ */
+const HIST_ENTRIES_PER_ROW = 3;
 /** Below `nBins / SPARSE_RATIO` rows, visit only the bins a node touches (sorted) instead of all. */
 const SPARSE_RATIO = 4;
 
@@ -143,12 +152,15 @@ export function growTree(
   const histSize = sumNb * (K + 1);
   const histPool: Float64Array[] = [];
   const takeHist = () => histPool.pop() ?? new Float64Array(histSize);
+  const keepsHist = (rows: number) => rows * HIST_ENTRIES_PER_ROW >= histSize;
 
   // Depth-first stack: start, end, depth, parent node, side (0 left / 1 right), and the
   // number of features known to be constant here (kept at the front of `feats`).
   const stack: number[] = [0, m, 0, -1, 0, 0];
   const stackHist: (Float64Array | null)[] = [
-    subtract ? fullHist(data, idx, ys, ws, 0, m, binOffset, sumNb, takeHist()) : null,
+    subtract && keepsHist(m)
+      ? fullHist(data, idx, ys, ws, 0, m, binOffset, sumNb, takeHist())
+      : null,
   ];
 
   while (stack.length > 0) {
@@ -279,9 +291,8 @@ export function growTree(
       }
     }
 
-    // Children inherit full histograms (subtraction) only from a split node with at least
-    // as many rows as bins: below that, direct histograms cost less than a full set.
-    const subtractChildren = hist !== null && bestF >= 0 && end - start >= sumNb;
+    // Children inherit full histograms (subtraction) only from a split node that keeps them.
+    const subtractChildren = hist !== null && bestF >= 0 && keepsHist(end - start);
     if (hist && !subtractChildren) histPool.push(hist);
     if (bestF < 0) {
       feature[node] = -1;
@@ -339,6 +350,15 @@ export function growTree(
       for (let q = 0; q < histSize; q++) hist[q] -= small[q];
       histL = leftSmaller ? small : hist;
       histR = leftSmaller ? hist : small;
+      // A child too small to keep its set scans direct histograms (the same sums).
+      if (!keepsHist(mid - start)) {
+        histPool.push(histL);
+        histL = null;
+      }
+      if (!keepsHist(end - mid)) {
+        histPool.push(histR);
+        histR = null;
+      }
     }
     // Push right first so the left subtree is numbered next.
     stack.push(mid, end, depth + 1, node, 1, known);
