@@ -59,16 +59,7 @@ function foldedTally(n: number, K: number, scale: number): OobTally {
       }
       tree.oobLeaf = undefined;
     },
-    score(y) {
-      let seen = 0, right = 0;
-      for (let r = 0; r < n; r++) {
-        const c = verdict(votes, r * K, null, K);
-        if (c === NO_VOTE) continue;
-        seen++;
-        if (c === y[r]) right++;
-      }
-      return seen > 0 ? right / seen : null;
-    },
+    score: (y) => accuracy(y, (r) => verdict(votes, r * K, null, K)),
   };
 }
 
@@ -85,8 +76,7 @@ function keptTally(n: number, K: number, scale: number): OobTally {
       // The classes voted for in the current row, once each: all a verdict needs to look at.
       const voted = new Uint8Array(K);
       const touched = new Int32Array(K);
-      let seen = 0, right = 0;
-      for (let r = 0; r < n; r++) {
+      const score = accuracy(y, (r) => {
         let nTouched = 0;
         for (const tree of trees) {
           const node = tree.oobLeaf![r];
@@ -102,14 +92,12 @@ function keptTally(n: number, K: number, scale: number): OobTally {
             }
           }
         }
-        const c = verdict(votes, 0, touched.subarray(0, nTouched), K);
+        const c = verdict(votes, 0, touched, nTouched);
         for (let i = 0; i < nTouched; i++) votes[touched[i]] = voted[touched[i]] = 0;
-        if (c === NO_VOTE) continue;
-        seen++;
-        if (c === y[r]) right++;
-      }
+        return c;
+      });
       for (const tree of trees) tree.oobLeaf = undefined;
-      return seen > 0 ? right / seen : null;
+      return score;
     },
   };
 }
@@ -141,15 +129,26 @@ function addLeaf(
 
 const NO_VOTE = -1;
 
+/** Share of rows whose verdict is their class, among rows with one; null if none has. */
+function accuracy(y: Int32Array, verdictOf: (row: number) => number): number | null {
+  let seen = 0, right = 0;
+  for (let r = 0; r < y.length; r++) {
+    const c = verdictOf(r);
+    if (c === NO_VOTE) continue;
+    seen++;
+    if (c === y[r]) right++;
+  }
+  return seen > 0 ? right / seen : null;
+}
+
 /**
- * The class with the most votes in `votes[base .. base + K)` (ties: the lowest
- * class), or NO_VOTE when every count is 0. `classes`, when given, lists the
- * only classes that may be nonzero: any class outside it has 0 votes, which
- * never wins once some class has more.
+ * The class with the most votes in `votes[base ..]` (ties: the lowest class),
+ * or NO_VOTE when every count is 0. Looks at classes 0..m-1, or with `classes`
+ * at its first `m` entries, the only classes that may be nonzero: any other
+ * has 0 votes, which never wins once some class has more.
  */
-function verdict(votes: Int32Array, base: number, classes: Int32Array | null, K: number): number {
+function verdict(votes: Int32Array, base: number, classes: Int32Array | null, m: number): number {
   let best = NO_VOTE, bestV = 0;
-  const m = classes ? classes.length : K;
   for (let i = 0; i < m; i++) {
     const c = classes ? classes[i] : i;
     const v = votes[base + c];
