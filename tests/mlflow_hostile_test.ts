@@ -18,6 +18,11 @@ const FAST: RestClientOptions = { credentials: null, sleep: () => Promise.resolv
 const ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts";
 
 type Intercept = (req: Request, path: string, q: URLSearchParams) => Response | undefined;
+const ALIAS = "/api/2.0/mlflow/registered-models/alias";
+
+/** A lie: every alias names `modelVersion`. */
+const aliasAnswers = (modelVersion: Record<string, unknown>): Intercept => (_req, path) =>
+  path === ALIAS ? Response.json({ model_version: modelVersion }) : undefined;
 
 /** A server holding `m` version 1 (alias champion) with a real bundle, and a hook to lie. */
 async function hostileSetup() {
@@ -118,18 +123,13 @@ Deno.test("hostile server: an alias answering a version that climbs out of the c
   const h = await hostileSetup();
   try {
     const before = await h.outside();
-    h.setLie((_req, path) => {
-      if (path !== "/api/2.0/mlflow/registered-models/alias") return undefined;
-      return Response.json({
-        model_version: {
-          name: "m",
-          version: "../../../../victim",
-          source: h.source,
-          run_id: h.run.runId,
-          status: "READY",
-        },
-      });
-    });
+    h.setLie(aliasAnswers({
+      name: "m",
+      version: "../../../../victim",
+      source: h.source,
+      run_id: h.run.runId,
+      status: "READY",
+    }));
     const line = await refused(
       h,
       "models:/m@champion",
@@ -282,13 +282,7 @@ Deno.test("hostile server: a model named '.' or '..' is cached in its own folder
     const serverDir = join(h.cache, "models", md5Hex(h.server.url).slice(0, 12));
     for (const name of ["..", "."]) {
       // The server confirms the name asked for: MLflow allows such names.
-      h.setLie((_req, path) =>
-        path === "/api/2.0/mlflow/registered-models/alias"
-          ? Response.json({
-            model_version: { name, version: "1", source: h.source, run_id: h.run.runId },
-          })
-          : undefined
-      );
+      h.setLie(aliasAnswers({ name, version: "1", source: h.source, run_id: h.run.runId }));
       const r = await h.predict(`models:/${name}@champion`);
       assert.equal(r.code, 0, r.stderr);
     }
@@ -347,8 +341,7 @@ Deno.test("hostile server: endless answers are cut off at the cap, with one line
       [
         [
           "an endless alias answer (default cap)",
-          (_req, path) =>
-            path === "/api/2.0/mlflow/registered-models/alias" ? alias.response() : undefined,
+          (_req, path) => path === ALIAS ? alias.response() : undefined,
           alias,
           {},
           /sent more than 64 MiB for GET mlflow\/registered-models\/alias: not reading on/,
@@ -418,13 +411,7 @@ Deno.test("hostile server: an artifact location on another host gets no request,
         `http://${elsewhere}${ARTIFACTS}/${h.modelPrefix}`,
       ]
     ) {
-      h.setLie((_req, path) =>
-        path === "/api/2.0/mlflow/registered-models/alias"
-          ? Response.json({
-            model_version: { name: "m", version: "1", source, run_id: h.run.runId },
-          })
-          : undefined
-      );
+      h.setLie(aliasAnswers({ name: "m", version: "1", source, run_id: h.run.runId }));
       await withEnv(
         { MLFLOW_TRACKING_USERNAME: "ada", MLFLOW_TRACKING_PASSWORD: "pw-for-the-tracking-server" },
         () =>
