@@ -182,7 +182,7 @@ Deno.test("secrets: the edge never prints or serves MODEL_URL credentials or API
 /**
  * A server that answers every request 400 with MLflow's error JSON echoing
  * the credentials it got: the header as sent, lower-cased, the bare base64
- * and the decoded password.
+ * and the decoded password (or token).
  */
 function echoingServer() {
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
@@ -190,7 +190,8 @@ function echoingServer() {
     const raw = header.replace(/^\S+\s+/, "");
     let pw = "";
     try {
-      pw = atob(raw).split(":").slice(1).join(":");
+      const [user, ...rest] = atob(raw).split(":");
+      pw = rest.join(":") || user; // a lone user part is a token
     } catch {
       pw = raw; // a bearer token
     }
@@ -225,6 +226,12 @@ Deno.test("secrets: a server echoing the credentials it got cannot get them prin
         uri: (host) => `http://ada:p%40ss%2Fw0rd-9@${host}`,
         env: {},
         secrets: ["p@ss/w0rd-9", "p%40ss%2Fw0rd-9", b64("ada:p@ss/w0rd-9")],
+      },
+      {
+        what: "a lone token as the user part of --tracking-uri",
+        uri: (host) => `http://tok-in-uri-5150@${host}`,
+        env: {},
+        secrets: ["tok-in-uri-5150", b64("tok-in-uri-5150:")],
       },
       {
         what: "MLFLOW_TRACKING_USERNAME/PASSWORD",

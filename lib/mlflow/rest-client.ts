@@ -57,6 +57,8 @@ function authorization(creds: Credentials | null): string | null {
     const pair = new TextEncoder().encode(`${creds.username}:${creds.password}`);
     const encoded = btoa(String.fromCharCode(...pair));
     registerSecrets(creds.password, encodeURIComponent(creds.password), encoded);
+    // `https://<token>@host`: a lone user part is how tokens ride in URIs.
+    if (!creds.password) registerSecrets(creds.username, encodeURIComponent(creds.username));
     return `Basic ${encoded}`;
   }
   if (creds?.kind === "bearer") {
