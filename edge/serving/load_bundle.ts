@@ -9,7 +9,7 @@ import { redact, redactUrl } from "../../lib/redact.ts";
 import { parseBundle, readBundle } from "../../lib/model/mod.ts";
 import type { ModelBundle } from "../../lib/model/types.ts";
 import { DEFAULTS, type ModelSource } from "../config.ts";
-import { readCapped } from "../payloads/read_capped.ts";
+import { readCapped } from "../../lib/read_capped.ts";
 
 /** Options for {@link loadBundle}. */
 export interface LoadBundleOptions {
