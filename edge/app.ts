@@ -15,10 +15,16 @@ import type { EdgeEnv } from "./env.ts";
 import { accessLog } from "./middleware/access_log.ts";
 import { apiKeyAuth } from "./middleware/api_key.ts";
 import { requireContentType } from "./middleware/content_type.ts";
-import { errorHandler, notFound } from "./middleware/errors.ts";
+import { errorHandler, notFoundHandler } from "./middleware/errors.ts";
 import { guarded } from "./middleware/guard.ts";
 import { withRequestMetrics } from "./middleware/request_metrics.ts";
 import { requireModel } from "./middleware/require_model.ts";
+import {
+  MODEL_NAME_HEADER,
+  MODEL_VERSION_HEADER,
+  REQUEST_ID_HEADER,
+  withRequestIdentity,
+} from "./middleware/request_id.ts";
 import { feedbackHandler } from "./routes/feedback.ts";
 import { healthz, readyz } from "./routes/health.ts";
 import { invocationsHandler } from "./routes/invocations.ts";
@@ -78,17 +84,18 @@ export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
   const { holder, monitor, log } = deps;
   const app = new Hono<EdgeEnv>();
 
-  if (config.accessLog) app.use(accessLog());
+  if (config.accessLog) app.use(accessLog(holder));
   if (config.corsOrigins.length > 0) {
     app.use(cors({
       origin: config.corsOrigins.includes("*") ? "*" : [...config.corsOrigins],
       allowMethods: ["GET", "POST", "OPTIONS"],
-      allowHeaders: ["Content-Type", "Authorization"],
+      allowHeaders: ["Content-Type", "Authorization", REQUEST_ID_HEADER],
+      exposeHeaders: [REQUEST_ID_HEADER, MODEL_NAME_HEADER, MODEL_VERSION_HEADER],
       maxAge: 600,
     }));
   }
-  app.onError(errorHandler(monitor));
-  app.notFound(notFound);
+  app.onError(errorHandler(monitor, holder));
+  app.notFound(notFoundHandler(holder));
 
   const auth = apiKeyAuth<EdgeEnv>(config.apiKeys);
   const ready = requireModel(holder);
@@ -130,5 +137,6 @@ export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
   app.get("/docs", docsHandler(holder, spec));
   app.get("/", statusPage);
   app.get("/ops", opsPage);
-  return withRequestMetrics(app, monitor, { liveRoutes: LIVE_ROUTES });
+  // Outermost, so the id exists before anything (metrics included) runs.
+  return withRequestIdentity(withRequestMetrics(app, monitor, { liveRoutes: LIVE_ROUTES }), holder);
 }

@@ -39,6 +39,10 @@ export interface ErrorBody {
   error_code: ErrorCode;
   message: string;
   details?: FieldError[];
+  /** The request's `X-Request-Id`, so a client's report finds the log line. */
+  request_id?: string;
+  /** The model that answered (or was being served); absent while none is. */
+  model?: { name: string; version: string };
 }
 
 /** Responses list at most this many field errors; the message gives the total. */

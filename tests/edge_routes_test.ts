@@ -732,9 +732,10 @@ Deno.test("status: an unreachable Prometheus is said plainly, never named", asyn
 Deno.test("access log: one JSON line per request, without bodies or keys", async () => {
   const { Hono } = await import("hono");
   const { accessLog } = await import("../edge/middleware/access_log.ts");
+  const { ModelHolder } = await import("../edge/serving/model_holder.ts");
   const lines: string[] = [];
   const app = new Hono();
-  app.use(accessLog((l) => lines.push(l)));
+  app.use(accessLog(new ModelHolder(), (l) => lines.push(l)));
   app.post("/v1/predict", (c) => c.json({ ok: true }));
   await (await app.request("/v1/predict", {
     method: "POST",
@@ -744,7 +745,14 @@ Deno.test("access log: one JSON line per request, without bodies or keys", async
   await (await app.request("/nope?token=abc")).body?.cancel();
   assert.equal(lines.length, 2);
   const first = JSON.parse(lines[0]);
-  assert.deepEqual(Object.keys(first).sort(), ["method", "ms", "route", "status", "ts"]);
+  assert.deepEqual(Object.keys(first).sort(), [
+    "method",
+    "ms",
+    "request_id",
+    "route",
+    "status",
+    "ts",
+  ]);
   assert.equal(first.route, "/v1/predict");
   assert.equal(JSON.parse(lines[1]).route, "unmatched");
   assert.doesNotMatch(lines.join("\n"), /secret-key|private value|token=abc/);

@@ -17,6 +17,11 @@ export interface SpecOptions {
   auth: boolean;
 }
 
+/** What every response says about who answered (middleware/request_id.ts). */
+const IDENTITY = "Every response, errors included, carries `X-Request-Id` (yours when you send " +
+  "1–128 of `A-Z a-z 0-9 . _ : + / = @ -`, else a new UUID) and, while a model is served, " +
+  "`X-Model-Name` and `X-Model-Version` (`none` when unregistered); error bodies repeat them.";
+
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: JsonSchema, example?: unknown) => ({
   "application/json": example === undefined ? { schema } : { schema, example },
@@ -67,7 +72,7 @@ export function buildOpenApi(
         "Numeric fields take numbers or decimal strings (no hex, binary, octal or Infinity); " +
         '`null` or `""` means missing. ' +
         "Categorical fields take strings (numbers and booleans are compared as text); " +
-        "unseen categories are accepted and counted. " + limits,
+        "unseen categories are accepted and counted. " + limits + " " + IDENTITY,
     },
     servers: [{ url: "/" }],
     paths: {
@@ -339,10 +344,19 @@ export function buildOpenApi(
         },
         Error: {
           type: "object",
-          required: ["error_code", "message"],
+          required: ["error_code", "message", "request_id"],
           properties: {
             error_code: { type: "string", examples: ["INVALID_INPUT"] },
             message: { type: "string" },
+            request_id: {
+              type: "string",
+              description: "The response's X-Request-Id (yours when you sent a safe one).",
+            },
+            model: {
+              type: "object",
+              description: "The model that answered; absent while none is loaded.",
+              properties: { name: { type: "string" }, version: { type: "string" } },
+            },
             details: {
               type: "array",
               items: {
