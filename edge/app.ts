@@ -41,7 +41,8 @@ import { BodyReader } from "./payloads/body.ts";
 import { predictHandler } from "./routes/predict.ts";
 import { opsHandler } from "./routes/ops.ts";
 import type { ModelHolder } from "./serving/model_holder.ts";
-import type { PredictionLog } from "./serving/prediction_log.ts";
+import type { PredictionIds } from "./serving/prediction_id.ts";
+import type { ReplayGuard } from "./serving/replay_guard.ts";
 import type { StatusBoard } from "./status/public_status.ts";
 import type { Monitor } from "./telemetry/monitor.ts";
 
@@ -55,7 +56,10 @@ export type AppConfig = Pick<
 export interface AppDeps {
   holder: ModelHolder;
   monitor: Monitor;
-  log: PredictionLog;
+  /** Issues and verifies signed prediction ids (ready once its secrets are imported). */
+  ids: Promise<PredictionIds>;
+  /** Remembers judged ids (KV, or this process's memory). */
+  replay: Promise<ReplayGuard>;
   /** Renders all metrics as Prometheus text. */
   scrape: () => Promise<string>;
   /** The public status page's data. */
@@ -76,12 +80,12 @@ export const LIVE_ROUTES: ReadonlySet<string> = new Set([
  *
  * @example
  * ```ts
- * const app = createApp(config, { holder, monitor, log, scrape: meters.scrape, board, instanceId });
+ * const app = createApp(config, { holder, monitor, ids, replay, scrape: meters.scrape, board, instanceId });
  * const res = await app.request("/healthz"); // 200
  * ```
  */
 export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
-  const { holder, monitor, log } = deps;
+  const { holder, monitor, ids, replay } = deps;
   const app = new Hono<EdgeEnv>();
 
   if (config.accessLog) app.use(accessLog(holder));
@@ -106,7 +110,7 @@ export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
 
   app.post(
     "/v1/predict",
-    guarded(auth, ready, json)(predictHandler({ monitor, log, maxBatch, body })),
+    guarded(auth, ready, json)(predictHandler({ monitor, ids, maxBatch, body })),
   );
   app.post(
     "/invocations",
@@ -114,7 +118,7 @@ export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
   );
   app.post(
     "/v1/feedback",
-    guarded(auth, ready, json)(feedbackHandler({ monitor, log, body })),
+    guarded(auth, ready, json)(feedbackHandler({ monitor, ids, replay, body })),
   );
   app.get("/v1/model", guarded(ready)(modelHandler));
   app.get("/v1/status", publicStatusHandler(deps.board));
