@@ -40,6 +40,9 @@ import {
 import { BodyReader } from "./payloads/body.ts";
 import { predictHandler } from "./routes/predict.ts";
 import { opsHandler } from "./routes/ops.ts";
+import { v2Live, v2Ready, v2ServerMetadata } from "./routes/v2_health.ts";
+import { v2InferHandler } from "./routes/v2_infer.ts";
+import { v2ModelMetadata, v2ModelReady } from "./routes/v2_models.ts";
 import type { ModelHolder } from "./serving/model_holder.ts";
 import type { PredictionIds } from "./serving/prediction_id.ts";
 import type { ReplayGuard } from "./serving/replay_guard.ts";
@@ -73,6 +76,8 @@ export const LIVE_ROUTES: ReadonlySet<string> = new Set([
   "/v1/predict",
   "/invocations",
   "/v1/feedback",
+  "/v2/models/:name/infer",
+  "/v2/models/:name/versions/:version/infer",
 ]);
 
 /**
@@ -124,6 +129,18 @@ export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
   app.get("/v1/status", publicStatusHandler(deps.board));
   // This instance's operator numbers: behind the API key when keys are set.
   app.get("/v1/ops", guarded(auth)(opsHandler(holder, monitor, deps.instanceId)));
+
+  // The Open Inference Protocol (V2): KServe's, Triton's and MLServer's REST dialect.
+  const infer = guarded(auth, ready, json)(v2InferHandler({ monitor, maxBatch, body }));
+  app.post("/v2/models/:name/infer", infer);
+  app.post("/v2/models/:name/versions/:version/infer", infer);
+  app.get("/v2/models/:name", guarded(ready)(v2ModelMetadata));
+  app.get("/v2/models/:name/versions/:version", guarded(ready)(v2ModelMetadata));
+  app.get("/v2/models/:name/ready", v2ModelReady(holder));
+  app.get("/v2/models/:name/versions/:version/ready", v2ModelReady(holder));
+  app.get("/v2/health/live", v2Live);
+  app.get("/v2/health/ready", v2Ready(holder));
+  app.get("/v2", v2ServerMetadata);
 
   app.get("/healthz", healthz);
   app.get("/readyz", readyz(holder));

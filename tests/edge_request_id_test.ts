@@ -36,7 +36,21 @@ const ROUTES: Call[] = [
     "/docs",
     "/",
     "/ops",
+    "/v2",
+    "/v2/health/live",
+    "/v2/health/ready",
+    "/v2/models/tiny",
+    "/v2/models/tiny/ready",
+    "/v2/models/tiny/versions/7",
+    "/v2/models/tiny/versions/7/ready",
   ].map((p): Call => [`GET ${p}`, get(p)]),
+  ...["/v2/models/tiny/infer", "/v2/models/tiny/versions/7/infer"].map((p): Call => [
+    `POST ${p}`,
+    (e, h) =>
+      post(e, p, {
+        inputs: [{ name: "x", shape: [1], datatype: "FP64", data: [1] }],
+      }, h),
+  ]),
 ];
 
 function assertIdentity(res: Response, what: string, model: [string, string] | null): string {

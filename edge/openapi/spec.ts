@@ -8,6 +8,7 @@
 import { VERSION } from "../../lib/version.ts";
 import type { ServingModel } from "../serving/serving_model.ts";
 import { exampleInstance, instanceSchema, type JsonSchema } from "./instance_schema.ts";
+import { oipOpenApi } from "./oip.ts";
 
 /** Server settings the document reports. */
 export interface SpecOptions {
@@ -59,6 +60,7 @@ export function buildOpenApi(
     "503": error("No model is loaded; see /readyz for the reason."),
   };
 
+  const oip = oipOpenApi(model, { secured, auth: options.auth, limits });
   return {
     openapi: "3.1.0",
     info: {
@@ -219,6 +221,7 @@ export function buildOpenApi(
           },
         },
       },
+      ...oip.paths,
       "/metrics": {
         get: {
           summary: "Prometheus metrics",
@@ -234,6 +237,7 @@ export function buildOpenApi(
     components: {
       ...(options.auth ? { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } } : {}),
       schemas: {
+        ...oip.schemas,
         Instance: instance,
         PredictRequest: {
           oneOf: [
