@@ -135,6 +135,14 @@ Deno.test("oip: infer with one tensor per feature (MLServer's pandas layout)", a
     { name: "label", shape: [3], datatype: "BYTES", data: ["yes", "no", "no"] },
   ]);
   assert.equal(typeof body.id, "string", "an id even when the request has none");
+  // null is a missing value: x goes left (≤ 5), color is "not red": [0.8, 0.2].
+  const missing = await (await post(edge, "/v2/models/tiny/infer", {
+    inputs: [
+      { name: "x", shape: [1], datatype: "FP64", data: [null] },
+      { name: "color", shape: [1], datatype: "BYTES", data: [null] },
+    ],
+  })).json();
+  near(missing.outputs[1].data, [0.8, 0.2]);
   assert.equal(body.id, res.headers.get("x-request-id"));
 });
 
@@ -183,6 +191,7 @@ Deno.test("oip: bad requests are 4xx in the protocol's error shape, never 500", 
     ],
     ["unknown input", tensor({ name: "y" }), 400, /not a feature/],
     ["input sent twice", { inputs: [PER_FEATURE.inputs[0], PER_FEATURE.inputs[0]] }, 400, /twice/],
+    ["a feature without input", { inputs: [PER_FEATURE.inputs[0]] }, 400, /no input for "color"/],
     ["rows differ", tensor({ shape: [1], data: [1] }), 400, /rows/],
     ["unknown output", { ...PER_FEATURE, outputs: [{ name: "logits" }] }, 400, /outputs/],
     [
@@ -204,7 +213,15 @@ Deno.test("oip: bad requests are 4xx in the protocol's error shape, never 500", 
     [
       "over MAX_BATCH",
       {
-        inputs: [{ name: "x", shape: [5], datatype: "FP64", data: [1, 2, 3, 4, 5] }],
+        inputs: [
+          { name: "x", shape: [5], datatype: "FP64", data: [1, 2, 3, 4, 5] },
+          {
+            name: "color",
+            shape: [5],
+            datatype: "BYTES",
+            data: ["red", "red", "red", "red", "red"],
+          },
+        ],
       },
       413,
       /limit/,

@@ -48,7 +48,10 @@ const ROUTES: Call[] = [
     `POST ${p}`,
     (e, h) =>
       post(e, p, {
-        inputs: [{ name: "x", shape: [1], datatype: "FP64", data: [1] }],
+        inputs: [
+          { name: "x", shape: [1], datatype: "FP64", data: [1] },
+          { name: "color", shape: [1], datatype: "BYTES", data: [null] },
+        ],
       }, h),
   ]),
 ];

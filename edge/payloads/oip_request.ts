@@ -7,7 +7,7 @@
  *
  * - **one tensor per feature** (MLServer's pandas codec): each input is
  *   named after a feature, shape `[N]` or `[N, 1]`; BYTES for categories,
- *   FP, INT or UINT types for numbers. Features without a tensor are missing.
+ *   FP, INT or UINT types for numbers. Every feature needs its tensor.
  * - **one 2-D tensor** (a NumPy matrix): a single input of another name,
  *   shape `[N, F]`, values in the model's feature order.
  *
@@ -272,6 +272,16 @@ function fromColumns(tensors: Tensor[], known: Set<string>, maxBatch: number): I
     } else {
       rows = t.rows;
       seen.set(t.name, t);
+    }
+  }
+  if (errors.length === 0) {
+    const absent = [...known].filter((f) => !seen.has(f));
+    if (absent.length > 0) {
+      errors.push({
+        path: "inputs",
+        message: `no input for ${absent.map((f) => JSON.stringify(f)).join(", ")}; send one ` +
+          "input per feature (null elements for missing values)",
+      });
     }
   }
   if (errors.length > 0) throw invalidInput(errors);
