@@ -145,27 +145,33 @@ export function buildOpenApi(
         post: {
           summary: "Report the true label",
           description: "Give the actual class for an earlier prediction (by id) or for " +
-            "features; it feeds live accuracy. Ids are remembered for a bounded number of " +
-            "recent predictions, per instance of the service. Each counts once, and with API " +
-            "keys only from the key that made the prediction; the same features and label " +
-            "count once while they are in the live-accuracy window.",
+            "features; it feeds live accuracy. Ids are signed and self-contained: any instance " +
+            "holding the secret accepts them, for PREDICTION_ID_TTL after the prediction. Each " +
+            "counts once (across instances when they share Deno KV, else per instance), and " +
+            "with API keys only from the key that made the prediction; the same features and " +
+            "label count once while they are in the live-accuracy window.",
           security: secured,
           requestBody: {
             required: true,
             content: json(ref("FeedbackRequest"), {
-              prediction_id: "9f86d081884c7d659a2feaa0c55ad015-1z",
+              prediction_id: "p1.eyJtIjoidGlueSIsImEiOltbIjciLCJubyJdXSwidCI6MCwibiI6IkEifQ." +
+                "0123456789abcdefABCDEF",
               actual: classes[0],
             }),
           },
           responses: {
             "200": { description: "Recorded.", content: json(ref("FeedbackResponse")) },
             "403": error("The prediction id was issued to another API key."),
-            "404": error("Unknown or forgotten prediction id."),
+            "404": error("Not an id this edge signed (forged, altered, or its secret dropped)."),
+            "410": error("The prediction id has expired (PREDICTION_ID_TTL)."),
             "409": error(
               "Feedback for this prediction, or for the same features and label, was already " +
                 "recorded.",
             ),
             ...rejections,
+            "503": error(
+              "No model is loaded, or the replay store (Deno KV) is unavailable; send it again.",
+            ),
           },
         },
       },
