@@ -7,6 +7,7 @@
  */
 import type { Hono } from "hono";
 import type { ModelBundle } from "../lib/model/types.ts";
+import { printable } from "../lib/printable.ts";
 import { createApp } from "./app.ts";
 import type { EdgeConfig } from "./config.ts";
 import type { EdgeEnv } from "./env.ts";
@@ -90,14 +91,27 @@ export function createEdge(config: EdgeConfig): Edge {
 }
 
 /**
- * Where judged prediction ids are remembered. A KV that cannot be opened is
- * not replaced by memory (that would weaken the guarantee silently): feedback
- * by id then answers 503 with the reason.
+ * Where judged prediction ids are remembered. A `FEEDBACK_KV_PATH` that
+ * cannot be opened is not replaced by memory (that would weaken the
+ * guarantee silently): feedback by id then answers 503 with the reason.
+ * Deno Deploy's own KV is used when the app has one; without it (no KV
+ * database attached to the app) the edge says so in one line and keeps
+ * judged ids per isolate.
  */
 function openReplayGuard(config: EdgeConfig): Promise<ReplayGuard> {
   const store = config.feedbackStore;
-  if (store.kind === "memory") return Promise.resolve(memoryReplayGuard(config.predictionMemory));
+  const memory = () => memoryReplayGuard(config.predictionMemory);
+  if (store.kind === "memory") return Promise.resolve(memory());
   const opened = (async () => kvReplayGuard(await Deno.openKv(store.path)))();
+  if (store.path === undefined) {
+    return opened.catch((e) => {
+      console.log(printable(
+        `mlops edge: Deno KV is not available (${e instanceof Error ? e.message : String(e)}); ` +
+          "judged prediction ids are remembered per isolate only",
+      ));
+      return memory();
+    });
+  }
   opened.catch(() => {}); // reported when feedback needs it
   return opened;
 }
