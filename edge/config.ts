@@ -146,7 +146,8 @@ export function configFromEnv(env: EnvReader): EdgeConfig {
     otel: bool(env, "OTEL_DENO"),
     accuracyWindow: int(env, "ACCURACY_WINDOW", DEFAULTS.accuracyWindow, 1, 1_000_000),
     driftWindow: int(env, "DRIFT_WINDOW", DEFAULTS.driftWindow, 10, 1_000_000),
-    predictionMemory: int(env, "PREDICTION_MEMORY", DEFAULTS.predictionMemory, 0, 10_000_000),
+    // At least 1: without KV, this set is the only replay protection there is.
+    predictionMemory: int(env, "PREDICTION_MEMORY", DEFAULTS.predictionMemory, 1, 10_000_000),
     predictionIdSecrets: secrets(env("PREDICTION_ID_SECRETS")),
     predictionIdTtlSeconds: int(
       env,

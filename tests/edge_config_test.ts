@@ -29,7 +29,7 @@ Deno.test("config: every variable is read", () => {
     OTEL_DENO: "true",
     ACCURACY_WINDOW: "10",
     DRIFT_WINDOW: "100",
-    PREDICTION_MEMORY: "0",
+    PREDICTION_MEMORY: "1",
     PREDICTION_ID_SECRETS:
       " new-0123456789abcdef0123456789abcdef , old-0123456789abcdef0123456789abcdef ",
     PREDICTION_ID_TTL: "60",
@@ -48,7 +48,7 @@ Deno.test("config: every variable is read", () => {
   assert.equal(c.otel, true);
   assert.equal(c.accuracyWindow, 10);
   assert.equal(c.driftWindow, 100);
-  assert.equal(c.predictionMemory, 0);
+  assert.equal(c.predictionMemory, 1);
   assert.deepEqual(c.predictionIdSecrets, [
     "new-0123456789abcdef0123456789abcdef",
     "old-0123456789abcdef0123456789abcdef",
@@ -84,6 +84,7 @@ Deno.test("config: bad values are user errors naming the variable, never a key",
       { PREDICTION_ID_SECRETS: "0123456789abcdef0123456789abcdef,sec ret" },
       /^PREDICTION_ID_SECRETS entry 2 is shorter than 32 characters/,
     ],
+    [{ PREDICTION_MEMORY: "0" }, /^PREDICTION_MEMORY must be an integer in \[1,/],
     [{ PREDICTION_ID_TTL: "0" }, /^PREDICTION_ID_TTL must be an integer in \[1,/],
     [{ PREDICTION_ID_TTL: "7d" }, /^PREDICTION_ID_TTL must be an integer/],
   ];

@@ -122,8 +122,14 @@ Deno.test("replay guard (memory): once per nonce, bounded, oldest forgotten firs
   for (const n of ["b", "c", "d"]) assert.equal(await guard.claim(n, far), true);
   assert.equal(await guard.claim("d", far), false);
   assert.equal(await guard.claim("a", far), true, "forgotten once 3 newer claims came");
-  const off = memoryReplayGuard(0);
-  assert.equal(await off.claim("x", far), true);
+  // Expired claims are forgotten first, so live ones stay.
+  let t = 0;
+  const timed = memoryReplayGuard(2, () => t);
+  assert.equal(await timed.claim("old", 10), true);
+  assert.equal(await timed.claim("live", 1000), true);
+  t = 20; // "old" has expired
+  assert.equal(await timed.claim("new", 1000), true);
+  assert.equal(await timed.claim("live", 1000), false, "the live claim is still remembered");
 });
 
 Deno.test("replay guard (KV): one claim wins across two connections to one file", async () => {

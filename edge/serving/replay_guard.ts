@@ -8,7 +8,8 @@
  *   expire with the id (`expireIn`), so the store holds at most the ids
  *   judged within one id lifetime.
  * - **Memory** (neither available): a set per process, bounded to
- *   `capacity` nonces (the oldest forgotten first). Guarantees only "the
+ *   `capacity` nonces (at least 1; the oldest forgotten first, expired ones
+ *   before live ones at the front). Guarantees only "the
  *   same id counted once per process, while among its last `capacity`
  *   claims"; another process, or a restart, accepts it again.
  *
@@ -38,6 +39,7 @@ export interface ReplayGuard {
  * ```
  */
 export function memoryReplayGuard(capacity: number, now: () => number = Date.now): ReplayGuard {
+  capacity = Math.max(1, capacity);
   // Insertion order is claim order: the first keys are the oldest.
   const seen = new Map<string, number>();
   return {
@@ -51,7 +53,7 @@ export function memoryReplayGuard(capacity: number, now: () => number = Date.now
           seen.delete(k);
         }
       }
-      if (capacity > 0) seen.set(nonce, expiresAt);
+      seen.set(nonce, expiresAt);
       return Promise.resolve(true);
     },
     close() {
