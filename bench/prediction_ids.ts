@@ -51,10 +51,19 @@ const body = { x: 1, color: "blue" };
 const request = await fastest(async () => {
   for (let i = 0; i < 2000; i++) await (await post(edge, "/v1/predict", body)).text();
 }, 2000);
+// The same scoring without an id, for scale.
+const invocations = await fastest(async () => {
+  for (let i = 0; i < 2000; i++) {
+    await (await post(edge, "/invocations", { instances: [body] })).text();
+  }
+}, 2000);
 
 console.log(`prediction ids (fastest of ${ROUNDS} rounds; id length ${sample[0].length} chars)`);
 console.log(`  issue, one per call          ${one.toFixed(2)} µs/id`);
 console.log(`  issue, batch of 1000         ${batch.toFixed(2)} µs/id`);
 console.log(`  verify (2 secrets listed)    ${verify.toFixed(2)} µs/id`);
 console.log(`  verify a forged id           ${verifyForged.toFixed(2)} µs/id`);
-console.log(`  POST /v1/predict in-process  ${request.toFixed(2)} µs/request (tiny model)`);
+console.log(`  POST /v1/predict in-process  ${request.toFixed(2)} µs/request (tiny model, one id)`);
+console.log(
+  `  POST /invocations in-process ${invocations.toFixed(2)} µs/request (same scoring, no id)`,
+);
