@@ -271,3 +271,30 @@ Deno.test("cors: browsers may send X-Request-Id and read who answered", async ()
   }
   await ok.body?.cancel();
 });
+
+Deno.test("request id: model names a header cannot carry are percent-encoded, never a 500", async () => {
+  for (
+    const [name, version, header] of [
+      ["ti\x1b]0;pwn\x07ny", "7\x1b[31m", ["ti%1B%5D0%3Bpwn%07ny", "7%1B%5B31m"]],
+      ["\u043c\u043e\u0434\u0435\u043b\u044c", "7", ["%D0%BC%D0%BE%D0%B4%D0%B5%D0%BB%D1%8C", "7"]],
+      ["caf\u00e9 model", " 7", ["caf%C3%A9%20model", "%207"]],
+      ["plain name", "7", ["plain name", "7"]],
+    ] as const
+  ) {
+    await using edge = await readyEdge({}, tinyBundle({ name, version }));
+    for (
+      const res of [await post(edge, "/v1/predict", BLUE_LOW), await edge.app.request("/nope")]
+    ) {
+      assert.ok(
+        res.status === 200 || res.status === 404,
+        `${res.status} for ${JSON.stringify(name)}`,
+      );
+      assert.deepEqual(
+        [res.headers.get("x-model-name"), res.headers.get("x-model-version")],
+        header,
+      );
+      // Bodies are JSON: the name as it is.
+      assert.deepEqual((await res.json()).model, { name, version });
+    }
+  }
+});

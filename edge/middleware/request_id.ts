@@ -108,10 +108,28 @@ export function modelRef(model: ServingModel): { name: string; version: string }
  */
 export function stampModel(res: Response, model: ServingModel | undefined): Response {
   if (model !== undefined) {
-    res.headers.set(MODEL_NAME_HEADER, model.name);
-    res.headers.set(MODEL_VERSION_HEADER, model.version ?? UNREGISTERED);
+    res.headers.set(MODEL_NAME_HEADER, headerValue(model.name));
+    res.headers.set(MODEL_VERSION_HEADER, headerValue(model.version ?? UNREGISTERED));
   }
   return res;
+}
+
+const PRINTABLE_ASCII = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
+
+/**
+ * A name as a header value: printable ASCII as is; anything else (non-ASCII
+ * letters, control characters, edge spaces — a bundle's name is whatever its
+ * maker wrote) percent-encoded as `encodeURIComponent` does, since header
+ * values cannot carry them and setting one would throw.
+ *
+ * @example
+ * ```ts
+ * headerValue("telco-churn"); // "telco-churn"
+ * headerValue("модель"); // "%D0%BC%D0%BE%D0%B4%D0%B5%D0%BB%D1%8C"
+ * ```
+ */
+export function headerValue(text: string): string {
+  return PRINTABLE_ASCII.test(text) ? text : encodeURIComponent(text);
 }
 
 /**
