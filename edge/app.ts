@@ -15,10 +15,16 @@ import type { EdgeEnv } from "./env.ts";
 import { accessLog } from "./middleware/access_log.ts";
 import { apiKeyAuth } from "./middleware/api_key.ts";
 import { requireContentType } from "./middleware/content_type.ts";
-import { errorHandler, notFound } from "./middleware/errors.ts";
+import { errorHandler, notFoundHandler } from "./middleware/errors.ts";
 import { guarded } from "./middleware/guard.ts";
 import { withRequestMetrics } from "./middleware/request_metrics.ts";
 import { requireModel } from "./middleware/require_model.ts";
+import {
+  MODEL_NAME_HEADER,
+  MODEL_VERSION_HEADER,
+  REQUEST_ID_HEADER,
+  withRequestIdentity,
+} from "./middleware/request_id.ts";
 import { feedbackHandler } from "./routes/feedback.ts";
 import { healthz, readyz } from "./routes/health.ts";
 import { invocationsHandler } from "./routes/invocations.ts";
@@ -34,8 +40,12 @@ import {
 import { BodyReader } from "./payloads/body.ts";
 import { predictHandler } from "./routes/predict.ts";
 import { opsHandler } from "./routes/ops.ts";
+import { v2Live, v2Ready, v2ServerMetadata } from "./routes/v2_health.ts";
+import { v2InferHandler } from "./routes/v2_infer.ts";
+import { v2ModelMetadata, v2ModelReady } from "./routes/v2_models.ts";
 import type { ModelHolder } from "./serving/model_holder.ts";
-import type { PredictionLog } from "./serving/prediction_log.ts";
+import type { PredictionIds } from "./serving/prediction_id.ts";
+import type { ReplayGuard } from "./serving/replay_guard.ts";
 import type { StatusBoard } from "./status/public_status.ts";
 import type { Monitor } from "./telemetry/monitor.ts";
 
@@ -49,7 +59,10 @@ export type AppConfig = Pick<
 export interface AppDeps {
   holder: ModelHolder;
   monitor: Monitor;
-  log: PredictionLog;
+  /** Issues and verifies signed prediction ids (ready once its secrets are imported). */
+  ids: Promise<PredictionIds>;
+  /** Remembers judged ids (KV, or this process's memory). */
+  replay: Promise<ReplayGuard>;
   /** Renders all metrics as Prometheus text. */
   scrape: () => Promise<string>;
   /** The public status page's data. */
@@ -63,6 +76,8 @@ export const LIVE_ROUTES: ReadonlySet<string> = new Set([
   "/v1/predict",
   "/invocations",
   "/v1/feedback",
+  "/v2/models/:name/infer",
+  "/v2/models/:name/versions/:version/infer",
 ]);
 
 /**
@@ -70,25 +85,26 @@ export const LIVE_ROUTES: ReadonlySet<string> = new Set([
  *
  * @example
  * ```ts
- * const app = createApp(config, { holder, monitor, log, scrape: meters.scrape, board, instanceId });
+ * const app = createApp(config, { holder, monitor, ids, replay, scrape: meters.scrape, board, instanceId });
  * const res = await app.request("/healthz"); // 200
  * ```
  */
 export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
-  const { holder, monitor, log } = deps;
+  const { holder, monitor, ids, replay } = deps;
   const app = new Hono<EdgeEnv>();
 
-  if (config.accessLog) app.use(accessLog());
+  if (config.accessLog) app.use(accessLog(holder));
   if (config.corsOrigins.length > 0) {
     app.use(cors({
       origin: config.corsOrigins.includes("*") ? "*" : [...config.corsOrigins],
       allowMethods: ["GET", "POST", "OPTIONS"],
-      allowHeaders: ["Content-Type", "Authorization"],
+      allowHeaders: ["Content-Type", "Authorization", REQUEST_ID_HEADER],
+      exposeHeaders: [REQUEST_ID_HEADER, MODEL_NAME_HEADER, MODEL_VERSION_HEADER],
       maxAge: 600,
     }));
   }
-  app.onError(errorHandler(monitor));
-  app.notFound(notFound);
+  app.onError(errorHandler(monitor, holder));
+  app.notFound(notFoundHandler(holder));
 
   const auth = apiKeyAuth<EdgeEnv>(config.apiKeys);
   const ready = requireModel(holder);
@@ -99,7 +115,7 @@ export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
 
   app.post(
     "/v1/predict",
-    guarded(auth, ready, json)(predictHandler({ monitor, log, maxBatch, body })),
+    guarded(auth, ready, json)(predictHandler({ monitor, ids, maxBatch, body })),
   );
   app.post(
     "/invocations",
@@ -107,12 +123,24 @@ export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
   );
   app.post(
     "/v1/feedback",
-    guarded(auth, ready, json)(feedbackHandler({ monitor, log, body })),
+    guarded(auth, ready, json)(feedbackHandler({ monitor, ids, replay, body })),
   );
   app.get("/v1/model", guarded(ready)(modelHandler));
   app.get("/v1/status", publicStatusHandler(deps.board));
   // This instance's operator numbers: behind the API key when keys are set.
   app.get("/v1/ops", guarded(auth)(opsHandler(holder, monitor, deps.instanceId)));
+
+  // The Open Inference Protocol (V2): KServe's, Triton's and MLServer's REST dialect.
+  const infer = guarded(auth, ready, json)(v2InferHandler({ monitor, maxBatch, body }));
+  app.post("/v2/models/:name/infer", infer);
+  app.post("/v2/models/:name/versions/:version/infer", infer);
+  app.get("/v2/models/:name", guarded(ready)(v2ModelMetadata));
+  app.get("/v2/models/:name/versions/:version", guarded(ready)(v2ModelMetadata));
+  app.get("/v2/models/:name/ready", v2ModelReady(holder));
+  app.get("/v2/models/:name/versions/:version/ready", v2ModelReady(holder));
+  app.get("/v2/health/live", v2Live);
+  app.get("/v2/health/ready", v2Ready(holder));
+  app.get("/v2", v2ServerMetadata);
 
   app.get("/healthz", healthz);
   app.get("/readyz", readyz(holder));
@@ -130,5 +158,6 @@ export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
   app.get("/docs", docsHandler(holder, spec));
   app.get("/", statusPage);
   app.get("/ops", opsPage);
-  return withRequestMetrics(app, monitor, { liveRoutes: LIVE_ROUTES });
+  // Outermost, so the id exists before anything (metrics included) runs.
+  return withRequestIdentity(withRequestMetrics(app, monitor, { liveRoutes: LIVE_ROUTES }), holder);
 }

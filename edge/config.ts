@@ -17,7 +17,10 @@
  * | `OTEL_DENO` | `false` | Also export metrics over OTLP through Deno's built-in OpenTelemetry. |
  * | `ACCURACY_WINDOW` | `500` | Feedback events in the live-accuracy window. |
  * | `DRIFT_WINDOW` | `5000` | Recent instances compared with training statistics. |
- * | `PREDICTION_MEMORY` | `10000` | Recent prediction ids that feedback can refer to. |
+ * | `PREDICTION_MEMORY` | `100000` | Feedback ids remembered against replays when there is no KV (per process). |
+ * | `PREDICTION_ID_SECRETS` | random | Comma-separated HMAC secrets for prediction ids: the first signs, all verify. |
+ * | `PREDICTION_ID_TTL` | `604800` | Seconds a prediction id is accepted by `/v1/feedback` (7 days). |
+ * | `FEEDBACK_KV_PATH` | — | Deno KV file remembering judged ids (on Deno Deploy its KV is used without it). |
  * | `ACCESS_LOG` | `false` | One JSON line per request (never bodies or headers). |
  * | `PROMETHEUS_URL` | — | Prometheus for the public status page's 24 h / 7 d figures and incidents. |
  * | `ALERTMANAGER_URL` | — | Alertmanager for the status page's current incidents and alerting health. |
@@ -32,6 +35,11 @@ import { UserError } from "../lib/errors.ts";
 export type ModelSource =
   | { kind: "path"; path: string }
   | { kind: "url"; url: string };
+
+/** Where replay protection for feedback keeps judged ids. */
+export type FeedbackStore =
+  | { kind: "kv"; /** A file; undefined: the platform's default KV (Deno Deploy). */ path?: string }
+  | { kind: "memory" };
 
 /** Everything the edge needs to know, resolved and validated. */
 export interface EdgeConfig {
@@ -54,7 +62,14 @@ export interface EdgeConfig {
   otel: boolean;
   accuracyWindow: number;
   driftWindow: number;
+  /** Judged prediction ids remembered per process when there is no KV. */
   predictionMemory: number;
+  /** HMAC secrets for prediction ids (first signs, all verify); empty: a random one per process. */
+  predictionIdSecrets: readonly string[];
+  /** How long a prediction id is accepted, in seconds. */
+  predictionIdTtlSeconds: number;
+  /** Where judged ids are remembered: a KV file, the platform's KV (Deploy), or this process. */
+  feedbackStore: FeedbackStore;
   accessLog: boolean;
   /** Where the public status page reads history and incidents; null: this instance only. */
   prometheusUrl: string | null;
@@ -89,7 +104,10 @@ export const DEFAULTS: Omit<EdgeConfig, "model"> = {
   otel: false,
   accuracyWindow: 500,
   driftWindow: 5000,
-  predictionMemory: 10_000,
+  predictionMemory: 100_000,
+  predictionIdSecrets: [],
+  predictionIdTtlSeconds: 7 * 24 * 3600,
+  feedbackStore: { kind: "memory" },
   accessLog: false,
   prometheusUrl: null,
   alertmanagerUrl: null,
@@ -128,7 +146,17 @@ export function configFromEnv(env: EnvReader): EdgeConfig {
     otel: bool(env, "OTEL_DENO"),
     accuracyWindow: int(env, "ACCURACY_WINDOW", DEFAULTS.accuracyWindow, 1, 1_000_000),
     driftWindow: int(env, "DRIFT_WINDOW", DEFAULTS.driftWindow, 10, 1_000_000),
-    predictionMemory: int(env, "PREDICTION_MEMORY", DEFAULTS.predictionMemory, 0, 10_000_000),
+    // At least 1: without KV, this set is the only replay protection there is.
+    predictionMemory: int(env, "PREDICTION_MEMORY", DEFAULTS.predictionMemory, 1, 10_000_000),
+    predictionIdSecrets: secrets(env("PREDICTION_ID_SECRETS")),
+    predictionIdTtlSeconds: int(
+      env,
+      "PREDICTION_ID_TTL",
+      DEFAULTS.predictionIdTtlSeconds,
+      1,
+      366 * 24 * 3600,
+    ),
+    feedbackStore: feedbackStore(env),
     accessLog: bool(env, "ACCESS_LOG"),
     prometheusUrl: backendUrl(env, "PROMETHEUS_URL"),
     alertmanagerUrl: backendUrl(env, "ALERTMANAGER_URL"),
@@ -178,6 +206,35 @@ function apiKeys(raw: string | undefined): string[] {
     }
   });
   return keys;
+}
+
+/** Shortest accepted secret: 32 characters, e.g. `openssl rand -base64 32` gives 44. */
+const MIN_SECRET_LENGTH = 32;
+
+/** The message names the entry, never its text. */
+function secrets(raw: string | undefined): string[] {
+  const all = list(raw);
+  all.forEach((s, i) => {
+    if (s.length < MIN_SECRET_LENGTH) {
+      throw new UserError(
+        `PREDICTION_ID_SECRETS entry ${i + 1} is shorter than ${MIN_SECRET_LENGTH} characters ` +
+          "(make one with: openssl rand -base64 32)",
+        { code: "BAD_CONFIG" },
+      );
+    }
+  });
+  return all;
+}
+
+/**
+ * `FEEDBACK_KV_PATH` when set; else Deno Deploy's own KV when running there
+ * (`DENO_DEPLOYMENT_ID` is set on Deploy); else this process's memory.
+ */
+function feedbackStore(env: EnvReader): FeedbackStore {
+  const path = nonEmpty(env("FEEDBACK_KV_PATH"));
+  if (path !== undefined) return { kind: "kv", path };
+  if (nonEmpty(env("DENO_DEPLOYMENT_ID")) !== undefined) return { kind: "kv" };
+  return { kind: "memory" };
 }
 
 function int(env: EnvReader, name: string, fallback: number, min: number, max: number): number {

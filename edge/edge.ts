@@ -7,12 +7,14 @@
  */
 import type { Hono } from "hono";
 import type { ModelBundle } from "../lib/model/types.ts";
+import { printable } from "../lib/printable.ts";
 import { createApp } from "./app.ts";
 import type { EdgeConfig } from "./config.ts";
 import type { EdgeEnv } from "./env.ts";
 import { loadBundle, type LoadBundleOptions } from "./serving/load_bundle.ts";
 import { ModelHolder, type ModelState } from "./serving/model_holder.ts";
-import { PredictionLog } from "./serving/prediction_log.ts";
+import { createPredictionIds, type PredictionIds, randomSecret } from "./serving/prediction_id.ts";
+import { kvReplayGuard, memoryReplayGuard, type ReplayGuard } from "./serving/replay_guard.ts";
 import { StatusBoard } from "./status/public_status.ts";
 import { createMeters, type Meters } from "./telemetry/meters.ts";
 import { Monitor } from "./telemetry/monitor.ts";
@@ -48,7 +50,11 @@ export function createEdge(config: EdgeConfig): Edge {
     driftWindow: config.driftWindow,
     accuracyWindow: config.accuracyWindow,
   });
-  const log = new PredictionLog(config.predictionMemory);
+  const ids = createPredictionIds({
+    secrets: config.predictionIdSecrets.length > 0 ? config.predictionIdSecrets : [randomSecret()],
+    ttlMs: config.predictionIdTtlSeconds * 1000,
+  });
+  const replay = openReplayGuard(config);
   const board = new StatusBoard({
     holder,
     monitor,
@@ -61,7 +67,8 @@ export function createEdge(config: EdgeConfig): Edge {
   const app = createApp(config, {
     holder,
     monitor,
-    log,
+    ids,
+    replay,
     scrape: meters.scrape,
     board,
     instanceId: meters.instanceId,
@@ -77,7 +84,36 @@ export function createEdge(config: EdgeConfig): Edge {
       ),
     async [Symbol.asyncDispose]() {
       monitor[Symbol.dispose]();
+      (await replay.catch(() => null))?.close();
       await meters.shutdown();
     },
   };
 }
+
+/**
+ * Where judged prediction ids are remembered. A `FEEDBACK_KV_PATH` that
+ * cannot be opened is not replaced by memory (that would weaken the
+ * guarantee silently): feedback by id then answers 503 with the reason.
+ * Deno Deploy's own KV is used when the app has one; without it (no KV
+ * database attached to the app) the edge says so in one line and keeps
+ * judged ids per isolate.
+ */
+function openReplayGuard(config: EdgeConfig): Promise<ReplayGuard> {
+  const store = config.feedbackStore;
+  const memory = () => memoryReplayGuard(config.predictionMemory);
+  if (store.kind === "memory") return Promise.resolve(memory());
+  const opened = (async () => kvReplayGuard(await Deno.openKv(store.path)))();
+  if (store.path === undefined) {
+    return opened.catch((e) => {
+      console.log(printable(
+        `mlops edge: Deno KV is not available (${e instanceof Error ? e.message : String(e)}); ` +
+          "judged prediction ids are remembered per isolate only",
+      ));
+      return memory();
+    });
+  }
+  opened.catch(() => {}); // reported when feedback needs it
+  return opened;
+}
+
+export type { PredictionIds, ReplayGuard };

@@ -8,12 +8,15 @@ import type { ServingModel } from "./serving/serving_model.ts";
 
 /**
  * Context variables: `model` is set by `requireModel` before scoring routes;
- * `client`, the identity of the request's API key, by `apiKeyAuth` when keys
- * are configured.
+ * `answeredBy`, the model whose answer the client gets (the response's
+ * `X-Model-*` headers), starts as that model and is overwritten by a scoring
+ * step that lets another model answer; `client`, the identity of the
+ * request's API key, is set by `apiKeyAuth` when keys are configured.
  */
 export type EdgeEnv = {
   Variables: {
     model: ServingModel;
+    answeredBy: ServingModel;
     client: string | undefined;
   };
 };

@@ -28,10 +28,12 @@ export type ErrorCode =
   | "UNAUTHORIZED"
   | "UNKNOWN_PREDICTION_ID"
   | "FORBIDDEN_PREDICTION_ID"
+  | "PREDICTION_ID_EXPIRED"
   | "FEEDBACK_ALREADY_RECORDED"
   | "NOT_FOUND"
   | "MODEL_NOT_READY"
   | "NOT_CONFIGURED"
+  | "FEEDBACK_STORE_UNAVAILABLE"
   | "INTERNAL_ERROR";
 
 /** JSON body of every error response. */
@@ -39,6 +41,10 @@ export interface ErrorBody {
   error_code: ErrorCode;
   message: string;
   details?: FieldError[];
+  /** The request's `X-Request-Id`, so a client's report finds the log line. */
+  request_id?: string;
+  /** The model that answered (or was being served); absent while none is. */
+  model?: { name: string; version: string };
 }
 
 /** Responses list at most this many field errors; the message gives the total. */

@@ -27,6 +27,12 @@ export interface Serving {
  * ```
  */
 export async function serve(config: EdgeConfig): Promise<Serving> {
+  if (config.predictionIdSecrets.length === 0) {
+    log(
+      "PREDICTION_ID_SECRETS is not set: prediction ids are signed with a random secret of this " +
+        "process, so feedback by prediction_id only works on this process, until it stops",
+    );
+  }
   const edge = createEdge(config);
   edge.monitor.startLagProbe();
   const server = listen(config, edge.app.fetch);
@@ -107,6 +113,24 @@ function log(message: string): void {
 /** How long a stop signal waits for in-flight requests before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 5_000;
 
+/**
+ * A KV file needs read and write access to it; `deno task serve` grants
+ * only read, so say how to run it rather than fail at the first feedback.
+ */
+function kvProblem(config: EdgeConfig): string | null {
+  const store = config.feedbackStore;
+  if (store.kind !== "kv" || store.path === undefined) return null;
+  if (typeof Deno.openKv !== "function") {
+    return 'FEEDBACK_KV_PATH needs Deno KV: run with --unstable-kv (deno.json\'s "unstable": ["kv"] does it)';
+  }
+  for (const name of ["read", "write"] as const) {
+    if (Deno.permissions.querySync({ name, path: store.path }).state !== "granted") {
+      return `FEEDBACK_KV_PATH ${store.path} needs --allow-${name}=${store.path}`;
+    }
+  }
+  return null;
+}
+
 if (import.meta.main) {
   let config: EdgeConfig;
   try {
@@ -114,6 +138,11 @@ if (import.meta.main) {
   } catch (e) {
     if (!isUserError(e)) throw e;
     console.error(printable(`mlops edge: ${e.message}`));
+    Deno.exit(2);
+  }
+  const problem = kvProblem(config);
+  if (problem !== null) {
+    console.error(printable(`mlops edge: ${problem}`));
     Deno.exit(2);
   }
   const server = await serve(config);

@@ -29,7 +29,11 @@ Deno.test("config: every variable is read", () => {
     OTEL_DENO: "true",
     ACCURACY_WINDOW: "10",
     DRIFT_WINDOW: "100",
-    PREDICTION_MEMORY: "0",
+    PREDICTION_MEMORY: "1",
+    PREDICTION_ID_SECRETS:
+      " new-0123456789abcdef0123456789abcdef , old-0123456789abcdef0123456789abcdef ",
+    PREDICTION_ID_TTL: "60",
+    FEEDBACK_KV_PATH: "/var/lib/mlops/feedback.db",
     ACCESS_LOG: "1",
   }));
   assert.equal(c.port, 9000);
@@ -44,8 +48,19 @@ Deno.test("config: every variable is read", () => {
   assert.equal(c.otel, true);
   assert.equal(c.accuracyWindow, 10);
   assert.equal(c.driftWindow, 100);
-  assert.equal(c.predictionMemory, 0);
+  assert.equal(c.predictionMemory, 1);
+  assert.deepEqual(c.predictionIdSecrets, [
+    "new-0123456789abcdef0123456789abcdef",
+    "old-0123456789abcdef0123456789abcdef",
+  ]);
+  assert.equal(c.predictionIdTtlSeconds, 60);
+  assert.deepEqual(c.feedbackStore, { kind: "kv", path: "/var/lib/mlops/feedback.db" });
   assert.equal(c.accessLog, true);
+  // On Deno Deploy its own KV, without a path; elsewhere memory.
+  assert.deepEqual(configFromEnv(env({ DENO_DEPLOYMENT_ID: "abc123" })).feedbackStore, {
+    kind: "kv",
+  });
+  assert.deepEqual(configFromEnv(env({})).feedbackStore, { kind: "memory" });
   assert.deepEqual(configFromEnv(env({ MODEL_PATH: "out/model" })).model, {
     kind: "path",
     path: "out/model",
@@ -65,6 +80,13 @@ Deno.test("config: bad values are user errors naming the variable, never a key",
     [{ MODEL_URL: "not a url" }, /MODEL_URL is not a valid URL/],
     [{ MODEL_URL: "ftp://x/y" }, /must be http\(s\) or file/],
     [{ API_KEYS: "ok,sec ret" }, /^API_KEYS entry 2 has characters/],
+    [
+      { PREDICTION_ID_SECRETS: "0123456789abcdef0123456789abcdef,sec ret" },
+      /^PREDICTION_ID_SECRETS entry 2 is shorter than 32 characters/,
+    ],
+    [{ PREDICTION_MEMORY: "0" }, /^PREDICTION_MEMORY must be an integer in \[1,/],
+    [{ PREDICTION_ID_TTL: "0" }, /^PREDICTION_ID_TTL must be an integer in \[1,/],
+    [{ PREDICTION_ID_TTL: "7d" }, /^PREDICTION_ID_TTL must be an integer/],
   ];
   for (const [vars, message] of cases) {
     assert.throws(() => configFromEnv(env(vars)), (e: unknown) => {

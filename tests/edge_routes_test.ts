@@ -20,7 +20,7 @@ Deno.test("predict: one instance returns label, probabilities, model and an id",
   near(body.probabilities.no, 0.8);
   near(body.probabilities.yes, 0.2);
   assert.deepEqual(body.model, { name: "tiny", version: "7" });
-  assert.match(body.prediction_id, /^[0-9a-f]{32}-[0-9a-z]+$/);
+  assert.match(body.prediction_id, /^p1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$/);
   assert.equal(body.unknown_categories, undefined);
 });
 
@@ -304,6 +304,7 @@ Deno.test("feedback: by prediction id feeds live accuracy, once per id", async (
   assert.equal(again.status, 409);
   assert.equal((await again.json()).error_code, "FEEDBACK_ALREADY_RECORDED");
   const unknown = await post(edge, "/v1/feedback", { prediction_id: "nope-1", actual: "no" });
+  // (Forged, expired and rotated ids: prediction_id_test.ts and edge_feedback_ids_test.ts.)
   assert.equal(unknown.status, 404);
   assert.equal((await unknown.json()).error_code, "UNKNOWN_PREDICTION_ID");
 
@@ -326,7 +327,8 @@ Deno.test("feedback: prediction ids cannot be guessed from one's own", async () 
   // trailing counter in any base, and the ids with one character changed.
   const guesses = new Set<string>();
   for (const id of own) {
-    const m = /^(.*?)([0-9a-z]+)$/.exec(id)!;
+    // Signed ids end in a base64url tag, which may end in no counter-like digits.
+    const m = /^(.*?)([0-9a-z]+)$/.exec(id) ?? ["", id, "0"];
     for (const base of [10, 16, 36]) {
       const n = parseInt(m[2], base);
       if (!Number.isFinite(n)) continue;
@@ -347,8 +349,8 @@ Deno.test("feedback: prediction ids cannot be guessed from one's own", async () 
     assert.equal(res.status, 404, `guessed ${guess} (victim's: ${victim.prediction_id})`);
     await res.body?.cancel();
   }
-  // At least 96 random bits each (the rest is a sequence number).
-  for (const id of [victim.prediction_id, ...own]) assert.match(id, /^[0-9a-f]{24,}-/);
+  // Signed: a 128-bit tag each.
+  for (const id of [victim.prediction_id, ...own]) assert.match(id, /\.[A-Za-z0-9_-]{22}$/);
   const real = await post(edge, "/v1/feedback", {
     prediction_id: victim.prediction_id,
     actual: "no",
@@ -732,9 +734,10 @@ Deno.test("status: an unreachable Prometheus is said plainly, never named", asyn
 Deno.test("access log: one JSON line per request, without bodies or keys", async () => {
   const { Hono } = await import("hono");
   const { accessLog } = await import("../edge/middleware/access_log.ts");
+  const { ModelHolder } = await import("../edge/serving/model_holder.ts");
   const lines: string[] = [];
   const app = new Hono();
-  app.use(accessLog((l) => lines.push(l)));
+  app.use(accessLog(new ModelHolder(), (l) => lines.push(l)));
   app.post("/v1/predict", (c) => c.json({ ok: true }));
   await (await app.request("/v1/predict", {
     method: "POST",
@@ -744,7 +747,14 @@ Deno.test("access log: one JSON line per request, without bodies or keys", async
   await (await app.request("/nope?token=abc")).body?.cancel();
   assert.equal(lines.length, 2);
   const first = JSON.parse(lines[0]);
-  assert.deepEqual(Object.keys(first).sort(), ["method", "ms", "route", "status", "ts"]);
+  assert.deepEqual(Object.keys(first).sort(), [
+    "method",
+    "ms",
+    "request_id",
+    "route",
+    "status",
+    "ts",
+  ]);
   assert.equal(first.route, "/v1/predict");
   assert.equal(JSON.parse(lines[1]).route, "unmatched");
   assert.doesNotMatch(lines.join("\n"), /secret-key|private value|token=abc/);

@@ -3,8 +3,6 @@ import { AggregationTemporality, MeterProvider, MetricReader } from "@openteleme
 import { createKeyVerifier, keyIdentity } from "../edge/middleware/api_key.ts";
 import { fieldPath } from "../edge/payloads/field_path.ts";
 import { redactUrl } from "../edge/serving/load_bundle.ts";
-import { newPredictionId, parsePredictionId, TOKEN_BYTES } from "../edge/serving/prediction_id.ts";
-import { PredictionLog } from "../edge/serving/prediction_log.ts";
 import { ServingModel } from "../edge/serving/serving_model.ts";
 import { DriftTracker } from "../edge/telemetry/drift.ts";
 import { fanoutMeter } from "../edge/telemetry/fanout_meter.ts";
@@ -113,54 +111,6 @@ Deno.test("drift: features without training stats are skipped", () => {
   const drift = new DriftTracker(b.schema, [], 10);
   drift.observe({ n: 1, encoded: [1, 0], categories: [-1, 1] });
   assert.deepEqual(drift.snapshot(), []);
-});
-
-Deno.test("prediction log: unique ids, bounded memory, feedback once, by its client", () => {
-  const log = new PredictionLog(2);
-  const [a, b, c] = log.record(["no", "yes", "no"]);
-  assert.equal(new Set([a, b, c]).size, 3);
-  assert.equal(log.size, 2);
-  assert.deepEqual(log.recall(a), { found: false, reason: "unknown" }); // evicted
-  const recalled = log.recall(b);
-  assert.ok(recalled.found && recalled.label === "yes");
-  assert.ok(Math.abs(recalled.at - Date.now()) < 5000, "remembers when it was made");
-  assert.deepEqual(log.recall(b), { found: false, reason: "already_recorded" });
-  const [d] = log.record(["yes"], "key:1");
-  assert.deepEqual(log.recall(d, "key:2"), { found: false, reason: "other_client" });
-  assert.deepEqual(log.recall(d), { found: false, reason: "other_client" });
-  assert.deepEqual({ ...log.recall(d, "key:1"), at: 0 }, { found: true, label: "yes", at: 0 });
-  const forged = (d[0] === "0" ? "1" : "0") + d.slice(1); // right sequence, wrong token
-  assert.deepEqual(log.recall(forged, "key:1"), { found: false, reason: "unknown" });
-  const off = new PredictionLog(0);
-  assert.equal(off.record(["no"]).length, 1);
-  assert.equal(off.size, 0);
-});
-
-Deno.test("prediction ids: a 128-bit random token and the sequence number, parsed back exactly", () => {
-  const tokens = new Uint8Array(1000 * TOKEN_BYTES);
-  const ids = Array.from({ length: 1000 }, (_, i) => newPredictionId(i, tokens, i * TOKEN_BYTES));
-  assert.equal(new Set(ids.map((id) => id.slice(0, 32))).size, ids.length);
-  // Every hex digit shows up in every token position across 1000 ids.
-  for (let i = 0; i < 32; i++) {
-    assert.equal(new Set(ids.map((id) => id[i])).size, 16, `position ${i}`);
-  }
-  const token = new Uint8Array(TOKEN_BYTES);
-  assert.equal(parsePredictionId(ids[71], token), 71);
-  assert.deepEqual(token, tokens.subarray(71 * TOKEN_BYTES, 72 * TOKEN_BYTES));
-  const [hex, seq] = ids[71].split("-");
-  for (
-    const bad of [
-      "",
-      "3f2a9c1b7e-0",
-      ids[71].toUpperCase(),
-      `${hex}-0${seq}`,
-      `${hex}-`,
-      hex,
-      `${hex.slice(1)}-${seq}`,
-    ]
-  ) {
-    assert.equal(parsePredictionId(bad, token), -1, bad);
-  }
 });
 
 Deno.test("live accuracy: a key already in the window is a replay, until it leaves", () => {

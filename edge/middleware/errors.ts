@@ -7,8 +7,11 @@
  */
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
+import type { EdgeEnv } from "../env.ts";
 import { ApiError, type ErrorBody } from "../errors.ts";
+import type { ModelHolder } from "../serving/model_holder.ts";
 import type { Monitor } from "../telemetry/monitor.ts";
+import { answeringModel, modelRef, requestIdOf, stampModel } from "./request_id.ts";
 import { methodLabel, routeLabel } from "./route_label.ts";
 import { printable } from "../../lib/printable.ts";
 
@@ -20,25 +23,29 @@ import { printable } from "../../lib/printable.ts";
  * app.onError(errorHandler(monitor));
  * ```
  */
-export function errorHandler(monitor: Monitor): ErrorHandler {
+export function errorHandler(monitor: Monitor, holder: ModelHolder): ErrorHandler<EdgeEnv> {
   return (err, c) => {
     if (err instanceof ApiError) {
       if (err.status < 500) monitor.rejected(err.code);
-      return withHeaders(c, err.getResponse());
+      return identified(c, holder, err.toBody(), err.status);
     }
     if (err instanceof HTTPException) {
       // Hono (its middleware, or its body parsers) already built a response.
       // Auth failures are ApiErrors (api_key.ts): no status needs a reason of its own.
       monitor.rejected(`http_${err.status}`);
-      return withHeaders(c, err.getResponse());
+      return withHeaders(c, stampModel(err.getResponse(), answeringModel(c, holder)));
     }
     console.error(printable(
-      `edge: unexpected error in ${methodLabel(c)} ${routeLabel(c)}: ${
+      `edge: unexpected error in ${methodLabel(c)} ${routeLabel(c)} (request ${requestIdOf(c)}): ${
         err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err)
       }`,
     ));
-    const body: ErrorBody = { error_code: "INTERNAL_ERROR", message: "internal server error" };
-    return c.json(body, 500);
+    return identified(
+      c,
+      holder,
+      { error_code: "INTERNAL_ERROR", message: "internal server error" },
+      500,
+    );
   };
 }
 
@@ -47,16 +54,42 @@ export function errorHandler(monitor: Monitor): ErrorHandler {
  *
  * @example
  * ```ts
- * app.notFound(notFound);
+ * app.notFound(notFoundHandler(holder));
  * ```
  */
-export const notFound: NotFoundHandler = (c) => {
-  const body: ErrorBody = {
-    error_code: "NOT_FOUND",
-    message: `no route for ${c.req.method} ${c.req.path}; see /docs`,
-  };
-  return c.json(body, 404);
-};
+export function notFoundHandler(holder: ModelHolder): NotFoundHandler<EdgeEnv> {
+  return (c) =>
+    identified(c, holder, {
+      error_code: "NOT_FOUND",
+      message: `no route for ${c.req.method} ${c.req.path}; see /docs`,
+    }, 404);
+}
+
+/**
+ * An error response carrying who answered: the request id and model in the
+ * body and the model in the headers. Under `/v2/` (the Open Inference
+ * Protocol) the body takes that protocol's shape, `{"error": "..."}`, with
+ * the same code and identity beside it.
+ */
+function identified(
+  c: Context<EdgeEnv>,
+  holder: ModelHolder,
+  body: ErrorBody,
+  status: number,
+): Response {
+  const model = answeringModel(c, holder);
+  const request_id = requestIdOf(c);
+  const out = c.req.path.startsWith("/v2/")
+    ? {
+      error: body.message,
+      error_code: body.error_code,
+      ...(body.details ? { details: body.details } : {}),
+      request_id,
+    }
+    : { ...body, request_id };
+  if (model !== undefined) (out as ErrorBody).model = modelRef(model);
+  return withHeaders(c, stampModel(Response.json(out, { status }), model));
+}
 
 /** Keeps headers set before the error (CORS, Retry-After) on the error response. */
 function withHeaders(c: Context, res: Response): Response {

@@ -14,12 +14,17 @@
  */
 import type { Context, Env, Handler } from "hono";
 import type { EdgeEnv } from "../env.ts";
+import type { ServingModel } from "../serving/serving_model.ts";
+import { stampModel } from "./request_id.ts";
 
 /** A check before a handler: returns to pass, throws an `ApiError` to reject. */
 export type Guard<E extends Env = EdgeEnv> = (c: Context<E>) => void;
 
 /**
- * Composes guards, run in order, in front of a handler.
+ * Composes guards, run in order, in front of a handler. The handler's
+ * response gets the `X-Model-*` headers of the model that answered (the
+ * `answeredBy` variable) when there is one; errors get them from the error
+ * handler.
  *
  * @example
  * ```ts
@@ -31,8 +36,15 @@ export function guarded<E extends Env = EdgeEnv>(
   ...guards: Guard<E>[]
 ): (handler: Handler<E>) => Handler<E> {
   return (handler) =>
-    guards.length === 0 ? handler : function guardedHandler(c, next) {
+    function guardedHandler(c, next) {
       for (let i = 0; i < guards.length; i++) guards[i](c);
-      return handler(c, next);
-    };
+      const res = handler(c, next);
+      const stamp = (r: Response | void): Response | void =>
+        r instanceof Response ? stampModel(r, answeredBy(c)) : r;
+      return res instanceof Promise ? res.then(stamp) : stamp(res as Response | void);
+    } as Handler<E>;
+}
+
+function answeredBy(c: Context): ServingModel | undefined {
+  return c.get("answeredBy" as never) as ServingModel | undefined;
 }

@@ -6,8 +6,8 @@
  * Hono's `compose`, an awaited async frame per layer; wrapping `fetch` costs
  * one promise reaction and leaves single-handler routes on Hono's direct
  * path. The route label is the registered path the request's method and path
- * match (the edge's routes are all static), else `unmatched`, so labels stay
- * a small fixed set whatever clients send.
+ * match — for routes with parameters (`/v2/models/:name/infer`) the template
+ * — else `unmatched`, so labels stay a small fixed set whatever clients send.
  *
  * @module
  */
@@ -25,8 +25,8 @@ export interface RequestMetricsOptions {
 /**
  * Makes `app.fetch` (and so `app.request`) record count, latency and
  * in-flight requests into `monitor`. Call it after registering every route;
- * routes with parameters or wildcards are not supported (their requests
- * would count as unmatched), and the edge has none.
+ * routes with wildcards are not supported (their requests would count as
+ * unmatched), and the edge has none.
  *
  * @example
  * ```ts
@@ -40,11 +40,17 @@ export function withRequestMetrics<E extends Env>(
   options: RequestMetricsOptions,
 ): Hono<E> {
   const paths = new Set<string>();
+  const templates: { method: string; pattern: RegExp; path: string }[] = [];
   const byKey = new Map<string, RouteMetrics>();
   for (const { method, path } of app.routes) {
-    if (method === "ALL" || path.includes("*") || path.includes(":")) continue;
-    paths.add(method + " " + path);
+    if (method === "ALL" || path.includes("*")) continue;
+    if (path.includes(":")) {
+      const pattern = new RegExp("^" + path.replace(/:[^/]+/g, "[^/]+") + "$");
+      templates.push({ method, pattern, path });
+    } else paths.add(method + " " + path);
   }
+  const template = (method: string, path: string): string | undefined =>
+    templates.find((t) => t.method === method && t.pattern.test(path))?.path;
   // Resolved once per method and path; unknown paths share one entry per
   // method, so the map stays as small as the route table.
   const resolve = (request: Request): RouteMetrics => {
@@ -53,7 +59,11 @@ export function withRequestMetrics<E extends Env>(
     let route = byKey.get(key);
     if (route) return route;
     const matched = paths.has(key) || (method === "HEAD" && paths.has("GET " + path));
-    const label = matched ? path : UNMATCHED;
+    // Paths with parameters are not cached: clients choose them, the map would grow.
+    const label = matched
+      ? path
+      : (template(method, path) ?? (method === "HEAD" ? template("GET", path) : undefined) ??
+        UNMATCHED);
     route = monitor.route(methodOf(method), label, options.liveRoutes.has(label));
     if (matched) byKey.set(key, route);
     return route;

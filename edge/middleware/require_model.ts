@@ -10,7 +10,7 @@ import type { ModelHolder } from "../serving/model_holder.ts";
 import type { Guard } from "./guard.ts";
 
 /**
- * Sets the `model` variable (`c.get("model")`), or answers 503 with why
+ * Sets the `model` and `answeredBy` variables (`c.get("model")`), or answers 503 with why
  * there is none. (Handlers read it with `c.get`: Hono builds a fresh object
  * on every `c.var` access.)
  *
@@ -28,5 +28,7 @@ export function requireModel(holder: ModelHolder): Guard<EdgeEnv> {
       throw new ApiError(503, "MODEL_NOT_READY", `no model is being served: ${why}`);
     }
     c.set("model", state.model);
+    // Who answers unless a scoring step decides otherwise (X-Model-* headers).
+    c.set("answeredBy", state.model);
   };
 }

@@ -8,6 +8,7 @@
 import { VERSION } from "../../lib/version.ts";
 import type { ServingModel } from "../serving/serving_model.ts";
 import { exampleInstance, instanceSchema, type JsonSchema } from "./instance_schema.ts";
+import { oipOpenApi } from "./oip.ts";
 
 /** Server settings the document reports. */
 export interface SpecOptions {
@@ -16,6 +17,11 @@ export interface SpecOptions {
   /** Whether predict and feedback require a bearer key. */
   auth: boolean;
 }
+
+/** What every response says about who answered (middleware/request_id.ts). */
+const IDENTITY = "Every response, errors included, carries `X-Request-Id` (yours when you send " +
+  "1–128 of `A-Z a-z 0-9 . _ : + / = @ -`, else a new UUID) and, while a model is served, " +
+  "`X-Model-Name` and `X-Model-Version` (`none` when unregistered); error bodies repeat them.";
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: JsonSchema, example?: unknown) => ({
@@ -54,6 +60,7 @@ export function buildOpenApi(
     "503": error("No model is loaded; see /readyz for the reason."),
   };
 
+  const oip = oipOpenApi(model, { secured, auth: options.auth, limits });
   return {
     openapi: "3.1.0",
     info: {
@@ -67,7 +74,7 @@ export function buildOpenApi(
         "Numeric fields take numbers or decimal strings (no hex, binary, octal or Infinity); " +
         '`null` or `""` means missing. ' +
         "Categorical fields take strings (numbers and booleans are compared as text); " +
-        "unseen categories are accepted and counted. " + limits,
+        "unseen categories are accepted and counted. " + limits + " " + IDENTITY,
     },
     servers: [{ url: "/" }],
     paths: {
@@ -138,27 +145,33 @@ export function buildOpenApi(
         post: {
           summary: "Report the true label",
           description: "Give the actual class for an earlier prediction (by id) or for " +
-            "features; it feeds live accuracy. Ids are remembered for a bounded number of " +
-            "recent predictions, per instance of the service. Each counts once, and with API " +
-            "keys only from the key that made the prediction; the same features and label " +
-            "count once while they are in the live-accuracy window.",
+            "features; it feeds live accuracy. Ids are signed and self-contained: any instance " +
+            "holding the secret accepts them, for PREDICTION_ID_TTL after the prediction. Each " +
+            "counts once (across instances when they share Deno KV, else per instance), and " +
+            "with API keys only from the key that made the prediction; the same features and " +
+            "label count once while they are in the live-accuracy window.",
           security: secured,
           requestBody: {
             required: true,
             content: json(ref("FeedbackRequest"), {
-              prediction_id: "9f86d081884c7d659a2feaa0c55ad015-1z",
+              prediction_id: "p1.eyJtIjoidGlueSIsImEiOltbIjciLCJubyJdXSwidCI6MCwibiI6IkEifQ." +
+                "0123456789abcdefABCDEF",
               actual: classes[0],
             }),
           },
           responses: {
             "200": { description: "Recorded.", content: json(ref("FeedbackResponse")) },
             "403": error("The prediction id was issued to another API key."),
-            "404": error("Unknown or forgotten prediction id."),
+            "404": error("Not an id this edge signed (forged, altered, or its secret dropped)."),
+            "410": error("The prediction id has expired (PREDICTION_ID_TTL)."),
             "409": error(
               "Feedback for this prediction, or for the same features and label, was already " +
                 "recorded.",
             ),
             ...rejections,
+            "503": error(
+              "No model is loaded, or the replay store (Deno KV) is unavailable; send it again.",
+            ),
           },
         },
       },
@@ -214,6 +227,7 @@ export function buildOpenApi(
           },
         },
       },
+      ...oip.paths,
       "/metrics": {
         get: {
           summary: "Prometheus metrics",
@@ -229,6 +243,7 @@ export function buildOpenApi(
     components: {
       ...(options.auth ? { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } } : {}),
       schemas: {
+        ...oip.schemas,
         Instance: instance,
         PredictRequest: {
           oneOf: [
@@ -339,10 +354,19 @@ export function buildOpenApi(
         },
         Error: {
           type: "object",
-          required: ["error_code", "message"],
+          required: ["error_code", "message", "request_id"],
           properties: {
             error_code: { type: "string", examples: ["INVALID_INPUT"] },
             message: { type: "string" },
+            request_id: {
+              type: "string",
+              description: "The response's X-Request-Id (yours when you sent a safe one).",
+            },
+            model: {
+              type: "object",
+              description: "The model that answered; absent while none is loaded.",
+              properties: { name: { type: "string" }, version: { type: "string" } },
+            },
             details: {
               type: "array",
               items: {

@@ -12,8 +12,8 @@ export type Feedback =
   | { kind: "prediction"; predictionId: string; actual: string }
   | { kind: "features"; features: Record<string, unknown>; actual: string };
 
-/** Longest prediction id accepted; ours are far shorter. */
-const MAX_ID_LENGTH = 128;
+/** Longest prediction id accepted; ours are a few hundred characters (prediction_id.ts). */
+const MAX_ID_LENGTH = 4096;
 
 /**
  * Checks the envelope and the label against `classes`.

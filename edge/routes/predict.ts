@@ -9,8 +9,8 @@ import type { Handler } from "hono";
 import type { EdgeEnv } from "../env.ts";
 import type { BodyReader } from "../payloads/body.ts";
 import { parsePredictBody } from "../payloads/predict_request.ts";
-import type { PredictionLog } from "../serving/prediction_log.ts";
-import type { ServingModel } from "../serving/serving_model.ts";
+import type { Answer, PredictionIds } from "../serving/prediction_id.ts";
+import type { BatchPrediction, ServingModel } from "../serving/serving_model.ts";
 import type { Monitor } from "../telemetry/monitor.ts";
 import { labelsOf, score } from "./_score.ts";
 import { PredictionJson } from "./prediction_json.ts";
@@ -20,7 +20,8 @@ export type { PredictionBody } from "./prediction_json.ts";
 /** Dependencies of the predict route. */
 export interface PredictDeps {
   monitor: Monitor;
-  log: PredictionLog;
+  /** Signs each prediction's id. */
+  ids: Promise<PredictionIds>;
   maxBatch: number;
   /** Reads the body within its size and time limits. */
   body: BodyReader;
@@ -34,7 +35,7 @@ const JSON_HEADERS = { "content-type": "application/json" };
  * @example
  * ```ts
  * const body = new BodyReader({ maxBytes: 1 << 20, timeoutMs: 10_000 });
- * const deps = { monitor, log, maxBatch: 1000, body };
+ * const deps = { monitor, ids: createPredictionIds({ secrets, ttlMs }), maxBatch: 1000, body };
  * app.post("/v1/predict", guarded(requireModel(holder))(predictHandler(deps)));
  * ```
  */
@@ -44,10 +45,28 @@ export function predictHandler(deps: PredictDeps): Handler<EdgeEnv> {
     const model = c.get("model");
     const instances = parsePredictBody(await deps.body.json(c), deps.maxBatch);
     const batch = score(model, instances, deps.monitor);
-    const ids = deps.log.record(labelsOf(model, batch), c.get("client"));
+    const issuer = await deps.ids;
+    const ids = await issuer.issue(model.name, answersOf(model, batch), c.get("client"));
     let json = writers.get(model);
     if (!json) writers.set(model, json = new PredictionJson(model));
     const body = instances.batch ? json.batch(batch, ids) : json.single(batch, ids);
     return c.body(body, 200, JSON_HEADERS);
   };
+}
+
+/**
+ * Each instance's answers, as its prediction id records them: the model's
+ * answer, which the client gets. (A shadow model's answer is appended here
+ * when one scores the same instances.)
+ *
+ * @example
+ * ```ts
+ * answersOf(model, batch); // [[{ version: "7", label: "no" }], ...]
+ * ```
+ */
+export function answersOf(model: ServingModel, batch: BatchPrediction): Answer[][] {
+  const labels = labelsOf(model, batch);
+  const out = new Array<Answer[]>(labels.length);
+  for (let i = 0; i < labels.length; i++) out[i] = [{ version: model.version, label: labels[i] }];
+  return out;
 }

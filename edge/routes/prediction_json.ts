@@ -40,7 +40,7 @@ export class PredictionJson {
    * @example
    * ```ts
    * const json = new PredictionJson(model);
-   * const text = json.single(batch, ["9f86d081884c7d659a2feaa0c55ad015-1z"]); // '{"prediction_id":"9f86…","label":"No",…}'
+   * const text = json.single(batch, ["p1.eyJtIjoi….Qm9v…"]); // '{"prediction_id":"p1.eyJtIjoi…","label":"No",…}'
    * ```
    */
   constructor(model: ServingModel) {
@@ -66,7 +66,7 @@ export class PredictionJson {
   /** One prediction without its closing brace. */
   #prediction(batch: BatchPrediction, ids: readonly string[], i: number): string {
     const K = this.#keys.length;
-    // Ids are hex and base-36 digits and a dash (prediction_id.ts): nothing to escape.
+    // Ids are base64url and dots (prediction_id.ts): nothing to escape.
     let out = '{"prediction_id":"' + ids[i] + '","label":' + this.#labels[batch.classIndex[i]] +
       ',"probabilities":';
     for (let k = 0; k < K; k++) out += this.#keys[k] + this.#number(batch.proba[i * K + k]);

@@ -2,73 +2,230 @@
  * Prediction ids: what `/v1/predict` hands out and `/v1/feedback` takes
  * back. The one place that knows their format.
  *
- * An id is a 128-bit random token (from `crypto.getRandomValues`, 32 hex
- * digits), a dash, and the prediction's sequence number in base 36:
- * `9f86d081884c7d659a2feaa0c55ad015-1z`. The sequence number locates the
- * prediction in the log's ring, so recording and recalling it needs no hash
- * table (a map evicting its oldest key costs microseconds per prediction);
- * the token makes the id unguessable: knowing any number of ids, including
- * the sequence numbers around someone else's, leaves 2^128 tokens to try.
- * (The first format, a per-process prefix plus a counter, let a client send
- * feedback for the predictions made just before its own.)
+ * An id is self-contained and signed, so any isolate (any process holding
+ * the secret) checks it without shared memory:
+ *
+ *     p1.<payload>.<tag>
+ *
+ * `payload` is base64url JSON — the model name, its answers
+ * (`[[version, label], ...]`; the first is the one the client got, a
+ * shadow model's follows), the issue time in epoch milliseconds, the API
+ * key's identity when keys are set (a digest, never the key) and a random
+ * 96-bit nonce that makes every id unique (replay protection remembers
+ * nonces). `tag` is HMAC-SHA256 over `p1.<payload>` with the first secret,
+ * truncated to 128 bits (RFC 2104 §5: at least half the hash), base64url.
+ * Verification tries every configured secret, so a new secret can be
+ * prepended while ids signed with the old one stay good until it is dropped.
+ *
+ * The payload is readable by whoever holds the id (it is the client's own
+ * prediction); it is authenticated, not encrypted.
  *
  * @module
  */
 
-/** Random bytes per id. */
-export const TOKEN_BYTES = 16;
-/** Randomness is drawn in blocks: one `getRandomValues` call per 256 ids, not per id. */
-const POOL_BYTES = 4096;
-const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
-const ID = /^([0-9a-f]{32})-([0-9a-z]{1,11})$/;
+/** One model's answer for one instance. */
+export interface Answer {
+  /** The model's registry version; null when unregistered. */
+  version: string | null;
+  label: string;
+}
 
-const pool = new Uint8Array(POOL_BYTES);
-let used = POOL_BYTES;
+/** What a verified id says. */
+export interface PredictionClaims {
+  /** The model name the prediction was made by. */
+  model: string;
+  /** The answers, first the one returned to the client. */
+  answers: Answer[];
+  /** Issue time, epoch milliseconds. */
+  issuedAt: number;
+  /** Identity of the API key that asked (`keyIdentity`), when keys were set. */
+  client?: string;
+  /** Random, unique per id: the key replay protection remembers. */
+  nonce: string;
+}
 
-/**
- * A new id for sequence number `seq`. Its random token is also written to
- * `tokens` at `offset` (`TOKEN_BYTES` bytes), for {@link parsePredictionId}
- * to be checked against.
- *
- * @example
- * ```ts
- * const token = new Uint8Array(TOKEN_BYTES);
- * newPredictionId(0, token, 0); // e.g. "9f86d081884c7d659a2feaa0c55ad015-0"
- * ```
- */
-export function newPredictionId(seq: number, tokens: Uint8Array, offset: number): string {
-  if (used + TOKEN_BYTES > POOL_BYTES) {
+/** Why an id is refused. */
+export type IdProblem = "malformed" | "forged" | "expired";
+
+/** The outcome of {@link PredictionIds.verify}. */
+export type Verified =
+  | {
+    ok: true;
+    claims: PredictionClaims; /** When the id stops being accepted, epoch ms. */
+    expiresAt: number;
+  }
+  | { ok: false; problem: IdProblem };
+
+const PREFIX = "p1.";
+const TAG_BYTES = 16;
+const NONCE_BYTES = 9;
+/** Ids issued this far in the future (another machine's clock) are still accepted. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+const B64 = { alphabet: "base64url", omitPadding: true } as const;
+const B64_TEXT = /^[A-Za-z0-9_-]+$/;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** Randomness is drawn in blocks: one `getRandomValues` call per 455 nonces, not per id. */
+const pool = new Uint8Array(4095);
+let used = pool.length;
+
+function nonce(): string {
+  if (used + NONCE_BYTES > pool.length) {
     crypto.getRandomValues(pool);
     used = 0;
   }
-  let id = "";
-  for (let i = 0; i < TOKEN_BYTES; i++) {
-    const b = pool[used + i];
-    tokens[offset + i] = b;
-    id += HEX[b];
-  }
-  used += TOKEN_BYTES;
-  return id + "-" + seq.toString(36);
+  const bytes = pool.subarray(used, used += NONCE_BYTES);
+  return bytes.toBase64(B64);
+}
+
+/** Issues and verifies ids with a set of secrets; build it once with {@link createPredictionIds}. */
+export interface PredictionIds {
+  /**
+   * One id per instance: `answers[i]` are instance i's answers (first the
+   * returned one), `client` the API key's identity when keys are set.
+   */
+  issue(model: string, answers: readonly (readonly Answer[])[], client?: string): Promise<string[]>;
+  /** Checks signature, shape and age of `id`. */
+  verify(id: string): Promise<Verified>;
+  /** How long an id is accepted, in milliseconds. */
+  readonly ttlMs: number;
+}
+
+/** Options for {@link createPredictionIds}. */
+export interface PredictionIdOptions {
+  /** HMAC secrets: the first signs, all verify. At least one. */
+  secrets: readonly string[];
+  /** How long an id is accepted, in milliseconds. */
+  ttlMs: number;
+  /** Injected for tests; epoch milliseconds. */
+  now?: () => number;
 }
 
 /**
- * The sequence number of `id`, with its token written to `token` (at 0), or
- * -1 when `id` is not in this format (including aliases such as upper-case
- * hex or a zero-padded sequence: only the exact text issued counts).
+ * Imports the secrets as WebCrypto HMAC keys once; the returned functions
+ * only sign and compare.
  *
  * @example
  * ```ts
- * const token = new Uint8Array(TOKEN_BYTES);
- * parsePredictionId("9f86d081884c7d659a2feaa0c55ad015-1z", token); // 71
- * parsePredictionId("3f2a9c1b7e-0", token); // -1
+ * const ids = await createPredictionIds({ secrets: ["0123456789abcdef0123456789abcdef"], ttlMs: 7 * 86_400_000 });
+ * const [id] = await ids.issue("churn", [[{ version: "3", label: "Yes" }]]);
+ * (await ids.verify(id)).ok; // true
  * ```
  */
-export function parsePredictionId(id: string, token: Uint8Array): number {
-  const m = ID.exec(id);
-  if (m === null) return -1;
-  const seq = parseInt(m[2], 36);
-  if (!Number.isSafeInteger(seq) || seq.toString(36) !== m[2]) return -1;
-  const hex = m[1];
-  for (let i = 0; i < TOKEN_BYTES; i++) token[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return seq;
+export async function createPredictionIds(options: PredictionIdOptions): Promise<PredictionIds> {
+  if (options.secrets.length === 0) throw new Error("createPredictionIds needs a secret");
+  const keys = await Promise.all(options.secrets.map((s) =>
+    crypto.subtle.importKey(
+      "raw",
+      encoder.encode(s),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    )
+  ));
+  const now = options.now ?? Date.now;
+  const { ttlMs } = options;
+  const tag = async (key: CryptoKey, signed: Uint8Array) =>
+    new Uint8Array(
+      await crypto.subtle.sign("HMAC", key, signed as Uint8Array<ArrayBuffer>),
+      0,
+      TAG_BYTES,
+    );
+
+  async function sign(payload: Record<string, unknown>): Promise<string> {
+    const signed = PREFIX + encoder.encode(JSON.stringify(payload)).toBase64(B64);
+    return signed + "." + (await tag(keys[0], encoder.encode(signed))).toBase64(B64);
+  }
+
+  return {
+    ttlMs,
+    issue(model, answers, client) {
+      const t = now();
+      return Promise.all(answers.map((a) =>
+        sign({
+          m: model,
+          a: a.map((x) => [x.version, x.label]),
+          t,
+          ...(client === undefined ? {} : { k: client }),
+          n: nonce(),
+        })
+      ));
+    },
+    async verify(id) {
+      if (!id.startsWith(PREFIX)) return MALFORMED;
+      const dot = id.lastIndexOf(".");
+      const body = id.slice(PREFIX.length, dot), tagText = id.slice(dot + 1);
+      if (dot <= PREFIX.length || !B64_TEXT.test(body) || !B64_TEXT.test(tagText)) {
+        return MALFORMED;
+      }
+      let presented: Uint8Array;
+      try {
+        presented = Uint8Array.fromBase64(tagText, B64);
+      } catch {
+        return MALFORMED;
+      }
+      // Only the exact text issued: a tag with other trailing bits is another id.
+      if (presented.length !== TAG_BYTES || presented.toBase64(B64) !== tagText) return FORGED;
+      const signed = encoder.encode(id.slice(0, dot));
+      let genuine = false;
+      for (const key of keys) genuine = equal(await tag(key, signed), presented) || genuine;
+      if (!genuine) return FORGED;
+      const claims = parsePayload(body);
+      // Signed by us but not a payload we write: a secret shared with something else.
+      if (claims === null) return FORGED;
+      const t = now();
+      const expiresAt = claims.issuedAt + ttlMs;
+      if (t >= expiresAt || claims.issuedAt > t + CLOCK_SKEW_MS) return EXPIRED;
+      return { ok: true, claims, expiresAt };
+    },
+  };
+}
+
+const MALFORMED: Verified = { ok: false, problem: "malformed" };
+const FORGED: Verified = { ok: false, problem: "forged" };
+const EXPIRED: Verified = { ok: false, problem: "expired" };
+
+/** Compares in time that depends only on the lengths. */
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
+  return diff === 0;
+}
+
+function parsePayload(body: string): PredictionClaims | null {
+  let p: unknown;
+  try {
+    p = JSON.parse(decoder.decode(Uint8Array.fromBase64(body, B64)));
+  } catch {
+    return null;
+  }
+  if (p === null || typeof p !== "object") return null;
+  const { m, a, t, k, n } = p as Record<string, unknown>;
+  if (typeof m !== "string" || typeof t !== "number" || typeof n !== "string") return null;
+  if (k !== undefined && typeof k !== "string") return null;
+  if (!Array.isArray(a) || a.length === 0) return null;
+  const answers: Answer[] = [];
+  for (const x of a) {
+    if (!Array.isArray(x) || x.length !== 2) return null;
+    const [version, label] = x;
+    if ((version !== null && typeof version !== "string") || typeof label !== "string") return null;
+    answers.push({ version, label });
+  }
+  return { model: m, answers, issuedAt: t, nonce: n, ...(k === undefined ? {} : { client: k }) };
+}
+
+/**
+ * A random secret for a process started without `PREDICTION_ID_SECRETS`:
+ * its ids verify only in that process, and only until it stops.
+ *
+ * @example
+ * ```ts
+ * const ids = await createPredictionIds({ secrets: [randomSecret()], ttlMs: 60_000 });
+ * ```
+ */
+export function randomSecret(): string {
+  return crypto.getRandomValues(new Uint8Array(32)).toBase64(B64);
 }

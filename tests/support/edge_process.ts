@@ -34,7 +34,10 @@ export interface EdgeProcess extends AsyncDisposable {
 export async function startEdgeProcess(
   env: Record<string, string>,
   timeoutMs = 20_000,
-  options: { maxOpenFiles?: number } = {},
+  options: {
+    maxOpenFiles?: number; /** Extra `deno run` flags, e.g. `--allow-write=<kv file>`. */
+    flags?: string[];
+  } = {},
 ): Promise<EdgeProcess> {
   const t0 = performance.now();
   const argv = [
@@ -44,6 +47,7 @@ export async function startEdgeProcess(
     "--allow-env",
     "--allow-net",
     "--allow-sys",
+    ...(options.flags ?? []),
     `${ROOT}edge/main.ts`,
   ];
   // A file-descriptor limit, as a service manager would set one: bash sets

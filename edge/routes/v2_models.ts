@@ -1,0 +1,108 @@
+/**
+ * Open Inference Protocol (V2) model endpoints: `GET /v2/models/{name}`
+ * (metadata), `GET /v2/models/{name}/ready`, and their
+ * `/versions/{version}` variants. A name or version this edge does not
+ * serve is a 404 in the protocol's error shape, `{"error": "..."}`.
+ *
+ * @module
+ */
+import type { Context, Handler } from "hono";
+import type { EdgeEnv } from "../env.ts";
+import { ApiError } from "../errors.ts";
+import type { ModelHolder } from "../serving/model_holder.ts";
+import type { ServingModel } from "../serving/serving_model.ts";
+
+/** What the protocol calls the model's framework. */
+export const PLATFORM = "mlops-random-forest";
+
+/**
+ * The served model, if the path's `name` (and `version`, when given) are
+ * its; else a 404 naming what is served.
+ *
+ * @example
+ * ```ts
+ * const model = servedAs(c, c.get("model")); // throws a 404 for /v2/models/other/...
+ * ```
+ */
+export function servedAs(c: Context<EdgeEnv>, model: ServingModel): ServingModel {
+  const name = c.req.param("name");
+  const version = c.req.param("version");
+  if (name !== model.name) {
+    throw new ApiError(
+      404,
+      "NOT_FOUND",
+      `unknown model ${JSON.stringify(name)}; this edge serves ${JSON.stringify(model.name)}`,
+    );
+  }
+  if (version !== undefined && version !== model.version) {
+    throw new ApiError(
+      404,
+      "NOT_FOUND",
+      `model ${JSON.stringify(name)} has no version ${JSON.stringify(version)} here; ` +
+        (model.version === null ? "it is unregistered" : `version ${model.version} is served`),
+    );
+  }
+  return model;
+}
+
+/**
+ * `$metadata_model_response`: inputs (one per feature: FP64 for numbers,
+ * BYTES for categories), outputs (`label`, `probabilities`), and, beyond the
+ * spec, `parameters` with the classes (the probabilities' column order).
+ *
+ * @example
+ * ```ts
+ * modelMetadata(model).inputs[0]; // { name: "tenure", datatype: "FP64", shape: [-1] }
+ * ```
+ */
+export function modelMetadata(model: ServingModel): Record<string, unknown> {
+  const { schema } = model.bundle;
+  return {
+    name: model.name,
+    ...(model.version === null ? {} : { versions: [model.version] }),
+    platform: PLATFORM,
+    inputs: schema.features.map((f) => ({
+      name: f.name,
+      datatype: f.kind === "numeric" ? "FP64" : "BYTES",
+      shape: [-1],
+    })),
+    outputs: [
+      { name: "label", datatype: "BYTES", shape: [-1] },
+      { name: "probabilities", datatype: "FP64", shape: [-1, model.classes.length] },
+    ],
+    parameters: { classes: model.classes, feature_order: schema.features.map((f) => f.name) },
+  };
+}
+
+/**
+ * `GET /v2/models/{name}[/versions/{version}]` (guard it with `requireModel`).
+ *
+ * @example
+ * ```ts
+ * app.get("/v2/models/:name", guarded(requireModel(holder))(v2ModelMetadata));
+ * ```
+ */
+export const v2ModelMetadata: Handler<EdgeEnv> = function v2ModelMetadata(c) {
+  return c.json(modelMetadata(servedAs(c, c.get("model"))));
+};
+
+/**
+ * `GET /v2/models/{name}[/versions/{version}]/ready`: `{"name", "ready"}`,
+ * 200 when it can score, 503 while loading or failed (a probe must see the
+ * difference in the status). Unguarded: readiness is what it reports.
+ *
+ * @example
+ * ```ts
+ * app.get("/v2/models/:name/ready", v2ModelReady(holder));
+ * ```
+ */
+export function v2ModelReady(holder: ModelHolder): Handler<EdgeEnv> {
+  return function v2ModelReady(c) {
+    const model = holder.model;
+    if (model === undefined) {
+      return c.json({ name: c.req.param("name"), ready: false }, 503);
+    }
+    servedAs(c, model);
+    return c.json({ name: model.name, ready: true });
+  };
+}

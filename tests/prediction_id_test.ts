@@ -1,0 +1,152 @@
+/**
+ * Signed prediction ids (edge/serving/prediction_id.ts) and the replay
+ * stores (edge/serving/replay_guard.ts) on their own; the cross-process
+ * behaviour is in edge_feedback_ids_test.ts.
+ */
+import { strict as assert } from "node:assert";
+import { createPredictionIds, randomSecret } from "../edge/serving/prediction_id.ts";
+import { kvReplayGuard, memoryReplayGuard } from "../edge/serving/replay_guard.ts";
+
+const OLD = "old-secret-0123456789abcdef0123456789";
+const NEW = "new-secret-0123456789abcdef0123456789";
+const DAY = 86_400_000;
+
+Deno.test("prediction ids: what was issued verifies, with every claim, and each id is unique", async () => {
+  const ids = await createPredictionIds({ secrets: [NEW], ttlMs: DAY });
+  const answers = [
+    [{ version: "7", label: "no" }, { version: "8", label: "yes" }],
+    [{ version: null, label: '\u00e9 "quoted" \u{1f600}' }],
+  ];
+  const issued = await ids.issue("tiny", answers, "key:0123456789abcdef");
+  assert.equal(issued.length, 2);
+  assert.notEqual(issued[0], issued[1]);
+  for (const id of issued) assert.match(id, /^p1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$/);
+  for (let i = 0; i < 2; i++) {
+    const v = await ids.verify(issued[i]);
+    assert.ok(v.ok);
+    assert.equal(v.claims.model, "tiny");
+    assert.deepEqual(v.claims.answers, answers[i]);
+    assert.equal(v.claims.client, "key:0123456789abcdef");
+    assert.ok(Math.abs(v.claims.issuedAt - Date.now()) < 5000);
+    assert.equal(v.expiresAt, v.claims.issuedAt + DAY);
+  }
+  const [bare] = await ids.issue("tiny", [[{ version: "7", label: "no" }]]);
+  const v = await ids.verify(bare);
+  assert.ok(v.ok && v.claims.client === undefined);
+  // 1000 ids: 1000 nonces.
+  const many = await ids.issue("tiny", Array(1000).fill([{ version: "7", label: "no" }]));
+  const nonces = await Promise.all(many.map(async (id) => {
+    const r = await ids.verify(id);
+    return r.ok ? r.claims.nonce : "";
+  }));
+  assert.equal(new Set(nonces).size, 1000);
+});
+
+Deno.test("prediction ids: altered, re-signed, truncated or foreign ids are refused", async () => {
+  const ids = await createPredictionIds({ secrets: [NEW], ttlMs: DAY });
+  const other = await createPredictionIds({ secrets: [randomSecret()], ttlMs: DAY });
+  const [id] = await ids.issue("tiny", [[{ version: "7", label: "no" }]], "key:a");
+  const [foreign] = await other.issue("tiny", [[{ version: "7", label: "no" }]], "key:a");
+  const [p1, payload, tag] = id.split(".");
+  const claims = JSON.parse(
+    new TextDecoder().decode(Uint8Array.fromBase64(payload, { alphabet: "base64url" })),
+  );
+  const rewritten = (change: Record<string, unknown>) =>
+    new TextEncoder().encode(JSON.stringify({ ...claims, ...change })).toBase64({
+      alphabet: "base64url",
+      omitPadding: true,
+    });
+  const flip = (s: string, i: number) =>
+    s.slice(0, i) + (s[i] === "A" ? "B" : "A") + s.slice(i + 1);
+  const forged = [
+    foreign, // signed with a secret this edge does not hold
+    `${p1}.${rewritten({ a: [["7", "yes"]] })}.${tag}`, // the label changed
+    `${p1}.${rewritten({ k: "key:b" })}.${tag}`, // another client
+    `${p1}.${rewritten({ t: claims.t + DAY })}.${tag}`, // a later time
+    `${p1}.${payload}.${flip(tag, 3)}`,
+    `${p1}.${flip(payload, 5)}.${tag}`,
+    `${p1}.${payload}.${tag.slice(0, 21)}B`,
+  ];
+  for (const f of forged) {
+    assert.deepEqual(await ids.verify(f), { ok: false, problem: "forged" }, f);
+  }
+  for (
+    const m of [
+      "",
+      "p1.",
+      "nope",
+      `p2.${payload}.${tag}`,
+      `${p1}.${payload}`,
+      `${p1}.${payload}.${tag}=`,
+      `${p1}.pay load.${tag}`,
+    ]
+  ) {
+    const r = await ids.verify(m);
+    assert.equal(r.ok, false, m);
+  }
+  assert.ok((await ids.verify(id)).ok, "the genuine id still verifies");
+});
+
+Deno.test("prediction ids: rotation — the first secret signs, every listed one verifies", async () => {
+  const before = await createPredictionIds({ secrets: [OLD], ttlMs: DAY });
+  const during = await createPredictionIds({ secrets: [NEW, OLD], ttlMs: DAY });
+  const after = await createPredictionIds({ secrets: [NEW], ttlMs: DAY });
+  const [oldId] = await before.issue("tiny", [[{ version: "7", label: "no" }]]);
+  const [newId] = await during.issue("tiny", [[{ version: "7", label: "no" }]]);
+  assert.ok((await during.verify(oldId)).ok, "old id accepted while the old secret is listed");
+  assert.ok((await during.verify(newId)).ok);
+  assert.ok((await after.verify(newId)).ok, "new ids are signed with the new secret");
+  assert.equal((await before.verify(newId)).ok, false);
+  assert.deepEqual(await after.verify(oldId), { ok: false, problem: "forged" });
+});
+
+Deno.test("prediction ids: expire after the TTL; ids from the future are refused", async () => {
+  let now = 1_767_225_600_000;
+  const ids = await createPredictionIds({ secrets: [NEW], ttlMs: 60_000, now: () => now });
+  const [id] = await ids.issue("tiny", [[{ version: "7", label: "no" }]]);
+  now += 59_999;
+  assert.ok((await ids.verify(id)).ok);
+  now += 1;
+  assert.deepEqual(await ids.verify(id), { ok: false, problem: "expired" });
+  now -= 60_000 + 10 * 60_000; // the verifier's clock 10 minutes behind the issuer's
+  assert.deepEqual(await ids.verify(id), { ok: false, problem: "expired" });
+  now += 6 * 60_000; // 4 minutes behind: within the allowed skew
+  assert.ok((await ids.verify(id)).ok);
+});
+
+Deno.test("replay guard (memory): once per nonce, bounded, oldest forgotten first", async () => {
+  const guard = memoryReplayGuard(3);
+  const far = Date.now() + DAY;
+  assert.equal(await guard.claim("a", far), true);
+  assert.equal(await guard.claim("a", far), false);
+  for (const n of ["b", "c", "d"]) assert.equal(await guard.claim(n, far), true);
+  assert.equal(await guard.claim("d", far), false);
+  assert.equal(await guard.claim("a", far), true, "forgotten once 3 newer claims came");
+  // Expired claims are forgotten first, so live ones stay.
+  let t = 0;
+  const timed = memoryReplayGuard(2, () => t);
+  assert.equal(await timed.claim("old", 10), true);
+  assert.equal(await timed.claim("live", 1000), true);
+  t = 20; // "old" has expired
+  assert.equal(await timed.claim("new", 1000), true);
+  assert.equal(await timed.claim("live", 1000), false, "the live claim is still remembered");
+});
+
+Deno.test("replay guard (KV): one claim wins across two connections to one file", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "mlops-kv-" });
+  try {
+    const a = kvReplayGuard(await Deno.openKv(`${dir}/feedback.db`));
+    const b = kvReplayGuard(await Deno.openKv(`${dir}/feedback.db`));
+    const far = Date.now() + DAY;
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).claim("same", far)),
+    );
+    assert.equal(results.filter(Boolean).length, 1);
+    assert.equal(await a.claim("other", far), true);
+    assert.equal(await b.claim("other", far), false);
+    a.close();
+    b.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
