@@ -34,6 +34,7 @@ import {
 import { BodyReader } from "./payloads/body.ts";
 import { predictHandler } from "./routes/predict.ts";
 import { opsHandler } from "./routes/ops.ts";
+import type { Challenger } from "./serving/challenger.ts";
 import type { ModelHolder } from "./serving/model_holder.ts";
 import type { PredictionLog } from "./serving/prediction_log.ts";
 import type { StatusBoard } from "./status/public_status.ts";
@@ -48,6 +49,8 @@ export type AppConfig = Pick<
 /** The stateful parts the routes share. */
 export interface AppDeps {
   holder: ModelHolder;
+  /** A second model beside the champion (shadow or split), or null. */
+  challenger: Challenger | null;
   monitor: Monitor;
   log: PredictionLog;
   /** Renders all metrics as Prometheus text. */
@@ -70,12 +73,12 @@ export const LIVE_ROUTES: ReadonlySet<string> = new Set([
  *
  * @example
  * ```ts
- * const app = createApp(config, { holder, monitor, log, scrape: meters.scrape, board, instanceId });
+ * const app = createApp(config, { holder, challenger: null, monitor, log, scrape: meters.scrape, board, instanceId });
  * const res = await app.request("/healthz"); // 200
  * ```
  */
 export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
-  const { holder, monitor, log } = deps;
+  const { holder, challenger, monitor, log } = deps;
   const app = new Hono<EdgeEnv>();
 
   if (config.accessLog) app.use(accessLog());
@@ -99,26 +102,26 @@ export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
 
   app.post(
     "/v1/predict",
-    guarded(auth, ready, json)(predictHandler({ monitor, log, maxBatch, body })),
+    guarded(auth, ready, json)(predictHandler({ monitor, log, maxBatch, body, challenger })),
   );
   app.post(
     "/invocations",
-    guarded(auth, ready, jsonOrCsv)(invocationsHandler({ monitor, maxBatch, body })),
+    guarded(auth, ready, jsonOrCsv)(invocationsHandler({ monitor, maxBatch, body, challenger })),
   );
   app.post(
     "/v1/feedback",
-    guarded(auth, ready, json)(feedbackHandler({ monitor, log, body })),
+    guarded(auth, ready, json)(feedbackHandler({ monitor, log, body, challenger })),
   );
-  app.get("/v1/model", guarded(ready)(modelHandler));
+  app.get("/v1/model", guarded(ready)(modelHandler(challenger)));
   app.get("/v1/status", publicStatusHandler(deps.board));
   // This instance's operator numbers: behind the API key when keys are set.
   app.get("/v1/ops", guarded(auth)(opsHandler(holder, monitor, deps.instanceId)));
 
   app.get("/healthz", healthz);
-  app.get("/readyz", readyz(holder));
+  app.get("/readyz", readyz(holder, challenger));
   // MLflow's scoring server probes, for clients that check them.
-  app.get("/ping", readyz(holder));
-  app.get("/health", readyz(holder));
+  app.get("/ping", readyz(holder, challenger));
+  app.get("/health", readyz(holder, challenger));
   app.get("/metrics", metricsHandler(deps.scrape));
 
   const spec = {

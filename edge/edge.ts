@@ -6,10 +6,12 @@
  * @module
  */
 import type { Hono } from "hono";
+import { UserError } from "../lib/errors.ts";
 import type { ModelBundle } from "../lib/model/types.ts";
 import { createApp } from "./app.ts";
 import type { EdgeConfig } from "./config.ts";
 import type { EdgeEnv } from "./env.ts";
+import { Challenger, checkChallenger } from "./serving/challenger.ts";
 import { loadBundle, type LoadBundleOptions } from "./serving/load_bundle.ts";
 import { ModelHolder, type ModelState } from "./serving/model_holder.ts";
 import { PredictionLog } from "./serving/prediction_log.ts";
@@ -21,13 +23,22 @@ import { Monitor } from "./telemetry/monitor.ts";
 export interface Edge extends AsyncDisposable {
   app: Hono<EdgeEnv>;
   holder: ModelHolder;
+  /** The challenger, when the config names one (loaded by {@link load} or {@link loadChallenger}). */
+  challenger: Challenger | null;
   monitor: Monitor;
   meters: Meters;
   /**
-   * Loads the model from `config.model` (or from `bundle` when given).
-   * Never throws; the resulting state says how it went.
+   * Loads the model from `config.model` (or from `bundle` when given), then,
+   * when no `bundle` is given, the configured challenger.
+   * Never throws; the resulting state (the champion's) says how it went.
    */
   load(bundle?: ModelBundle, options?: LoadBundleOptions): Promise<ModelState>;
+  /**
+   * Loads the challenger from `config.challenger` (or from `bundle`), once
+   * the champion is ready, refusing one that does not fit it. Never throws;
+   * the challenger's state says how it went (the champion serves either way).
+   */
+  loadChallenger(bundle?: ModelBundle, options?: LoadBundleOptions): Promise<ModelState>;
 }
 
 /**
@@ -44,9 +55,13 @@ export interface Edge extends AsyncDisposable {
 export function createEdge(config: EdgeConfig): Edge {
   const meters = createMeters({ otlp: config.otel });
   const holder = new ModelHolder();
+  const challenger = config.challenger
+    ? new Challenger(new ModelHolder(), config.challenger.mode, config.challenger.share)
+    : null;
   const monitor = new Monitor(meters.meter, holder, {
     driftWindow: config.driftWindow,
     accuracyWindow: config.accuracyWindow,
+    challenger: challenger?.holder,
   });
   const log = new PredictionLog(config.predictionMemory);
   const board = new StatusBoard({
@@ -60,21 +75,44 @@ export function createEdge(config: EdgeConfig): Edge {
   });
   const app = createApp(config, {
     holder,
+    challenger,
     monitor,
     log,
     scrape: meters.scrape,
     board,
     instanceId: meters.instanceId,
   });
+  const loadChallenger = (bundle?: ModelBundle, options?: LoadBundleOptions) => {
+    if (!challenger || !config.challenger) {
+      return Promise.resolve<ModelState>({
+        status: "failed",
+        reason: "no challenger is configured",
+        at: new Date().toISOString(),
+      });
+    }
+    const source = config.challenger.model;
+    return challenger.holder.load(async () => {
+      const champion = holder.model;
+      if (!champion) throw new UserError("challenger not loaded: the champion is not serving");
+      const b = bundle ?? await loadBundle(source, { maxBytes: config.maxModelBytes, ...options });
+      checkChallenger(champion.bundle, b);
+      return b;
+    });
+  };
   return {
     app,
     holder,
+    challenger,
     monitor,
     meters,
-    load: (bundle, options) =>
-      holder.load(() =>
+    async load(bundle, options) {
+      const state = await holder.load(() =>
         bundle ?? loadBundle(config.model, { maxBytes: config.maxModelBytes, ...options })
-      ),
+      );
+      if (!bundle && challenger) await loadChallenger(undefined, options);
+      return state;
+    },
+    loadChallenger,
     async [Symbol.asyncDispose]() {
       monitor[Symbol.dispose]();
       await meters.shutdown();

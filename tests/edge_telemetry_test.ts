@@ -116,8 +116,9 @@ Deno.test("drift: features without training stats are skipped", () => {
 });
 
 Deno.test("prediction log: unique ids, bounded memory, feedback once, by its client", () => {
+  const model = new ServingModel(tinyBundle());
   const log = new PredictionLog(2);
-  const [a, b, c] = log.record(["no", "yes", "no"]);
+  const [a, b, c] = log.record({ model, labels: ["no", "yes", "no"] });
   assert.equal(new Set([a, b, c]).size, 3);
   assert.equal(log.size, 2);
   assert.deepEqual(log.recall(a), { found: false, reason: "unknown" }); // evicted
@@ -125,14 +126,19 @@ Deno.test("prediction log: unique ids, bounded memory, feedback once, by its cli
   assert.ok(recalled.found && recalled.label === "yes");
   assert.ok(Math.abs(recalled.at - Date.now()) < 5000, "remembers when it was made");
   assert.deepEqual(log.recall(b), { found: false, reason: "already_recorded" });
-  const [d] = log.record(["yes"], "key:1");
+  const [d] = log.record({ model, labels: ["yes"] }, "key:1");
   assert.deepEqual(log.recall(d, "key:2"), { found: false, reason: "other_client" });
   assert.deepEqual(log.recall(d), { found: false, reason: "other_client" });
-  assert.deepEqual({ ...log.recall(d, "key:1"), at: 0 }, { found: true, label: "yes", at: 0 });
+  assert.deepEqual({ ...log.recall(d, "key:1"), at: 0 }, {
+    found: true,
+    label: "yes",
+    answers: [{ model, label: "yes" }],
+    at: 0,
+  });
   const forged = (d[0] === "0" ? "1" : "0") + d.slice(1); // right sequence, wrong token
   assert.deepEqual(log.recall(forged, "key:1"), { found: false, reason: "unknown" });
   const off = new PredictionLog(0);
-  assert.equal(off.record(["no"]).length, 1);
+  assert.equal(off.record({ model, labels: ["no"] }).length, 1);
   assert.equal(off.size, 0);
 });
 
@@ -258,6 +264,7 @@ Deno.test("metrics: /metrics is valid Prometheus text with the documented names"
     mlops_feature_bin_total: "counter",
     mlops_feature_bin_expected_ratio: "gauge",
     mlops_class_expected_ratio: "gauge",
+    mlops_model_scoring_duration_seconds: "histogram",
     mlops_process_start_time_seconds: "gauge",
     mlops_startup_duration_seconds: "gauge",
     mlops_process_resident_memory_bytes: "gauge",
@@ -273,6 +280,7 @@ Deno.test("metrics: /metrics is valid Prometheus text with the documented names"
     version: "7",
     trained_at: "2025-01-01T00:00:00.000Z",
     promoted_at: "2025-01-02T00:00:00.000Z",
+    model_role: "champion",
   });
   const batch = families.get("mlops_prediction_batch_size")!.samples;
   assert.equal(batch.find((s) => s.name.endsWith("_count"))?.value, 2);

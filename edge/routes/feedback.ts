@@ -11,7 +11,9 @@ import { ApiError, invalidInput } from "../errors.ts";
 import { parseFeedbackBody } from "../payloads/feedback_request.ts";
 import { fieldPath } from "../payloads/field_path.ts";
 import type { BodyReader } from "../payloads/body.ts";
-import type { PredictionLog, Recall } from "../serving/prediction_log.ts";
+import type { Challenger } from "../serving/challenger.ts";
+import type { Answer, PredictionLog, Recall } from "../serving/prediction_log.ts";
+import type { ServingModel } from "../serving/serving_model.ts";
 import type { Monitor } from "../telemetry/monitor.ts";
 
 /** Dependencies of the feedback route. */
@@ -20,6 +22,8 @@ export interface FeedbackDeps {
   log: PredictionLog;
   /** Reads the body within its size and time limits. */
   body: BodyReader;
+  /** A second model beside the champion, or null. */
+  challenger: Challenger | null;
 }
 
 /**
@@ -30,35 +34,45 @@ export interface FeedbackDeps {
  * only from the key that asked for it); by features, the same features and
  * label once while they are in the live-accuracy window.
  *
+ * Each answer given for the prediction counts for its own model: the one the
+ * client got, and a shadow challenger's. Feedback by features is scored by
+ * every loaded model (champion first) and counts for each.
+ *
  * @example
  * ```ts
- * app.post("/v1/feedback", guarded(requireModel(holder))(feedbackHandler({ monitor, log, body })));
+ * app.post("/v1/feedback", guarded(requireModel(holder))(feedbackHandler({ monitor, log, body, challenger: null })));
  * ```
  */
 export function feedbackHandler(deps: FeedbackDeps): Handler<EdgeEnv> {
   return async function feedback(c) {
     const model = c.get("model");
     const fb = parseFeedbackBody(await deps.body.json(c), model.classes);
-    let predicted: string;
+    let answers: Answer[];
     let key: number | undefined;
     let lagSeconds: number | undefined;
     if (fb.kind === "prediction") {
       const recall = deps.log.recall(fb.predictionId, c.get("client"));
       if (!recall.found) throw REFUSED[recall.reason]();
-      predicted = recall.label;
+      answers = recall.answers;
       lagSeconds = (Date.now() - recall.at) / 1000;
     } else {
       // Scored here but not reported as a prediction: it is not live traffic.
-      const result = model.predict(
-        [fb.features],
-        (_i, field) => (field === undefined ? "features" : fieldPath("features", field)),
-      );
-      if (!result.ok) throw invalidInput(result.errors);
-      predicted = model.classes[result.value.classIndex[0]];
-      key = feedbackKey(result.value.encoded, fb.actual);
+      const models: ServingModel[] = [model];
+      const challenger = deps.challenger?.model;
+      if (challenger) models.push(challenger);
+      answers = models.map((m) => {
+        const result = m.predict(
+          [fb.features],
+          (_i, field) => (field === undefined ? "features" : fieldPath("features", field)),
+        );
+        if (!result.ok) throw invalidInput(result.errors);
+        if (m === model) key = feedbackKey(result.value.encoded, fb.actual);
+        return { model: m, label: m.classes[result.value.classIndex[0]] };
+      });
     }
+    const predicted = answers[0].label;
     const correct = predicted === fb.actual;
-    if (!deps.monitor.feedback(correct, key, lagSeconds)) {
+    if (!deps.monitor.feedback(answers, fb.actual, key, lagSeconds)) {
       throw new ApiError(
         409,
         "FEEDBACK_ALREADY_RECORDED",
@@ -72,6 +86,19 @@ export function feedbackHandler(deps: FeedbackDeps): Handler<EdgeEnv> {
       actual: fb.actual,
       correct,
       live_accuracy: { accuracy: acc.accuracy, n: acc.n, window: acc.window },
+      ...(answers.length > 1
+        ? {
+          answers: answers.map((a) => ({
+            model: {
+              name: a.model.name,
+              version: a.model.version,
+              role: deps.monitor.stats(a.model).role,
+            },
+            predicted: a.label,
+            correct: a.label === fb.actual,
+          })),
+        }
+        : {}),
     });
   };
 }

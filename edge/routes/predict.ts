@@ -9,10 +9,11 @@ import type { Handler } from "hono";
 import type { EdgeEnv } from "../env.ts";
 import type { BodyReader } from "../payloads/body.ts";
 import { parsePredictBody } from "../payloads/predict_request.ts";
+import type { Challenger } from "../serving/challenger.ts";
 import type { PredictionLog } from "../serving/prediction_log.ts";
 import type { ServingModel } from "../serving/serving_model.ts";
 import type { Monitor } from "../telemetry/monitor.ts";
-import { labelsOf, score } from "./_score.ts";
+import { labelsOf, pickModels, score, shadowScore } from "./_score.ts";
 import { PredictionJson } from "./prediction_json.ts";
 
 export type { PredictionBody } from "./prediction_json.ts";
@@ -24,6 +25,8 @@ export interface PredictDeps {
   maxBatch: number;
   /** Reads the body within its size and time limits. */
   body: BodyReader;
+  /** A second model beside the champion, or null. */
+  challenger: Challenger | null;
 }
 
 const JSON_HEADERS = { "content-type": "application/json" };
@@ -34,17 +37,21 @@ const JSON_HEADERS = { "content-type": "application/json" };
  * @example
  * ```ts
  * const body = new BodyReader({ maxBytes: 1 << 20, timeoutMs: 10_000 });
- * const deps = { monitor, log, maxBatch: 1000, body };
+ * const deps = { monitor, log, maxBatch: 1000, body, challenger: null };
  * app.post("/v1/predict", guarded(requireModel(holder))(predictHandler(deps)));
  * ```
  */
 export function predictHandler(deps: PredictDeps): Handler<EdgeEnv> {
   const writers = new WeakMap<ServingModel, PredictionJson>();
   return async function predict(c) {
-    const model = c.get("model");
     const instances = parsePredictBody(await deps.body.json(c), deps.maxBatch);
+    const { answer: model, shadow } = pickModels(c, deps.challenger);
     const batch = score(model, instances, deps.monitor);
-    const ids = deps.log.record(labelsOf(model, batch), c.get("client"));
+    // The shadow scores before the answer goes out: its labels are part of
+    // what the prediction ids remember, so feedback judges it too.
+    const shadowed = shadow && shadowScore(shadow, instances, deps.monitor);
+    const answered = { model, labels: labelsOf(model, batch) };
+    const ids = deps.log.record(answered, c.get("client"), shadowed);
     let json = writers.get(model);
     if (!json) writers.set(model, json = new PredictionJson(model));
     const body = instances.batch ? json.batch(batch, ids) : json.single(batch, ids);

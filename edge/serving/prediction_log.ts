@@ -13,10 +13,31 @@
  * @module
  */
 import { newPredictionId, parsePredictionId, TOKEN_BYTES } from "./prediction_id.ts";
+import type { ServingModel } from "./serving_model.ts";
+
+/** One model's answer for a prediction. */
+export interface Answer {
+  model: ServingModel;
+  label: string;
+}
+
+/** One model's answers for a batch, in instance order. */
+export interface BatchAnswers {
+  model: ServingModel;
+  labels: readonly string[];
+}
 
 /** What feedback finds for an id. */
 export type Recall =
-  | { found: true; label: string; /** When the prediction was made, epoch ms. */ at: number }
+  | {
+    found: true;
+    /** The label the client got (`answers[0].label`). */
+    label: string;
+    /** The client's answer first, then a shadow challenger's. */
+    answers: Answer[];
+    /** When the prediction was made, epoch ms. */
+    at: number;
+  }
   | { found: false; reason: "unknown" | "already_recorded" | "other_client" };
 
 const UNKNOWN: Recall = { found: false, reason: "unknown" };
@@ -29,6 +50,10 @@ export class PredictionLog {
   #next = 0;
   /** Label of sequence `s` at `s % capacity`; `null` once feedback used it. */
   readonly #labels: (string | null)[];
+  /** The model that gave that label. */
+  readonly #models: (ServingModel | undefined)[];
+  /** A shadow challenger's answer beside it, when one scored the prediction. */
+  readonly #shadow: (Answer | undefined)[];
   /** Identity of the API key that asked, or undefined without keys. */
   readonly #clients: (string | undefined)[];
   readonly #tokens: Uint8Array;
@@ -42,8 +67,8 @@ export class PredictionLog {
    * @example
    * ```ts
    * const log = new PredictionLog(10_000);
-   * const [id] = log.record(["Yes"], "key:3f2a");
-   * log.recall(id, "key:3f2a"); // { found: true, label: "Yes", at: 1767225600000 }
+   * const [id] = log.record({ model, labels: ["Yes"] }, "key:3f2a");
+   * log.recall(id, "key:3f2a"); // { found: true, label: "Yes", answers: [{ model, label: "Yes" }], at: 1767225600000 }
    * ```
    */
   constructor(capacity: number, now: () => number = Date.now) {
@@ -51,13 +76,19 @@ export class PredictionLog {
     this.#now = now;
     this.#times = new Float64Array(capacity);
     this.#labels = new Array(capacity).fill(null);
+    this.#models = new Array(capacity).fill(undefined);
+    this.#shadow = new Array(capacity).fill(undefined);
     this.#clients = new Array(capacity).fill(undefined);
     // With no memory, tokens still need somewhere to go.
     this.#tokens = new Uint8Array(Math.max(1, capacity) * TOKEN_BYTES);
   }
 
-  /** Assigns one id per label, remembered as `client`'s. */
-  record(labels: readonly string[], client?: string): string[] {
+  /**
+   * Assigns one id per answer of `answered` (what the client gets),
+   * remembered as `client`'s, with a shadow challenger's answers beside them.
+   */
+  record(answered: BatchAnswers, client?: string, shadow?: BatchAnswers): string[] {
+    const labels = answered.labels;
     const ids = new Array<string>(labels.length);
     const capacity = this.#capacity;
     const at = labels.length > 0 && capacity > 0 ? this.#now() : 0;
@@ -67,6 +98,8 @@ export class PredictionLog {
       ids[i] = newPredictionId(seq, this.#tokens, slot * TOKEN_BYTES);
       if (capacity === 0) continue;
       this.#labels[slot] = labels[i];
+      this.#models[slot] = answered.model;
+      this.#shadow[slot] = shadow && { model: shadow.model, label: shadow.labels[i] };
       this.#clients[slot] = client;
       this.#times[slot] = at;
     }
@@ -89,7 +122,10 @@ export class PredictionLog {
     const label = this.#labels[slot];
     if (label === null) return ALREADY_RECORDED;
     this.#labels[slot] = null;
-    return { found: true, label, at: this.#times[slot] };
+    const answers: Answer[] = [{ model: this.#models[slot]!, label }];
+    const shadow = this.#shadow[slot];
+    if (shadow !== undefined) answers.push(shadow);
+    return { found: true, label, answers, at: this.#times[slot] };
   }
 
   /** Ids currently remembered. */
