@@ -66,6 +66,7 @@ export function createEdge(config: EdgeConfig): Edge {
   const log = new PredictionLog(config.predictionMemory);
   const board = new StatusBoard({
     holder,
+    challenger,
     monitor,
     instanceId: meters.instanceId,
     prometheusUrl: config.prometheusUrl,

@@ -394,3 +394,76 @@ Deno.test("config: challenger variables, and the combinations that mean nothing 
     });
   }
 });
+
+Deno.test("status page: champion and challenger side by side, from this instance", async () => {
+  await using edge = await championAndChallenger({ mode: "shadow", share: 0.1 });
+  const solo = await (await edge.app.request("/v1/status")).json();
+  assert.equal(solo.models.length, 2);
+  for (let i = 0; i < 4; i++) {
+    const p = await (await post(edge, "/v1/predict", BLUE_LOW)).json();
+    await post(edge, "/v1/feedback", { prediction_id: p.prediction_id, actual: "no" });
+  }
+  const s = await (await edge.app.request("/v1/status")).json();
+  assert.deepEqual(
+    s.models.map((
+      m: { role: string; version: string; answers: string },
+    ) => [m.role, m.version, m.answers]),
+    [
+      ["champion", "7", "every request"],
+      ["challenger", "8", "none: it scores every request in shadow"],
+    ],
+  );
+  assert.deepEqual(
+    s.models.map((
+      m: { live_accuracy: { value: number; labels: number } },
+    ) => [m.live_accuracy.value, m.live_accuracy.labels]),
+    [
+      [1, 4],
+      [0, 4],
+    ],
+  );
+  assert.equal(s.live_accuracy.value, 1, "the public figure is what clients got");
+  const page = await (await edge.app.request("/")).text();
+  assert.match(page, /id="compare-section" hidden/);
+  // Without a challenger the comparison is empty (and the section stays hidden).
+  await using alone = createEdge(testConfig());
+  await alone.load(tinyBundle());
+  assert.deepEqual((await (await alone.app.request("/v1/status")).json()).models, []);
+});
+
+Deno.test("status page: with Prometheus, each model's accuracy over all instances", async () => {
+  const seen: string[] = [];
+  await using prom = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const query = new URLSearchParams(await req.text()).get("query") ?? "";
+    seen.push(query);
+    const result = query.startsWith("sum by (model_role, model_version, outcome)")
+      ? [
+        ["champion", "7", "correct", 60],
+        ["champion", "7", "incorrect", 40],
+        ["challenger", "8", "correct", 90],
+        ["challenger", "8", "incorrect", 10],
+      ].map(([model_role, model_version, outcome, n]) => ({
+        metric: { model_role, model_version, outcome },
+        value: [0, String(n)],
+      }))
+      : [];
+    return Response.json({ status: "success", data: { resultType: "vector", result } });
+  });
+  await using edge = await championAndChallenger({ mode: "split", share: 0.2 }, {
+    prometheusUrl: `http://127.0.0.1:${prom.addr.port}`,
+  });
+  const s = await (await edge.app.request("/v1/status")).json();
+  assert.equal(s.source, "prometheus");
+  assert.deepEqual(
+    s.models.map((
+      m: { role: string; answers: string; live_accuracy: { value: number; labels: number } },
+    ) => [
+      m.role,
+      m.answers,
+      m.live_accuracy.value,
+      m.live_accuracy.labels,
+    ]),
+    [["champion", "80% of clients", 0.6, 100], ["challenger", "20% of clients", 0.9, 100]],
+  );
+  assert.ok(seen.some((q) => q.includes('job="mlops-edge"') && q.includes("mlops_feedback_total")));
+});

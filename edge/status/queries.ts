@@ -40,3 +40,13 @@ export function statusQueries(job: string): Record<string, string> {
 
 /** Alerts that become incidents on the public page (a range query over 7 days). */
 export const INCIDENT_QUERY = 'ALERTS{alertstate="firing", severity=~"critical|warning"}';
+
+/**
+ * Feedback of the last hour per model and outcome, for the champion-vs-
+ * challenger comparison (several series: one per model and outcome).
+ */
+export function modelFeedbackQuery(job: string): string {
+  return `sum by (model_role, model_version, outcome) (increase(mlops_feedback_total{job=${
+    lit(job)
+  }}[1h]))`;
+}
