@@ -91,7 +91,7 @@ Deno.test("shadow: the challenger scores every request, clients only see the cha
       who,
       "mlops_model_scoring_duration_seconds_count",
     );
-    assert.equal(scored, 12, `${who.model_role}: one scoring per request`);
+    assert.equal(scored, 12, `${who.model_role}: one scoring per request while compared`);
     const bins = total(m, "mlops_feature_bin_total", { ...who, feature: "x" });
     assert.equal(bins, 14, `${who.model_role}: drift of its own bins`);
     assert.equal(
@@ -141,6 +141,14 @@ Deno.test("shadow: feedback by id judges both answers, each for its own model", 
   assert.equal(total(m, "mlops_feedback_label_lag_seconds", CHALLENGER, lag), 2);
   const ops = await (await edge.app.request("/v1/ops")).json();
   assert.equal(ops.live_accuracy.n, 3, "the local window judges what clients got");
+  assert.deepEqual(
+    ops.models.map((x: { role: string; live_accuracy: { correct: number; n: number } }) => [
+      x.role,
+      x.live_accuracy.correct,
+      x.live_accuracy.n,
+    ]),
+    [["champion", 1, 3], ["challenger", 2, 3]],
+  );
 });
 
 Deno.test("split: the challenger answers its share of 10,000 requests, and says so", async () => {

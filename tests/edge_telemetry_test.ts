@@ -264,7 +264,6 @@ Deno.test("metrics: /metrics is valid Prometheus text with the documented names"
     mlops_feature_bin_total: "counter",
     mlops_feature_bin_expected_ratio: "gauge",
     mlops_class_expected_ratio: "gauge",
-    mlops_model_scoring_duration_seconds: "histogram",
     mlops_process_start_time_seconds: "gauge",
     mlops_startup_duration_seconds: "gauge",
     mlops_process_resident_memory_bytes: "gauge",

@@ -109,7 +109,8 @@ export function createHistograms(meter: Meter): Histograms {
     }),
     scoring: meter.createHistogram("mlops_model_scoring_duration_seconds", {
       description:
-        "Time one model took to validate and score a request's instances, by model (shadow work included).",
+        "Time one model took to validate and score a request's instances, by model (shadow work " +
+        "included); recorded while a challenger is served.",
       unit: "s",
       advice: { explicitBucketBoundaries: SCORING_BUCKETS },
     }),

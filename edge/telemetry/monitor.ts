@@ -239,8 +239,18 @@ export class Monitor implements Disposable {
   }
 
   /**
+   * Whether scoring is timed per model: while a challenger is served, when
+   * the comparison needs it. Alone, the champion's time is the request's
+   * (`mlops_http_request_duration_seconds`), and one more histogram record
+   * per request would cost ~5 µs of attribute hashing in the SDK.
+   */
+  get timesScoring(): boolean {
+    return this.#challenger?.model !== undefined;
+  }
+
+  /**
    * Records a batch `model` scored in `seconds`: its class mix, confidence,
-   * drift and scoring time. The batch the client got (`answered`) also counts
+   * drift and (while {@link timesScoring}) scoring time. The batch the client got (`answered`) also counts
    * as traffic: the last minute, unseen categories, batch size. A shadow
    * challenger's batch (`answered: false`) counts for that model only.
    */
@@ -255,7 +265,7 @@ export class Monitor implements Disposable {
     }
     stats.predictions += batch.n;
     stats.drift.observe(batch);
-    this.#h.scoring.record(seconds, stats.labels);
+    if (this.timesScoring) this.#h.scoring.record(seconds, stats.labels);
     if (!answered) return;
     for (let i = 0; i < batch.n; i++) {
       const unknown = batch.unknown[i];

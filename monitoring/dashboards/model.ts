@@ -115,7 +115,7 @@ export function modelDashboard(): DashboardBuilder {
     .withPanel(timeseries(
       "Scoring time by model p50 / p99",
       "Time each model takes to validate and score a request's instances (a shadow challenger's " +
-        "work included): the latency a second model adds.",
+        "work included): the latency a second model adds. Recorded while a challenger is served.",
       "s",
       [0.5, 0.99].map((p) =>
         q(
