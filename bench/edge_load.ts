@@ -5,6 +5,7 @@
  *   deno run -A bench/edge_load.ts               # 100-tree Telco model, 6 × 5 s per server
  *   deno run -A bench/edge_load.ts --soak        # plus RSS over a 60 s load
  *   deno run -A bench/edge_load.ts --model out/model --duration 5 --connections 16
+ *   deno run -A bench/edge_load.ts --model out/model --challenger out2/model   # shadow mode on
  *
  * Prints req/s of both and their ratio, p50/p99 latency, cold start (spawn →
  * first successful prediction) and RSS, against the issue's targets:
@@ -23,6 +24,9 @@ const WRK = "/usr/bin/wrk";
 
 interface Options {
   model?: string;
+  /** A challenger bundle for the edge (CHALLENGER_MODEL_PATH), in `challengerMode`. */
+  challenger?: string;
+  challengerMode: string;
   duration: number;
   connections: number;
   threads: number;
@@ -39,6 +43,7 @@ function parseArgs(args: string[]): Options {
     threads: 1,
     rounds: 6,
     coldStarts: 7,
+    challengerMode: "shadow",
     soak: false,
     json: false,
   };
@@ -50,6 +55,8 @@ function parseArgs(args: string[]): Options {
       return v;
     };
     if (a === "--model") o.model = next();
+    else if (a === "--challenger") o.challenger = next();
+    else if (a === "--challenger-mode") o.challengerMode = next();
     else if (a === "--duration") o.duration = Number(next());
     else if (a === "--connections") o.connections = Number(next());
     else if (a === "--threads") o.threads = Number(next());
@@ -278,7 +285,14 @@ async function main() {
       `wrk.headers["Content-Type"] = "application/json"\n`,
   );
   const edgeArgs = await serveArgs();
-  const edgeEnv = { MODEL_PATH: model };
+  const edgeEnv: Record<string, string> = { MODEL_PATH: model };
+  if (o.challenger) {
+    Object.assign(edgeEnv, {
+      CHALLENGER_MODEL_PATH: o.challenger,
+      CHALLENGER_MODE: o.challengerMode,
+    });
+    log(`challenger: ${o.challenger} (${o.challengerMode})`);
+  }
   const bareArgs = ["run", "--allow-net", "--allow-env", "bench/edge_bare_hono.ts"];
 
   log(`cold start × ${o.coldStarts} …`);
@@ -338,6 +352,7 @@ async function main() {
   const rssEnd = soak ? soak.rss.at(-1)! : rssAfterRuns;
   const report = {
     model,
+    ...(o.challenger ? { challenger: o.challenger, challenger_mode: o.challengerMode } : {}),
     connections: o.connections,
     duration_s: o.duration,
     rounds: o.rounds,

@@ -43,6 +43,7 @@ import { opsHandler } from "./routes/ops.ts";
 import { v2Live, v2Ready, v2ServerMetadata } from "./routes/v2_health.ts";
 import { v2InferHandler } from "./routes/v2_infer.ts";
 import { v2ModelMetadata, v2ModelReady } from "./routes/v2_models.ts";
+import type { Challenger } from "./serving/challenger.ts";
 import type { ModelHolder } from "./serving/model_holder.ts";
 import type { PredictionIds } from "./serving/prediction_id.ts";
 import type { ReplayGuard } from "./serving/replay_guard.ts";
@@ -58,6 +59,8 @@ export type AppConfig = Pick<
 /** The stateful parts the routes share. */
 export interface AppDeps {
   holder: ModelHolder;
+  /** A second model beside the champion (shadow or split), or null. */
+  challenger: Challenger | null;
   monitor: Monitor;
   /** Issues and verifies signed prediction ids (ready once its secrets are imported). */
   ids: Promise<PredictionIds>;
@@ -85,12 +88,12 @@ export const LIVE_ROUTES: ReadonlySet<string> = new Set([
  *
  * @example
  * ```ts
- * const app = createApp(config, { holder, monitor, ids, replay, scrape: meters.scrape, board, instanceId });
+ * const app = createApp(config, { holder, challenger: null, monitor, ids, replay, scrape: meters.scrape, board, instanceId });
  * const res = await app.request("/healthz"); // 200
  * ```
  */
 export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
-  const { holder, monitor, ids, replay } = deps;
+  const { holder, challenger, monitor, ids, replay } = deps;
   const app = new Hono<EdgeEnv>();
 
   if (config.accessLog) app.use(accessLog(holder));
@@ -115,17 +118,17 @@ export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
 
   app.post(
     "/v1/predict",
-    guarded(auth, ready, json)(predictHandler({ monitor, ids, maxBatch, body })),
+    guarded(auth, ready, json)(predictHandler({ monitor, ids, maxBatch, body, challenger })),
   );
   app.post(
     "/invocations",
-    guarded(auth, ready, jsonOrCsv)(invocationsHandler({ monitor, maxBatch, body })),
+    guarded(auth, ready, jsonOrCsv)(invocationsHandler({ monitor, maxBatch, body, challenger })),
   );
   app.post(
     "/v1/feedback",
-    guarded(auth, ready, json)(feedbackHandler({ monitor, ids, replay, body })),
+    guarded(auth, ready, json)(feedbackHandler({ monitor, ids, replay, body, challenger })),
   );
-  app.get("/v1/model", guarded(ready)(modelHandler));
+  app.get("/v1/model", guarded(ready)(modelHandler(challenger)));
   app.get("/v1/status", publicStatusHandler(deps.board));
   // This instance's operator numbers: behind the API key when keys are set.
   app.get("/v1/ops", guarded(auth)(opsHandler(holder, monitor, deps.instanceId)));
@@ -143,10 +146,10 @@ export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
   app.get("/v2", v2ServerMetadata);
 
   app.get("/healthz", healthz);
-  app.get("/readyz", readyz(holder));
+  app.get("/readyz", readyz(holder, challenger));
   // MLflow's scoring server probes, for clients that check them.
-  app.get("/ping", readyz(holder));
-  app.get("/health", readyz(holder));
+  app.get("/ping", readyz(holder, challenger));
+  app.get("/health", readyz(holder, challenger));
   app.get("/metrics", metricsHandler(deps.scrape));
 
   const spec = {

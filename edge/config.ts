@@ -26,6 +26,10 @@
  * | `ALERTMANAGER_URL` | — | Alertmanager for the status page's current incidents and alerting health. |
  * | `STATUS_JOB` | `mlops-edge` | The Prometheus job the status page describes. |
  * | `STATUS_CACHE_SECONDS` | `15` | How long the status page reuses Prometheus' and Alertmanager's answers. |
+ * | `CHALLENGER_MODEL_PATH` | — | A second model served beside the champion (same rules as `MODEL_PATH`). |
+ * | `CHALLENGER_MODEL_URL` | — | Fetch the challenger's bundle at start instead. |
+ * | `CHALLENGER_MODE` | `shadow` | `shadow`: scores every request, never answers; `split`: answers a share. |
+ * | `CHALLENGER_SHARE` | `0.1` | Share of clients the challenger answers in `split` mode, 0..1. |
  *
  * @module
  */
@@ -41,11 +45,24 @@ export type FeedbackStore =
   | { kind: "kv"; /** A file; undefined: the platform's default KV (Deno Deploy). */ path?: string }
   | { kind: "memory" };
 
+/** How a challenger takes part: scoring every request unseen, or answering a share. */
+export type ChallengerMode = "shadow" | "split";
+
+/** A second model served beside the champion (edge/README.md, "Champion and challenger"). */
+export interface ChallengerConfig {
+  model: ModelSource;
+  mode: ChallengerMode;
+  /** Share of clients the challenger answers in `split` mode (0..1). */
+  share: number;
+}
+
 /** Everything the edge needs to know, resolved and validated. */
 export interface EdgeConfig {
   port: number;
   hostname: string;
   model: ModelSource;
+  /** The challenger, when `CHALLENGER_MODEL_PATH` or `CHALLENGER_MODEL_URL` is set. */
+  challenger: ChallengerConfig | null;
   /** Largest bundle a `MODEL_URL` download may send, in bytes. */
   maxModelBytes: number;
   /** Most instances per request. */
@@ -91,8 +108,12 @@ export const DEFAULT_MODEL_PATH: string = decodeURIComponent(
   new URL("./model/", import.meta.url).pathname,
 );
 
+/** Share of clients a split-mode challenger answers when `CHALLENGER_SHARE` is unset. */
+export const DEFAULT_CHALLENGER_SHARE = 0.1;
+
 /** Defaults for everything but the model source. */
 export const DEFAULTS: Omit<EdgeConfig, "model"> = {
+  challenger: null,
   port: 8000,
   hostname: "0.0.0.0",
   maxModelBytes: 256 * 1024 * 1024,
@@ -126,17 +147,11 @@ export const DEFAULTS: Omit<EdgeConfig, "model"> = {
  * ```
  */
 export function configFromEnv(env: EnvReader): EdgeConfig {
-  const path = nonEmpty(env("MODEL_PATH"));
-  const url = nonEmpty(env("MODEL_URL"));
-  if (path && url) {
-    throw new UserError("set MODEL_PATH or MODEL_URL, not both", { code: "BAD_CONFIG" });
-  }
   return {
     port: int(env, "PORT", DEFAULTS.port, 0, 65535),
     hostname: nonEmpty(env("HOST")) ?? DEFAULTS.hostname,
-    model: url
-      ? { kind: "url", url: checkedUrl(url) }
-      : { kind: "path", path: path ?? DEFAULT_MODEL_PATH },
+    model: modelSource(env, "MODEL") ?? { kind: "path", path: DEFAULT_MODEL_PATH },
+    challenger: challenger(env),
     maxModelBytes: int(env, "MAX_MODEL_BYTES", DEFAULTS.maxModelBytes, 1024, 1 << 30),
     maxBatch: int(env, "MAX_BATCH", DEFAULTS.maxBatch, 1, 1_000_000),
     maxBodyBytes: int(env, "MAX_BODY_BYTES", DEFAULTS.maxBodyBytes, 64, 1 << 30),
@@ -257,15 +272,75 @@ function bool(env: EnvReader, name: string): boolean {
   throw new UserError(`${name} must be true or false, got "${raw}"`, { code: "BAD_CONFIG" });
 }
 
-function checkedUrl(raw: string): string {
+/**
+ * `<prefix>_PATH` or `<prefix>_URL` (one of them), or undefined when neither
+ * is set: the champion's `MODEL_*` and the challenger's `CHALLENGER_MODEL_*`
+ * follow the same rules.
+ */
+function modelSource(env: EnvReader, prefix: string): ModelSource | undefined {
+  const path = nonEmpty(env(`${prefix}_PATH`));
+  const url = nonEmpty(env(`${prefix}_URL`));
+  if (path && url) {
+    throw new UserError(`set ${prefix}_PATH or ${prefix}_URL, not both`, { code: "BAD_CONFIG" });
+  }
+  if (url) return { kind: "url", url: checkedUrl(url, `${prefix}_URL`) };
+  return path ? { kind: "path", path } : undefined;
+}
+
+/**
+ * The challenger's settings. Mode and share without a challenger, or a share
+ * in shadow mode (where it would mean nothing), are refused rather than
+ * ignored: they say the operator expects something the edge would not do.
+ */
+function challenger(env: EnvReader): ChallengerConfig | null {
+  const model = modelSource(env, "CHALLENGER_MODEL");
+  const rawMode = nonEmpty(env("CHALLENGER_MODE"))?.toLowerCase();
+  const rawShare = nonEmpty(env("CHALLENGER_SHARE"));
+  if (!model) {
+    const set = rawMode !== undefined
+      ? "CHALLENGER_MODE"
+      : rawShare !== undefined
+      ? "CHALLENGER_SHARE"
+      : null;
+    if (set === null) return null;
+    throw new UserError(
+      `${set} is set but there is no challenger: set CHALLENGER_MODEL_PATH or CHALLENGER_MODEL_URL`,
+      { code: "BAD_CONFIG" },
+    );
+  }
+  if (rawMode !== undefined && rawMode !== "shadow" && rawMode !== "split") {
+    throw new UserError(`CHALLENGER_MODE must be shadow or split, got "${rawMode}"`, {
+      code: "BAD_CONFIG",
+    });
+  }
+  const mode: ChallengerMode = rawMode === "split" ? "split" : "shadow";
+  if (mode === "shadow" && rawShare !== undefined) {
+    throw new UserError(
+      "CHALLENGER_SHARE applies to CHALLENGER_MODE=split only (in shadow mode the challenger scores every request)",
+      { code: "BAD_CONFIG" },
+    );
+  }
+  let share = DEFAULT_CHALLENGER_SHARE;
+  if (rawShare !== undefined) {
+    share = Number(rawShare);
+    if (!/^[0-9.eE+-]+$/.test(rawShare) || !Number.isFinite(share) || share < 0 || share > 1) {
+      throw new UserError(`CHALLENGER_SHARE must be a number in [0, 1], got "${rawShare}"`, {
+        code: "BAD_CONFIG",
+      });
+    }
+  }
+  return { model, mode, share };
+}
+
+function checkedUrl(raw: string, name: string): string {
   let u: URL;
   try {
     u = new URL(raw);
   } catch {
-    throw new UserError("MODEL_URL is not a valid URL", { code: "BAD_CONFIG" });
+    throw new UserError(`${name} is not a valid URL`, { code: "BAD_CONFIG" });
   }
   if (u.protocol !== "https:" && u.protocol !== "http:" && u.protocol !== "file:") {
-    throw new UserError(`MODEL_URL must be http(s) or file, got ${u.protocol}`, {
+    throw new UserError(`${name} must be http(s) or file, got ${u.protocol}`, {
       code: "BAD_CONFIG",
     });
   }

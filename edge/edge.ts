@@ -6,11 +6,13 @@
  * @module
  */
 import type { Hono } from "hono";
+import { UserError } from "../lib/errors.ts";
 import type { ModelBundle } from "../lib/model/types.ts";
 import { printable } from "../lib/printable.ts";
 import { createApp } from "./app.ts";
 import type { EdgeConfig } from "./config.ts";
 import type { EdgeEnv } from "./env.ts";
+import { Challenger, checkChallenger } from "./serving/challenger.ts";
 import { loadBundle, type LoadBundleOptions } from "./serving/load_bundle.ts";
 import { ModelHolder, type ModelState } from "./serving/model_holder.ts";
 import { createPredictionIds, type PredictionIds, randomSecret } from "./serving/prediction_id.ts";
@@ -23,13 +25,22 @@ import { Monitor } from "./telemetry/monitor.ts";
 export interface Edge extends AsyncDisposable {
   app: Hono<EdgeEnv>;
   holder: ModelHolder;
+  /** The challenger, when the config names one (loaded by {@link load} or {@link loadChallenger}). */
+  challenger: Challenger | null;
   monitor: Monitor;
   meters: Meters;
   /**
-   * Loads the model from `config.model` (or from `bundle` when given).
-   * Never throws; the resulting state says how it went.
+   * Loads the model from `config.model` (or from `bundle` when given), then,
+   * when no `bundle` is given, the configured challenger.
+   * Never throws; the resulting state (the champion's) says how it went.
    */
   load(bundle?: ModelBundle, options?: LoadBundleOptions): Promise<ModelState>;
+  /**
+   * Loads the challenger from `config.challenger` (or from `bundle`), once
+   * the champion is ready, refusing one that does not fit it. Never throws;
+   * the challenger's state says how it went (the champion serves either way).
+   */
+  loadChallenger(bundle?: ModelBundle, options?: LoadBundleOptions): Promise<ModelState>;
 }
 
 /**
@@ -46,9 +57,13 @@ export interface Edge extends AsyncDisposable {
 export function createEdge(config: EdgeConfig): Edge {
   const meters = createMeters({ otlp: config.otel });
   const holder = new ModelHolder();
+  const challenger = config.challenger
+    ? new Challenger(new ModelHolder(), config.challenger.mode, config.challenger.share)
+    : null;
   const monitor = new Monitor(meters.meter, holder, {
     driftWindow: config.driftWindow,
     accuracyWindow: config.accuracyWindow,
+    challenger: challenger?.holder,
   });
   const ids = createPredictionIds({
     secrets: config.predictionIdSecrets.length > 0 ? config.predictionIdSecrets : [randomSecret()],
@@ -57,6 +72,7 @@ export function createEdge(config: EdgeConfig): Edge {
   const replay = openReplayGuard(config);
   const board = new StatusBoard({
     holder,
+    challenger,
     monitor,
     instanceId: meters.instanceId,
     prometheusUrl: config.prometheusUrl,
@@ -66,6 +82,7 @@ export function createEdge(config: EdgeConfig): Edge {
   });
   const app = createApp(config, {
     holder,
+    challenger,
     monitor,
     ids,
     replay,
@@ -73,15 +90,37 @@ export function createEdge(config: EdgeConfig): Edge {
     board,
     instanceId: meters.instanceId,
   });
+  const loadChallenger = (bundle?: ModelBundle, options?: LoadBundleOptions) => {
+    if (!challenger || !config.challenger) {
+      return Promise.resolve<ModelState>({
+        status: "failed",
+        reason: "no challenger is configured",
+        at: new Date().toISOString(),
+      });
+    }
+    const source = config.challenger.model;
+    return challenger.holder.load(async () => {
+      const champion = holder.model;
+      if (!champion) throw new UserError("challenger not loaded: the champion is not serving");
+      const b = bundle ?? await loadBundle(source, { maxBytes: config.maxModelBytes, ...options });
+      checkChallenger(champion.bundle, b);
+      return b;
+    });
+  };
   return {
     app,
     holder,
+    challenger,
     monitor,
     meters,
-    load: (bundle, options) =>
-      holder.load(() =>
+    async load(bundle, options) {
+      const state = await holder.load(() =>
         bundle ?? loadBundle(config.model, { maxBytes: config.maxModelBytes, ...options })
-      ),
+      );
+      if (!bundle && challenger) await loadChallenger(undefined, options);
+      return state;
+    },
+    loadChallenger,
     async [Symbol.asyncDispose]() {
       monitor[Symbol.dispose]();
       (await replay.catch(() => null))?.close();

@@ -50,6 +50,23 @@ export async function serve(config: EdgeConfig): Promise<Serving> {
     // Stay up: /healthz keeps answering and /readyz carries the reason.
     log(`not ready: ${state.reason}`);
   }
+  const challenger = edge.challenger;
+  if (challenger && config.challenger) {
+    const c = challenger.holder.state;
+    const src = config.challenger.model;
+    const where = src.kind === "path" ? src.path : redactUrl(src.url);
+    if (c.status === "ready") {
+      const how = challenger.mode === "split"
+        ? `answering ${challenger.share * 100}% of clients`
+        : "in shadow";
+      log(
+        `challenger ${c.model.name} ${c.model.version ?? "(unregistered)"} from ${where}, ${how}`,
+      );
+    } else if (c.status === "failed") {
+      // The champion serves alone; /readyz and /v1/model carry the reason too.
+      log(`no challenger: ${c.reason}`);
+    }
+  }
   return server;
 }
 

@@ -18,6 +18,8 @@
  */
 export { type AppConfig, type AppDeps, createApp, LIVE_ROUTES } from "./app.ts";
 export {
+  type ChallengerConfig,
+  type ChallengerMode,
   configFromEnv,
   DEFAULT_MODEL_PATH,
   DEFAULTS,
@@ -29,6 +31,7 @@ export { createEdge, type Edge } from "./edge.ts";
 export type { EdgeEnv } from "./env.ts";
 export { ApiError, type ErrorBody, type ErrorCode, type FieldError } from "./errors.ts";
 export { serve } from "./main.ts";
+export { Challenger, checkChallenger, type ModelRole } from "./serving/challenger.ts";
 export { loadBundle, type LoadBundleOptions } from "./serving/load_bundle.ts";
 export { ModelHolder, type ModelState } from "./serving/model_holder.ts";
 export { type BatchPrediction, ServingModel } from "./serving/serving_model.ts";

@@ -43,7 +43,7 @@ Deno.test("drift false alarms: the rule's guard and PSI are the edge's and lib's
   );
   assert.equal(
     byName.get("job_feature:mlops_drift_min_samples:count"),
-    `clamp_min(${DRIFT_MIN_SAMPLES_PER_BIN} * count by (job, feature) ` +
+    `clamp_min(${DRIFT_MIN_SAMPLES_PER_BIN} * count by (job, model_name, model_version, model_role, feature) ` +
       `(job_feature_bin:mlops_feature_bin_expected:ratio), ${DRIFT_MIN_SAMPLES})`,
   );
   // The floor the rule applies to empty bins is lib's PSI_EPSILON: the

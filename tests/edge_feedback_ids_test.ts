@@ -116,7 +116,7 @@ Deno.test("feedback ids: two processes sharing a secret and a KV file judge each
     for (const p of [a, b]) {
       const metrics = await (await fetchWithin(`${p.url}/metrics`)).text();
       correct += Number(
-        /^mlops_feedback_total\{outcome="correct"\} (\d+)$/m.exec(metrics)?.[1] ?? 0,
+        /^mlops_feedback_total\{[^}]*outcome="correct"[^}]*\} (\d+)$/m.exec(metrics)?.[1] ?? 0,
       );
     }
     assert.equal(correct, 3);

@@ -311,7 +311,7 @@ Deno.test("oip: metrics count infer under its route template, whatever names cli
   assert.match(metrics, /route="\/v2\/models\/:name\/infer",status="200"\} 1/);
   assert.match(metrics, /route="\/v2\/models\/:name\/infer",status="404"\} 5/);
   assert.doesNotMatch(metrics, /made-up/);
-  assert.match(metrics, /^mlops_predictions_total\{class="no"\} 1$/m);
+  assert.match(metrics, /^mlops_predictions_total\{[^}]*model_role="champion",class="no"\} 1$/m);
 });
 
 Deno.test("oip: the OpenAPI document describes the V2 routes", async () => {

@@ -311,10 +311,17 @@ Deno.test("feedback: by prediction id feeds live accuracy, once per id", async (
   // Prometheus gets counters (accuracy = correct / all, summed over instances)
   // and how long labels took; the refused replay and unknown id count nowhere.
   const metrics = await (await edge.app.request("/metrics")).text();
-  assert.match(metrics, /^mlops_feedback_total\{outcome="correct"\} 1$/m);
-  assert.match(metrics, /^mlops_feedback_total\{outcome="incorrect"\} 1$/m);
-  assert.match(metrics, /^mlops_feedback_label_lag_seconds_count 2$/m);
-  assert.match(metrics, /^mlops_feedback_label_lag_seconds_bucket\{le="1"\} 2$/m);
+  const tiny = 'model_name="tiny",model_version="7",model_role="champion"';
+  assert.match(metrics, new RegExp(`^mlops_feedback_total\\{${tiny},outcome="correct"\\} 1$`, "m"));
+  assert.match(
+    metrics,
+    new RegExp(`^mlops_feedback_total\\{${tiny},outcome="incorrect"\\} 1$`, "m"),
+  );
+  assert.match(metrics, new RegExp(`^mlops_feedback_label_lag_seconds_count\\{${tiny}\\} 2$`, "m"));
+  assert.match(
+    metrics,
+    new RegExp(`^mlops_feedback_label_lag_seconds_bucket\\{${tiny},le="1"\\} 2$`, "m"),
+  );
   assert.doesNotMatch(metrics, /mlops_live_accuracy/);
 });
 

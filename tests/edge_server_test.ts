@@ -193,7 +193,10 @@ Deno.test("process: with OTEL_DENO=true the same metrics go out over OTLP", asyn
     assert.ok(ok, "edge never became ready");
     // /metrics keeps working alongside OTLP.
     const prom = await (await fetchWithin(`${edge.url}/metrics`)).text();
-    assert.match(prom, /mlops_predictions_total\{class="/);
+    assert.match(
+      prom,
+      /mlops_predictions_total\{model_name="[^"]*",model_version="[^"]*",model_role="champion",class="/,
+    );
     const deadline = performance.now() + 10_000;
     while (
       !received.some((b) => b.includes("mlops_predictions_total")) && performance.now() < deadline

@@ -223,6 +223,7 @@ Deno.test("metrics: /metrics is valid Prometheus text with the documented names"
     version: "7",
     trained_at: "2025-01-01T00:00:00.000Z",
     promoted_at: "2025-01-02T00:00:00.000Z",
+    model_role: "champion",
   });
   const batch = families.get("mlops_prediction_batch_size")!.samples;
   assert.equal(batch.find((s) => s.name.endsWith("_count"))?.value, 2);

@@ -87,12 +87,16 @@ Deno.test(needs(["prometheus", "alertmanager"], {
     const sample = () => ({ ...rows[Math.floor(rand() * rows.length)] });
 
     const ports = { prom: freePort(), am: freePort() };
+    // A shadow challenger beside the champion: the model series come in two
+    // roles, and every per-model rule and compare panel must have data.
     await using a = createEdge(testConfig({
       prometheusUrl: `http://127.0.0.1:${ports.prom}`,
       alertmanagerUrl: `http://127.0.0.1:${ports.am}`,
       statusCacheSeconds: 0,
+      challenger: { model: { kind: "path", path: "/nonexistent" }, mode: "shadow", share: 0.1 },
     }));
     assert.equal((await a.load(bundle)).status, "ready");
+    assert.equal((await a.loadChallenger({ ...bundle, version: "5" })).status, "ready");
     a.monitor.startLagProbe(200);
     await using b = createEdge(testConfig()); // no model: /v1/predict answers 503
     assert.equal((await b.load()).status, "failed");
@@ -161,7 +165,9 @@ Deno.test(needs(["prometheus", "alertmanager"], {
         "two scrapes after the traffic",
         15_000,
         async () =>
-          (await values('sum(mlops_predictions_total{job="mlops-edge"})'))[0] >= 730 &&
+          (await values('sum(mlops_predictions_total{job="mlops-edge", model_role="champion"})'))[
+              0
+            ] >= 730 &&
           (await values("count_over_time(up[1m])"))[0] > 3,
       );
       await new Promise((r) => setTimeout(r, 2500)); // a few more evaluations

@@ -28,8 +28,10 @@ export async function statusFromPrometheus(base: string): Promise<string> {
       base,
       'max(job_route:mlops_http_request_duration_seconds:p99_5m{route=~"/v1/predict|/invocations"})',
     ),
-    instantQuery(base, "min(job:mlops_live_accuracy:ratio_1h)"),
-    instantQuery(base, "sum(job:mlops_feedback:increase1h)"),
+    // The champion's: a challenger's answers (model_role="challenger") are
+    // compared on the dashboards, not mixed into what clients get.
+    instantQuery(base, 'min(job:mlops_live_accuracy:ratio_1h{model_role!="challenger"})'),
+    instantQuery(base, 'sum(job:mlops_feedback:increase1h{model_role!="challenger"})'),
   ]);
   const lines = ["📊 <b>Edge status</b> (Prometheus)"];
   if (up.length === 0) lines.push("❔ Prometheus has no edge target (job mlops-edge)");
@@ -42,9 +44,9 @@ export async function statusFromPrometheus(base: string): Promise<string> {
   }
   for (const s of info) {
     lines.push(
-      `Model: <b>${escapeHtml(s.labels.name ?? "?")}</b> version ${
-        escapeHtml(s.labels.version ?? "?")
-      }`,
+      `${s.labels.model_role === "challenger" ? "Challenger" : "Model"}: <b>${
+        escapeHtml(s.labels.name ?? "?")
+      }</b> version ${escapeHtml(s.labels.version ?? "?")}`,
     );
   }
   if (info.length === 0) lines.push("Model: none loaded");

@@ -11,8 +11,10 @@ import { ApiError, invalidInput } from "../errors.ts";
 import { parseFeedbackBody } from "../payloads/feedback_request.ts";
 import { fieldPath } from "../payloads/field_path.ts";
 import type { BodyReader } from "../payloads/body.ts";
-import type { IdProblem, PredictionIds } from "../serving/prediction_id.ts";
+import type { Challenger } from "../serving/challenger.ts";
+import type { IdProblem, PredictionClaims, PredictionIds } from "../serving/prediction_id.ts";
 import type { ReplayGuard } from "../serving/replay_guard.ts";
+import type { ServingModel } from "../serving/serving_model.ts";
 import type { Monitor } from "../telemetry/monitor.ts";
 
 /** Dependencies of the feedback route. */
@@ -24,6 +26,14 @@ export interface FeedbackDeps {
   replay: Promise<ReplayGuard>;
   /** Reads the body within its size and time limits. */
   body: BodyReader;
+  /** A second model beside the champion, or null. */
+  challenger: Challenger | null;
+}
+
+/** One model's answer for a prediction; `model` undefined once it is no longer served. */
+interface Judged {
+  model: ServingModel | undefined;
+  label: string;
 }
 
 /**
@@ -36,16 +46,21 @@ export interface FeedbackDeps {
  * replay store; by features, the same features and label once while they
  * are in the live-accuracy window.
  *
+ * Each answer given for the prediction counts for its own model: the one the
+ * client got, and a shadow challenger's (both signed into the id). Feedback
+ * by features is scored by every loaded model (champion first) and counts
+ * for each.
+ *
  * @example
  * ```ts
- * app.post("/v1/feedback", guarded(requireModel(holder))(feedbackHandler({ monitor, ids, replay, body })));
+ * app.post("/v1/feedback", guarded(requireModel(holder))(feedbackHandler({ monitor, ids, replay, body, challenger: null })));
  * ```
  */
 export function feedbackHandler(deps: FeedbackDeps): Handler<EdgeEnv> {
   return async function feedback(c) {
     const model = c.get("model");
     const fb = parseFeedbackBody(await deps.body.json(c), model.classes);
-    let predicted: string;
+    let answers: Judged[];
     let key: number | undefined;
     let lagSeconds: number | undefined;
     if (fb.kind === "prediction") {
@@ -53,7 +68,8 @@ export function feedbackHandler(deps: FeedbackDeps): Handler<EdgeEnv> {
       if (!verified.ok) throw REFUSED[verified.problem]();
       const { claims } = verified;
       if (claims.client !== c.get("client")) throw FORBIDDEN();
-      if (claims.model !== model.name) {
+      const challenger = deps.challenger?.model;
+      if (claims.model !== model.name && claims.model !== challenger?.name) {
         throw new ApiError(
           404,
           "UNKNOWN_PREDICTION_ID",
@@ -62,22 +78,26 @@ export function feedbackHandler(deps: FeedbackDeps): Handler<EdgeEnv> {
         );
       }
       if (!await claim(deps.replay, claims.nonce, verified.expiresAt)) throw ALREADY_RECORDED();
-      // The answer the client got; a shadow model's answers (answers[1..]) are
-      // counted per model by the monitor once it keeps per-model series.
-      predicted = claims.answers[0].label;
+      answers = servedAnswers(claims, model, challenger);
       lagSeconds = Math.max(0, Date.now() - claims.issuedAt) / 1000;
     } else {
       // Scored here but not reported as a prediction: it is not live traffic.
-      const result = model.predict(
-        [fb.features],
-        (_i, field) => (field === undefined ? "features" : fieldPath("features", field)),
-      );
-      if (!result.ok) throw invalidInput(result.errors);
-      predicted = model.classes[result.value.classIndex[0]];
-      key = feedbackKey(result.value.encoded, fb.actual);
+      const models: ServingModel[] = [model];
+      const challenger = deps.challenger?.model;
+      if (challenger) models.push(challenger);
+      answers = models.map((m) => {
+        const result = m.predict(
+          [fb.features],
+          (_i, field) => (field === undefined ? "features" : fieldPath("features", field)),
+        );
+        if (!result.ok) throw invalidInput(result.errors);
+        if (m === model) key = feedbackKey(result.value.encoded, fb.actual);
+        return { model: m, label: m.classes[result.value.classIndex[0]] };
+      });
     }
+    const predicted = answers[0].label;
     const correct = predicted === fb.actual;
-    if (!deps.monitor.feedback(correct, key, lagSeconds)) {
+    if (!deps.monitor.feedback(answers, fb.actual, key, lagSeconds)) {
       throw new ApiError(
         409,
         "FEEDBACK_ALREADY_RECORDED",
@@ -91,8 +111,46 @@ export function feedbackHandler(deps: FeedbackDeps): Handler<EdgeEnv> {
       actual: fb.actual,
       correct,
       live_accuracy: { accuracy: acc.accuracy, n: acc.n, window: acc.window },
+      ...(answers.length > 1
+        ? {
+          answers: answers.map((a) => ({
+            model: a.model
+              ? {
+                name: a.model.name,
+                version: a.model.version,
+                role: deps.monitor.stats(a.model).role,
+              }
+              : null,
+            predicted: a.label,
+            correct: a.label === fb.actual,
+          })),
+        }
+        : {}),
     });
   };
+}
+
+/**
+ * The signed answers, each matched to the served model that gave it (the
+ * client's by name and version, a shadow's by version). An answer whose
+ * model is no longer served still counts in live accuracy when it is the
+ * client's, but no longer for any model's series.
+ */
+function servedAnswers(
+  claims: PredictionClaims,
+  champion: ServingModel,
+  challenger: ServingModel | undefined,
+): Judged[] {
+  const served = challenger ? [champion, challenger] : [champion];
+  // The id names the model whose answer the client got; a shadow's answer
+  // comes from the other served model, whatever its name.
+  const first = served.find((m) =>
+    m.name === claims.model && m.version === claims.answers[0].version
+  );
+  return claims.answers.map((a, i) => ({
+    model: i === 0 ? first : served.find((m) => m !== first && m.version === a.version),
+    label: a.label,
+  }));
 }
 
 /** Why feedback for an id is refused, as the answer the client gets. */

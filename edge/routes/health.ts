@@ -6,7 +6,40 @@
  * @module
  */
 import type { Handler } from "hono";
+import type { Challenger } from "../serving/challenger.ts";
 import type { ModelHolder } from "../serving/model_holder.ts";
+
+/**
+ * How the challenger stands, for `/readyz` and `/v1/model`: its mode (and
+ * share), and its model or why it is not served. Readiness itself is the
+ * champion's: an edge whose challenger was refused still answers.
+ *
+ * @example
+ * ```ts
+ * challengerState(challenger); // { mode: "shadow", status: "ready", model: { name: "telco", version: "5" } }
+ * ```
+ */
+export function challengerState(challenger: Challenger): Record<string, unknown> {
+  const s = challenger.holder.state;
+  const how = {
+    mode: challenger.mode,
+    ...(challenger.mode === "split" ? { share: challenger.share } : {}),
+  };
+  switch (s.status) {
+    case "ready":
+      return {
+        ...how,
+        status: "ready",
+        model: { name: s.model.name, version: s.model.version },
+        loaded_at: s.loadedAt,
+        load_ms: Math.round(s.loadMs),
+      };
+    case "loading":
+      return { ...how, status: "loading", reason: "challenger is still loading", since: s.since };
+    case "failed":
+      return { ...how, status: "failed", reason: s.reason, at: s.at };
+  }
+}
 
 /**
  * `GET /healthz`: always 200 while the process runs.
@@ -22,14 +55,15 @@ export const healthz: Handler = function healthz(c) {
 
 /**
  * `GET /readyz`: 200 with the model's identity once it serves, else 503
- * with the state (`loading` or `failed`) and the reason.
+ * with the state (`loading` or `failed`) and the reason. With a challenger
+ * configured, its state too (see {@link challengerState}).
  *
  * @example
  * ```ts
- * app.get("/readyz", readyz(holder));
+ * app.get("/readyz", readyz(holder, null));
  * ```
  */
-export function readyz(holder: ModelHolder): Handler {
+export function readyz(holder: ModelHolder, challenger: Challenger | null = null): Handler {
   return function readyz(c) {
     const s = holder.state;
     switch (s.status) {
@@ -39,6 +73,7 @@ export function readyz(holder: ModelHolder): Handler {
           model: { name: s.model.name, version: s.model.version },
           loaded_at: s.loadedAt,
           load_ms: Math.round(s.loadMs),
+          ...(challenger ? { challenger: challengerState(challenger) } : {}),
         });
       case "loading":
         return c.json({ status: "loading", reason: "model is still loading", since: s.since }, 503);

@@ -9,8 +9,9 @@ import type { Handler } from "hono";
 import type { EdgeEnv } from "../env.ts";
 import type { BodyReader } from "../payloads/body.ts";
 import { parseInvocationsBody, parseInvocationsCsv } from "../payloads/invocations_request.ts";
+import type { Challenger } from "../serving/challenger.ts";
 import type { Monitor } from "../telemetry/monitor.ts";
-import { labelsOf, score } from "./_score.ts";
+import { labelsOf, pickModels, score, shadowScore } from "./_score.ts";
 
 /** Dependencies of the invocations route. */
 export interface InvocationsDeps {
@@ -18,6 +19,8 @@ export interface InvocationsDeps {
   maxBatch: number;
   /** Reads the body within its size and time limits. */
   body: BodyReader;
+  /** A second model beside the champion, or null. */
+  challenger: Challenger | null;
 }
 
 /**
@@ -26,21 +29,25 @@ export interface InvocationsDeps {
  * @example
  * ```ts
  * const scoring = guarded(requireModel(holder), requireContentType("application/json", "text/csv"));
- * app.post("/invocations", scoring(invocationsHandler({ monitor, maxBatch: 1000, body })));
+ * app.post("/invocations", scoring(invocationsHandler({ monitor, maxBatch: 1000, body, challenger: null })));
  * ```
  */
 export function invocationsHandler(deps: InvocationsDeps): Handler<EdgeEnv> {
   return async function invocations(c) {
-    const model = c.get("model");
+    const champion = c.get("model");
     const csv = c.req.header("content-type")?.toLowerCase().startsWith("text/csv") ?? false;
     const instances = csv
       ? parseInvocationsCsv(await deps.body.text(c), deps.maxBatch)
       : parseInvocationsBody(
         await deps.body.json(c),
-        model.bundle.schema.features.map((f) => f.name),
+        champion.bundle.schema.features.map((f) => f.name),
         deps.maxBatch,
       );
+    const { answer: model, shadow } = pickModels(c, deps.challenger);
     const batch = score(model, instances, deps.monitor);
+    // Nothing here remembers the shadow's answers, so it scores after the
+    // response is on its way, adding nothing to this request's latency.
+    if (shadow) setTimeout(shadowScore, 0, shadow, instances, deps.monitor);
     return c.json({ predictions: labelsOf(model, batch) });
   };
 }

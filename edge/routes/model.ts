@@ -6,7 +6,9 @@
  */
 import type { Handler } from "hono";
 import type { EdgeEnv } from "../env.ts";
+import type { Challenger } from "../serving/challenger.ts";
 import type { ServingModel } from "../serving/serving_model.ts";
+import { challengerState } from "./health.ts";
 
 /**
  * A JSON description of `model`, in the API's snake_case.
@@ -52,13 +54,23 @@ export function describeModel(model: ServingModel): Record<string, unknown> {
 }
 
 /**
- * The handler (guard it with `requireModel`).
+ * The handler (guard it with `requireModel`): the champion, and under
+ * `challenger` the challenger's state, mode and (once loaded) the same
+ * description of it.
  *
  * @example
  * ```ts
- * app.get("/v1/model", guarded(requireModel(holder))(modelHandler));
+ * app.get("/v1/model", guarded(requireModel(holder))(modelHandler(null)));
  * ```
  */
-export const modelHandler: Handler<EdgeEnv> = function model(c) {
-  return c.json(describeModel(c.get("model")));
-};
+export function modelHandler(challenger: Challenger | null): Handler<EdgeEnv> {
+  return function model(c) {
+    const champion = describeModel(c.get("model"));
+    if (!challenger) return c.json(champion);
+    const other = challenger.model;
+    return c.json({
+      ...champion,
+      challenger: { ...challengerState(challenger), ...(other ? describeModel(other) : {}) },
+    });
+  };
+}

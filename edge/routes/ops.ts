@@ -54,6 +54,16 @@ export interface StatusBody {
   };
   drift: MonitorSnapshot["drift"];
   live_accuracy: MonitorSnapshot["accuracy"];
+  /** Every loaded model side by side (champion first): since load, on this instance. */
+  models: {
+    role: string;
+    name: string;
+    version: string | null;
+    predictions: number;
+    by_class: Record<string, number>;
+    live_accuracy: MonitorSnapshot["accuracy"];
+    max_psi: number | null;
+  }[];
   unknown_categories: Record<string, number>;
   rejected: Record<string, number>;
   runtime: {
@@ -117,6 +127,15 @@ export function opsOf(holder: ModelHolder, monitor: Monitor, instanceId: string)
     },
     drift: snap.drift,
     live_accuracy: snap.accuracy,
+    models: snap.models.map((m) => ({
+      role: m.role,
+      name: m.name,
+      version: m.version,
+      predictions: m.predictions,
+      by_class: m.byClass,
+      live_accuracy: m.accuracy,
+      max_psi: m.maxPsi,
+    })),
     unknown_categories: snap.totals.unknownCategories,
     rejected: snap.totals.rejected,
     runtime: {

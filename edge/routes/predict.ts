@@ -9,10 +9,11 @@ import type { Handler } from "hono";
 import type { EdgeEnv } from "../env.ts";
 import type { BodyReader } from "../payloads/body.ts";
 import { parsePredictBody } from "../payloads/predict_request.ts";
+import type { Challenger } from "../serving/challenger.ts";
 import type { Answer, PredictionIds } from "../serving/prediction_id.ts";
 import type { BatchPrediction, ServingModel } from "../serving/serving_model.ts";
 import type { Monitor } from "../telemetry/monitor.ts";
-import { labelsOf, score } from "./_score.ts";
+import { type BatchAnswers, labelsOf, pickModels, score, shadowScore } from "./_score.ts";
 import { PredictionJson } from "./prediction_json.ts";
 
 export type { PredictionBody } from "./prediction_json.ts";
@@ -25,6 +26,8 @@ export interface PredictDeps {
   maxBatch: number;
   /** Reads the body within its size and time limits. */
   body: BodyReader;
+  /** A second model beside the champion, or null. */
+  challenger: Challenger | null;
 }
 
 const JSON_HEADERS = { "content-type": "application/json" };
@@ -35,18 +38,25 @@ const JSON_HEADERS = { "content-type": "application/json" };
  * @example
  * ```ts
  * const body = new BodyReader({ maxBytes: 1 << 20, timeoutMs: 10_000 });
- * const deps = { monitor, ids: createPredictionIds({ secrets, ttlMs }), maxBatch: 1000, body };
+ * const deps = { monitor, ids: createPredictionIds({ secrets, ttlMs }), maxBatch: 1000, body, challenger: null };
  * app.post("/v1/predict", guarded(requireModel(holder))(predictHandler(deps)));
  * ```
  */
 export function predictHandler(deps: PredictDeps): Handler<EdgeEnv> {
   const writers = new WeakMap<ServingModel, PredictionJson>();
   return async function predict(c) {
-    const model = c.get("model");
     const instances = parsePredictBody(await deps.body.json(c), deps.maxBatch);
+    const { answer: model, shadow } = pickModels(c, deps.challenger);
     const batch = score(model, instances, deps.monitor);
+    // The shadow scores before the answer goes out: its labels are signed into
+    // the prediction ids, so feedback judges it too.
+    const shadowed = shadow && shadowScore(shadow, instances, deps.monitor);
     const issuer = await deps.ids;
-    const ids = await issuer.issue(model.name, answersOf(model, batch), c.get("client"));
+    const ids = await issuer.issue(
+      model.name,
+      answersOf(model, batch, shadowed),
+      c.get("client"),
+    );
     let json = writers.get(model);
     if (!json) writers.set(model, json = new PredictionJson(model));
     const body = instances.batch ? json.batch(batch, ids) : json.single(batch, ids);
@@ -56,17 +66,25 @@ export function predictHandler(deps: PredictDeps): Handler<EdgeEnv> {
 
 /**
  * Each instance's answers, as its prediction id records them: the model's
- * answer, which the client gets. (A shadow model's answer is appended here
- * when one scores the same instances.)
+ * answer, which the client gets, then a shadow model's when one scored the
+ * same instances.
  *
  * @example
  * ```ts
  * answersOf(model, batch); // [[{ version: "7", label: "no" }], ...]
+ * answersOf(model, batch, { model: challenger, labels: ["yes"] }); // [[{ version: "7", label: "no" }, { version: "8", label: "yes" }]]
  * ```
  */
-export function answersOf(model: ServingModel, batch: BatchPrediction): Answer[][] {
+export function answersOf(
+  model: ServingModel,
+  batch: BatchPrediction,
+  shadowed?: BatchAnswers,
+): Answer[][] {
   const labels = labelsOf(model, batch);
   const out = new Array<Answer[]>(labels.length);
-  for (let i = 0; i < labels.length; i++) out[i] = [{ version: model.version, label: labels[i] }];
+  for (let i = 0; i < labels.length; i++) {
+    out[i] = [{ version: model.version, label: labels[i] }];
+    if (shadowed) out[i].push({ version: shadowed.model.version, label: shadowed.labels[i] });
+  }
   return out;
 }

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import type { Challenger, ModelRole } from "../serving/challenger.ts";
 import type { ModelHolder } from "../serving/model_holder.ts";
 import type { Monitor } from "../telemetry/monitor.ts";
 import {
@@ -24,7 +25,7 @@ import {
   meaningOf,
   worst,
 } from "./incidents.ts";
-import { INCIDENT_QUERY, statusQueries } from "./queries.ts";
+import { INCIDENT_QUERY, modelFeedbackQuery, statusQueries } from "./queries.ts";
 
 /** How long Prometheus' and Alertmanager's answers are reused by default. */
 export const REMOTE_CACHE_MS = 15_000;
@@ -70,15 +71,32 @@ export interface PublicStatus {
     error_rate: number;
   };
   live_accuracy: { value: number | null; labels: number; window: string };
+  /**
+   * Champion and challenger side by side while a challenger is served
+   * (empty otherwise): what each answers and how right it is.
+   */
+  models: ModelComparison[];
   incidents: Incident[];
   instance: { id: string; started_at: string; uptime_seconds: number };
   updated_at: string;
   refresh_seconds: number;
 }
 
+/** One model's line in the champion-vs-challenger comparison. */
+export interface ModelComparison {
+  role: ModelRole;
+  name: string;
+  version: string | null;
+  /** What it answers, in words ("every request", "10% of clients", "none: shadow"). */
+  answers: string;
+  live_accuracy: { value: number | null; labels: number; window: string };
+}
+
 /** What the board needs. */
 export interface StatusBoardDeps {
   holder: ModelHolder;
+  /** The challenger beside the champion, or null. */
+  challenger?: Challenger | null;
   monitor: Monitor;
   instanceId: string;
   prometheusUrl: string | null;
@@ -94,6 +112,8 @@ interface Remote {
   /** null when Prometheus is not configured or did not answer. */
   prom: null | {
     values: Record<string, number | null>;
+    /** Last hour's feedback by `role/version` and outcome. */
+    byModel: Map<string, { correct: number; labels: number }>;
     incidents: Incident[];
     firing: ActiveAlert[];
   };
@@ -179,7 +199,7 @@ export class StatusBoard {
         const queries = statusQueries(job);
         const names = Object.keys(queries);
         const end = Math.floor(now / 1000);
-        const [instant, range, firing] = await Promise.all([
+        const [instant, range, firing, models] = await Promise.all([
           Promise.all(names.map((n) => promQuery(prometheusUrl, "query", { query: queries[n] }))),
           promQuery(prometheusUrl, "query_range", {
             query: INCIDENT_QUERY,
@@ -188,7 +208,20 @@ export class StatusBoard {
             step: String(STEP_SECONDS),
           }),
           promQuery(prometheusUrl, "query", { query: INCIDENT_QUERY }),
+          this.#d.challenger
+            ? promQuery(prometheusUrl, "query", { query: modelFeedbackQuery(job) })
+            : Promise.resolve([]),
         ]);
+        const byModel = new Map<string, { correct: number; labels: number }>();
+        for (const s of models) {
+          const key = `${s.metric.model_role ?? "champion"}/${s.metric.model_version ?? "none"}`;
+          const n = Number(s.value?.[1]);
+          if (!Number.isFinite(n)) continue;
+          const m = byModel.get(key) ?? { correct: 0, labels: 0 };
+          m.labels += n;
+          if (s.metric.outcome === "correct") m.correct += n;
+          byModel.set(key, m);
+        }
         const values: Record<string, number | null> = {};
         names.forEach((n, i) => {
           const v = Number(instant[i][0]?.value?.[1]);
@@ -196,6 +229,7 @@ export class StatusBoard {
         });
         return {
           values,
+          byModel,
           incidents: incidentsFromRange(
             range.map((s) => ({
               metric: s.metric,
@@ -332,6 +366,7 @@ export class StatusBoard {
           labels: acc.n,
           window: `last ${acc.window} labels on this instance`,
         },
+      models: this.#compare(remote, snap),
       incidents: incidents.slice(0, 10),
       instance: {
         id: this.#d.instanceId.slice(0, 8),
@@ -342,6 +377,44 @@ export class StatusBoard {
       refresh_seconds: REFRESH_SECONDS,
     };
   }
+
+  /** Champion and challenger side by side, or nothing while no challenger is served. */
+  #compare(remote: Remote, snap: ReturnType<Monitor["snapshot"]>): ModelComparison[] {
+    const challenger = this.#d.challenger;
+    if (!challenger?.model || snap.models.length < 2) return [];
+    const byModel = remote.prom?.byModel;
+    return snap.models.map((m) => {
+      const answers = m.role === "champion"
+        ? challenger.mode === "split"
+          ? `${percent(1 - challenger.share)} of clients`
+          : "every request"
+        : challenger.mode === "split"
+        ? `${percent(challenger.share)} of clients`
+        : "none: it scores every request in shadow";
+      const remoteAcc = byModel?.get(`${m.role}/${m.version ?? "none"}`);
+      return {
+        role: m.role,
+        name: m.name,
+        version: m.version,
+        answers,
+        live_accuracy: byModel
+          ? {
+            value: remoteAcc && remoteAcc.labels > 0 ? remoteAcc.correct / remoteAcc.labels : null,
+            labels: Math.round(remoteAcc?.labels ?? 0),
+            window: "last hour, all instances",
+          }
+          : {
+            value: m.accuracy.accuracy,
+            labels: m.accuracy.n,
+            window: `last ${m.accuracy.window} labels on this instance`,
+          },
+      };
+    });
+  }
+}
+
+function percent(x: number): string {
+  return `${Math.round(x * 1000) / 10}%`;
 }
 
 function humanDuration(seconds: number): string {

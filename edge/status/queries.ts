@@ -22,7 +22,10 @@ export function statusQueries(job: string): Record<string, string> {
     `1 - ((${requests(w, ', status=~"5.."')} or vector(0)) / (${requests(w)} > 0))`;
   const p99 = (w: string) =>
     `histogram_quantile(0.99, sum by (le) (increase(mlops_http_request_duration_seconds_bucket{${j}, route=~${SCORING}}[${w}])))`;
-  const feedback = (extra = "") => `sum(increase(mlops_feedback_total{${j}${extra}}[1h]))`;
+  // The public figure is the champion's: a shadow challenger's answers were
+  // never given to anyone (they compare on the model dashboard instead).
+  const feedback = (extra = "") =>
+    `sum(increase(mlops_feedback_total{${j}, model_role!="challenger"${extra}}[1h]))`;
   return {
     availability_24h: availability("24h"),
     availability_7d: availability("7d"),
@@ -37,3 +40,13 @@ export function statusQueries(job: string): Record<string, string> {
 
 /** Alerts that become incidents on the public page (a range query over 7 days). */
 export const INCIDENT_QUERY = 'ALERTS{alertstate="firing", severity=~"critical|warning"}';
+
+/**
+ * Feedback of the last hour per model and outcome, for the champion-vs-
+ * challenger comparison (several series: one per model and outcome).
+ */
+export function modelFeedbackQuery(job: string): string {
+  return `sum by (model_role, model_version, outcome) (increase(mlops_feedback_total{job=${
+    lit(job)
+  }}[1h]))`;
+}

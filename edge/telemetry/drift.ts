@@ -49,8 +49,11 @@ export interface FeatureDrift extends TableDrift {
   minSamples: number;
 }
 
-/** Labels of one drift bin: the feature and the bin's index, as text. */
-export type BinAttrs = { feature: string; bin: string };
+/**
+ * Labels of one drift bin: the feature and the bin's index, as text, beside
+ * the labels of the model whose training bins they are.
+ */
+export type BinAttrs = Readonly<Record<string, string>> & { feature: string; bin: string };
 
 /** A cumulative count of one bin, with its labels and training share. */
 export interface BinTally {
@@ -90,12 +93,17 @@ export class DriftTracker {
   /**
    * @example
    * ```ts
-   * const drift = new DriftTracker(bundle.schema, bundle.featureStats, 5000);
+   * const drift = new DriftTracker(bundle.schema, bundle.featureStats, 5000, { model_role: "champion" });
    * drift.observe(batch); // a BatchPrediction from ServingModel.predict
    * drift.snapshot(); // [{ name: "tenure", kind: "numeric", psi: 0.03, n: 812 }, ...]
    * ```
    */
-  constructor(schema: DatasetSchema, stats: readonly FeatureStats[], window: number) {
+  constructor(
+    schema: DatasetSchema,
+    stats: readonly FeatureStats[],
+    window: number,
+    labels: Readonly<Record<string, string>> = {},
+  ) {
     const byName = new Map(stats.map((s) => [s.name, s]));
     const source: number[] = [], offset: number[] = [];
     let slots = 0;
@@ -107,7 +115,11 @@ export class DriftTracker {
       this.#names.push(spec.name);
       this.#expected.push(s.proportions);
       s.proportions.forEach((expected, b) =>
-        this.#bins.push({ attrs: { feature: spec.name, bin: String(b) }, n: 0, expected })
+        this.#bins.push({
+          attrs: { ...labels, feature: spec.name, bin: String(b) },
+          n: 0,
+          expected,
+        })
       );
       this.#edges.push(s.kind === "numeric" ? { edges: s.edges } : null);
       source.push(s.kind === "numeric" ? schema.encodedSource.indexOf(f) : f);

@@ -15,7 +15,25 @@
  * @module
  */
 import type { Histogram, Meter } from "@opentelemetry/api";
+import type { BinAttrs } from "./drift.ts";
+import type { FeedbackAttrs, ModelClassAttrs, ModelLabels } from "./model_stats.ts";
 
+/** Scoring time buckets, seconds: one model validating and scoring a request's instances. */
+export const SCORING_BUCKETS = [
+  0.00001,
+  0.000025,
+  0.00005,
+  0.0001,
+  0.00025,
+  0.0005,
+  0.001,
+  0.0025,
+  0.005,
+  0.01,
+  0.025,
+  0.1,
+  0.5,
+];
 /** Request latency buckets, seconds: dense below 10 ms, where predictions live. */
 export const LATENCY_BUCKETS = [
   0.00025,
@@ -44,16 +62,18 @@ export const LABEL_LAG_BUCKETS = [1, 10, 60, 300, 900, 3600, 4 * 3600, 86400, 7 
 export type RequestAttrs = { method: string; route: string; status: string };
 /** Attributes of a latency observation. */
 export type RouteAttrs = { method: string; route: string };
-/** Attributes naming a class. */
-export type ClassAttrs = { class: string };
+/** Attributes naming a class of one model. */
+export type ClassAttrs = ModelClassAttrs;
 
 /** The instruments recorded per request. */
 export interface Histograms {
   duration: Histogram<RouteAttrs>;
   probability: Histogram<ClassAttrs>;
   batchSize: Histogram;
-  /** Seconds from a prediction to the feedback that named its true label. */
-  labelLag: Histogram;
+  /** Seconds from a prediction to the feedback that named its true label, per answer. */
+  labelLag: Histogram<ModelLabels>;
+  /** Seconds one model took to validate and score a request's instances. */
+  scoring: Histogram<ModelLabels>;
 }
 
 /**
@@ -73,7 +93,7 @@ export function createHistograms(meter: Meter): Histograms {
       advice: { explicitBucketBoundaries: LATENCY_BUCKETS },
     }),
     probability: meter.createHistogram("mlops_prediction_probability", {
-      description: "Probability the model gave its predicted class, by class.",
+      description: "Probability the model gave its predicted class, by model and class.",
       advice: { explicitBucketBoundaries: PROBABILITY_BUCKETS },
     }),
     batchSize: meter.createHistogram("mlops_prediction_batch_size", {
@@ -82,10 +102,17 @@ export function createHistograms(meter: Meter): Histograms {
     }),
     labelLag: meter.createHistogram("mlops_feedback_label_lag_seconds", {
       description:
-        "Time from a prediction to feedback naming its true label (feedback by prediction_id); " +
-        "its count over predictions is the share of predictions that get labelled.",
+        "Time from a prediction to feedback naming its true label (feedback by prediction_id), " +
+        "per model answer; its count over predictions is the share of predictions that get labelled.",
       unit: "s",
       advice: { explicitBucketBoundaries: LABEL_LAG_BUCKETS },
+    }),
+    scoring: meter.createHistogram("mlops_model_scoring_duration_seconds", {
+      description:
+        "Time one model took to validate and score a request's instances, by model (shadow work " +
+        "included); recorded while a challenger is served.",
+      unit: "s",
+      advice: { explicitBucketBoundaries: SCORING_BUCKETS },
     }),
   };
 }
@@ -103,24 +130,26 @@ export interface Sources {
   predictions(): Iterable<Tally<ClassAttrs>>;
   rejected(): Iterable<Tally<{ reason: string }>>;
   unknownCategories(): Iterable<Tally<{ feature: string }>>;
-  feedback(): Iterable<Tally<{ outcome: "correct" | "incorrect" }>>;
-  model(): ModelAttrs | null;
-  /** Cumulative drift bin counts of the current model, with training shares. */
-  driftBins(): readonly { attrs: { feature: string; bin: string }; n: number; expected: number }[];
-  /** Training share per class of the current model (empty when the bundle lacks it). */
-  classShares(): readonly { attrs: ClassAttrs; share: number }[];
+  feedback(): Iterable<Tally<FeedbackAttrs>>;
+  /** One entry per loaded model (champion first); empty when none is ready. */
+  models(): readonly ModelAttrs[];
+  /** Cumulative drift bin counts of every loaded model, with training shares. */
+  driftBins(): Iterable<{ attrs: BinAttrs; n: number; expected: number }>;
+  /** Training share per class of every loaded model (none when a bundle lacks it). */
+  classShares(): Iterable<{ attrs: ClassAttrs; share: number }>;
   /** Seconds from process start until the first model was ready, once it is. */
   startupSeconds(): number | null;
   memory(): { rssBytes: number; heapUsedBytes: number } | null;
   lagSeconds(): number | null;
 }
 
-/** Labels identifying the model an instance serves (absent ones left out). */
+/** Labels identifying a model an instance serves (absent ones left out). */
 export type ModelAttrs = {
   name: string;
   version?: string;
   trained_at: string;
   promoted_at?: string;
+  model_role: ModelLabels["model_role"];
 };
 
 /**
@@ -159,7 +188,11 @@ export function observeAll(meter: Meter, sources: Sources): void {
     "HTTP requests by method, route template and status code.",
     sources.requests,
   );
-  counter("mlops_predictions_total", "Instances scored, by predicted class.", sources.predictions);
+  counter(
+    "mlops_predictions_total",
+    "Instances scored, by model and predicted class (a shadow challenger's included).",
+    sources.predictions,
+  );
   counter(
     "mlops_validation_failures_total",
     "Requests rejected before scoring, by reason (the error code).",
@@ -172,22 +205,21 @@ export function observeAll(meter: Meter, sources: Sources): void {
   );
   counter(
     "mlops_feedback_total",
-    "Ground-truth labels received, by whether the prediction was right.",
+    "Ground-truth labels received, by model and whether its answer was right.",
     sources.feedback,
   );
   gauge("mlops_http_requests_in_flight", "Requests currently being handled.", sources.inFlight);
 
   meter.createObservableGauge("mlops_model_info", {
-    description:
-      "Always 1 while a model is loaded; its labels identify it (no version label: unregistered).",
+    description: "Always 1 while a model is loaded, one series per model; its labels identify it " +
+      "(no version label: unregistered) and its role (champion or challenger).",
   }).addCallback((o) => {
-    const m = sources.model();
-    if (m) o.observe(1, m);
+    for (const m of sources.models()) o.observe(1, m);
   });
   gauge(
     "mlops_model_ready",
-    "1 when a model is loaded and serving, else 0.",
-    () => (sources.model() ? 1 : 0),
+    "1 when the champion is loaded and serving, else 0.",
+    () => (sources.models().length > 0 ? 1 : 0),
   );
   meter.createObservableCounter("mlops_feature_bin_total", {
     description: "Scored instances by feature and training bin (bin index; " +
@@ -197,12 +229,12 @@ export function observeAll(meter: Meter, sources: Sources): void {
     for (const b of sources.driftBins()) o.observe(b.n, b.attrs);
   });
   meter.createObservableGauge("mlops_feature_bin_expected_ratio", {
-    description: "Share of training rows in each feature bin (the drift baseline).",
+    description: "Share of training rows in each feature bin, by model (the drift baseline).",
   }).addCallback((o) => {
     for (const b of sources.driftBins()) o.observe(b.expected, b.attrs);
   });
   meter.createObservableGauge("mlops_class_expected_ratio", {
-    description: "Share of training rows per class (the class-mix baseline).",
+    description: "Share of training rows per class, by model (the class-mix baseline).",
   }).addCallback((o) => {
     for (const c of sources.classShares()) o.observe(c.share, c.attrs);
   });

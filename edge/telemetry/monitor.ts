@@ -14,9 +14,9 @@
 import type { Meter } from "@opentelemetry/api";
 import type { ModelHolder } from "../serving/model_holder.ts";
 import type { BatchPrediction, ServingModel } from "../serving/serving_model.ts";
-import { DriftTracker, type FeatureDrift } from "./drift.ts";
+import type { ModelRole } from "../serving/challenger.ts";
+import type { FeatureDrift } from "./drift.ts";
 import {
-  type ClassAttrs,
   createHistograms,
   type Histograms,
   type ModelAttrs,
@@ -27,6 +27,7 @@ import {
 } from "./instruments.ts";
 import { type AccuracySnapshot, LiveAccuracy } from "./live_accuracy.ts";
 import { LiveWindow, type WindowSnapshot } from "./live_window.ts";
+import { ModelStats } from "./model_stats.ts";
 import { EventLoopLag, type MemorySnapshot, memorySnapshot } from "./runtime.ts";
 
 /** Sizes of the monitoring windows. */
@@ -39,6 +40,21 @@ export interface MonitorOptions {
   liveSeconds?: number;
   /** Clock for the live window (tests). */
   now?: () => number;
+  /** Where the challenger is loaded, when the edge has one. */
+  challenger?: ModelHolder;
+}
+
+/** One loaded model's numbers on this instance, for the status pages. */
+export interface ModelSnapshot {
+  role: ModelRole;
+  name: string;
+  version: string | null;
+  /** Instances scored since load (a shadow challenger scores every one). */
+  predictions: number;
+  byClass: Record<string, number>;
+  accuracy: AccuracySnapshot;
+  /** Highest PSI over the drift window, null until a feature has enough samples. */
+  maxPsi: number | null;
 }
 
 /** Everything the status page shows except the model itself. */
@@ -59,6 +75,8 @@ export interface MonitorSnapshot {
   };
   drift: { window: number; features: FeatureDrift[] };
   accuracy: AccuracySnapshot;
+  /** Every loaded model, champion first. */
+  models: ModelSnapshot[];
   runtime: { memory: MemorySnapshot | null; eventLoopLagMs: number | null };
 }
 
@@ -110,24 +128,24 @@ export class Monitor implements Disposable {
   readonly #accuracy: LiveAccuracy;
   readonly #lag = new EventLoopLag();
   readonly #startedAt = Date.now();
+  readonly #holder: ModelHolder;
+  readonly #challenger: ModelHolder | undefined;
   #lagRunning = false;
 
   #inFlight = 0;
   #apiRequests = 0;
   #predictions = 0;
   readonly #routes = new Map<string, RouteMetrics>();
-  readonly #byLabel = new Tallies<ClassAttrs>((c) => ({ class: c }));
   readonly #rejected = new Tallies((reason) => ({ reason }));
   readonly #unknown = new Tallies((feature) => ({ feature }));
-  readonly #feedback = new Tallies((outcome) => ({ outcome: outcome as "correct" | "incorrect" }));
   #startupSeconds: number | null = null;
 
-  // Per model: class tallies by index, counts since load, drift.
-  #model: ServingModel | undefined;
-  #classTallies: Tally<ClassAttrs>[] = [];
-  #byClass = new Float64Array(0);
-  #drift: DriftTracker | undefined;
-  #classShares: { attrs: ClassAttrs; share: number }[] = [];
+  // Per model: counts since load, drift, live accuracy. A model that is no
+  // longer loaded keeps its entry (late feedback still finds it) but is no
+  // longer exported.
+  readonly #stats = new Map<ServingModel, ModelStats>();
+  #last: ModelStats | undefined;
+  #infos: { of: ServingModel; attrs: ModelAttrs }[] = [];
 
   /**
    * @example
@@ -142,32 +160,29 @@ export class Monitor implements Disposable {
   constructor(meter: Meter, holder: ModelHolder, options: MonitorOptions) {
     this.#h = createHistograms(meter);
     this.#options = options;
+    this.#holder = holder;
+    this.#challenger = options.challenger;
     this.#window = new LiveWindow(options.liveSeconds ?? 60, options.now);
     this.#accuracy = new LiveAccuracy(options.accuracyWindow);
-    // Both outcomes exist from the start, so accuracy reads 0 of n, not nothing.
-    this.#feedback.get("correct");
-    this.#feedback.get("incorrect");
-    let modelAttrs: { of: ServingModel; attrs: ModelAttrs } | undefined;
     observeAll(meter, {
       requests: () => [...this.#routes.values()].flatMap((r) => [...r.tallies()]),
       inFlight: () => this.#inFlight,
-      predictions: () => this.#byLabel.values(),
+      predictions: () => this.#loaded().flatMap((s) => s.classTallies),
       rejected: () => this.#rejected.values(),
       unknownCategories: () => this.#unknown.values(),
-      feedback: () => this.#feedback.values(),
-      model: () => {
-        const m = holder.model;
-        if (!m) return null;
-        if (modelAttrs?.of !== m) modelAttrs = { of: m, attrs: modelAttrsOf(m) };
-        return modelAttrs.attrs;
+      feedback: () => this.#loaded().flatMap((s) => s.feedback),
+      models: () => {
+        const models = this.#loaded().map((s) => s.model);
+        if (
+          models.some((m, i) => this.#infos[i]?.of !== m) || models.length !== this.#infos.length
+        ) {
+          this.#infos = this.#loaded().map((s) => ({ of: s.model, attrs: modelAttrsOf(s) }));
+        }
+        return this.#infos.map((i) => i.attrs);
       },
-      driftBins: () => {
-        // Bins exist from the moment a model is served, before any traffic.
-        const m = holder.model;
-        if (m && m !== this.#model) this.#useModel(m);
-        return this.#drift?.binTallies() ?? [];
-      },
-      classShares: () => this.#classShares,
+      // Bins exist from the moment a model is served, before any traffic.
+      driftBins: () => this.#loaded().flatMap((s) => s.drift.binTallies()),
+      classShares: () => this.#loaded().flatMap((s) => s.classShares),
       startupSeconds: () => {
         if (this.#startupSeconds === null && holder.state.status === "ready") {
           const ready = Date.parse(holder.state.loadedAt);
@@ -223,46 +238,105 @@ export class Monitor implements Disposable {
     this.#rejected.get(reason.toLowerCase()).n++;
   }
 
-  /** Records a scored batch: class mix, confidence, unknown categories, drift. */
-  predicted(model: ServingModel, batch: BatchPrediction): void {
-    if (model !== this.#model) this.#useModel(model);
+  /**
+   * Whether scoring is timed per model: while a challenger is served, when
+   * the comparison needs it. Alone, the champion's time is the request's
+   * (`mlops_http_request_duration_seconds`), and one more histogram record
+   * per request would cost ~5 µs of attribute hashing in the SDK.
+   */
+  get timesScoring(): boolean {
+    return this.#challenger?.model !== undefined;
+  }
+
+  /**
+   * Records a batch `model` scored in `seconds`: its class mix, confidence,
+   * drift and (while {@link timesScoring}) scoring time. The batch the client got (`answered`) also counts
+   * as traffic: the last minute, unseen categories, batch size. A shadow
+   * challenger's batch (`answered: false`) counts for that model only.
+   */
+  predicted(model: ServingModel, batch: BatchPrediction, seconds = 0, answered = true): void {
+    const stats = this.stats(model);
     const K = model.classes.length;
+    const tallies = stats.classTallies;
     for (let i = 0; i < batch.n; i++) {
-      const k = batch.classIndex[i];
-      const t = this.#classTallies[k];
+      const t = tallies[batch.classIndex[i]];
       t.n++;
-      this.#byClass[k]++;
-      this.#h.probability.record(batch.proba[i * K + k], t.attrs);
+      this.#h.probability.record(batch.proba[i * K + batch.classIndex[i]], t.attrs);
+    }
+    stats.predictions += batch.n;
+    stats.drift.observe(batch);
+    if (this.timesScoring) this.#h.scoring.record(seconds, stats.labels);
+    if (!answered) return;
+    for (let i = 0; i < batch.n; i++) {
       const unknown = batch.unknown[i];
       for (let u = 0; u < unknown.length; u++) this.#unknown.get(unknown[u]).n++;
     }
     this.#h.batchSize.record(batch.n);
     this.#predictions += batch.n;
     this.#window.predictions(batch.classIndex, K);
-    this.#drift!.observe(batch);
   }
 
   /**
-   * Records ground truth for one prediction. With a `key`, feedback whose key
-   * is still in the live window is a replay: it is not counted (not in the
-   * window, not in the exported counters), and the result is false.
-   * `lagSeconds` (feedback by prediction id) is how long the label took.
+   * Records ground truth for one prediction: each answer given for it (the
+   * client's first, then a shadow challenger's) is counted right or wrong
+   * for its model (an answer whose model is no longer served counts only in
+   * this instance's live accuracy). With a `key`, feedback whose key is still in the live
+   * window is a replay: nothing is counted (not in the windows, not in the
+   * exported counters), and the result is false. `lagSeconds` (feedback by
+   * prediction id) is how long the label took.
    */
-  feedback(correct: boolean, key?: number, lagSeconds?: number): boolean {
-    if (!this.#accuracy.add(correct, key)) return false;
-    this.#feedback.get(correct ? "correct" : "incorrect").n++;
-    if (lagSeconds !== undefined) this.#h.labelLag.record(Math.max(0, lagSeconds));
+  feedback(
+    answers: readonly { model: ServingModel | undefined; label: string }[],
+    actual: string,
+    key?: number,
+    lagSeconds?: number,
+  ): boolean {
+    if (answers.length === 0) return false;
+    if (!this.#accuracy.add(answers[0].label === actual, key)) return false;
+    for (const a of answers) {
+      // A model no longer served has no series left to count in.
+      if (a.model === undefined) continue;
+      const stats = this.stats(a.model);
+      stats.judged(a.label === actual);
+      if (lagSeconds !== undefined) this.#h.labelLag.record(Math.max(0, lagSeconds), stats.labels);
+    }
     return true;
   }
 
-  /** Live accuracy as it stands. */
+  /** Live accuracy of the answers clients got, as it stands on this instance. */
   accuracy(): AccuracySnapshot {
     return this.#accuracy.snapshot();
+  }
+
+  /**
+   * The counts of `model`, created at zero on first use. Its role is the
+   * holder it is loaded in: the challenger's, or else the champion's.
+   */
+  stats(model: ServingModel): ModelStats {
+    const last = this.#last;
+    if (last !== undefined && last.model === model) return last;
+    let s = this.#stats.get(model);
+    if (s === undefined) {
+      const role = this.#challenger?.model === model ? "challenger" : "champion";
+      this.#stats.set(model, s = new ModelStats(model, role, this.#options));
+    }
+    return this.#last = s;
+  }
+
+  /** Stats of the models loaded now: the champion, then the challenger. */
+  #loaded(): ModelStats[] {
+    const out: ModelStats[] = [];
+    const champion = this.#holder.model, challenger = this.#challenger?.model;
+    if (champion) out.push(this.stats(champion));
+    if (challenger) out.push(this.stats(challenger));
+    return out;
   }
 
   /** A consistent read of everything, for the status endpoint. */
   snapshot(): MonitorSnapshot {
     const lag = this.#lagRunning ? this.#lag.seconds * 1000 : null;
+    const loaded = this.#loaded();
+    const champion = loaded.find((s) => s.role === "champion");
     return {
       startedAt: new Date(this.#startedAt).toISOString(),
       uptimeSeconds: (Date.now() - this.#startedAt) / 1000,
@@ -270,39 +344,39 @@ export class Monitor implements Disposable {
       totals: {
         requests: this.#apiRequests,
         predictions: this.#predictions,
-        byClass: Array.from(this.#byClass),
+        byClass: champion?.classTallies.map((t) => t.n) ?? [],
         unknownCategories: this.#unknown.record(),
         rejected: this.#rejected.record(),
       },
-      drift: { window: this.#options.driftWindow, features: this.#drift?.snapshot() ?? [] },
+      drift: { window: this.#options.driftWindow, features: champion?.drift.snapshot() ?? [] },
       accuracy: this.#accuracy.snapshot(),
+      models: loaded.map((s) => ({
+        role: s.role,
+        name: s.model.name,
+        version: s.model.version,
+        predictions: s.predictions,
+        byClass: s.byClass(),
+        accuracy: s.accuracy.snapshot(),
+        maxPsi: maxPsi(s.drift.snapshot()),
+      })),
       runtime: { memory: memorySnapshot(), eventLoopLagMs: lag },
     };
   }
-
-  /** Per-model state starts afresh when the holder serves a new model. */
-  #useModel(model: ServingModel): void {
-    this.#model = model;
-    this.#classTallies = model.classes.map((c) => this.#byLabel.get(c));
-    this.#byClass = new Float64Array(model.classes.length);
-    this.#drift = new DriftTracker(
-      model.bundle.schema,
-      model.bundle.featureStats,
-      this.#options.driftWindow,
-    );
-    const shares = model.bundle.training.classShares ?? [];
-    this.#classShares = shares.length === model.classes.length
-      ? this.#classTallies.map((t, k) => ({ attrs: t.attrs, share: shares[k] }))
-      : [];
-  }
 }
 
-function modelAttrsOf(m: ServingModel): ModelAttrs {
-  const b = m.bundle;
+function maxPsi(features: readonly FeatureDrift[]): number | null {
+  let max: number | null = null;
+  for (const f of features) if (f.psi !== null && (max === null || f.psi > max)) max = f.psi;
+  return max;
+}
+
+function modelAttrsOf(s: ModelStats): ModelAttrs {
+  const b = s.model.bundle;
   return {
     name: b.name,
     ...(b.version !== null ? { version: b.version } : {}),
     trained_at: b.createdAt,
     ...(b.promotedAt ? { promoted_at: b.promotedAt } : {}),
+    model_role: s.role,
   };
 }

@@ -2,7 +2,8 @@
  * The public status page at `/`, the way users know status pages: the
  * overall state first, then each component, the model and when it was
  * promoted, availability and latency over 24 hours and 7 days, live
- * accuracy, and recent incidents. One self-contained HTML document whose
+ * accuracy, champion and challenger side by side while a challenger is
+ * served, and recent incidents. One self-contained HTML document whose
  * inline script polls `/v1/status` every 30 s; no build step, no external
  * assets, so it works the same on Deno Deploy.
  *
@@ -132,6 +133,17 @@ const JS = `
     var acc = s.live_accuracy;
     figure(f, "Live accuracy", acc.value === null ? "no labels yet" : pct(acc.value), acc.labels + " labels, " + acc.window);
 
+    var models = s.models || [], cmp = $("compare"); clear(cmp);
+    $("compare-section").hidden = models.length < 2;
+    for (var j = 0; j < models.length; j++) {
+      var md = models[j], row = el("li"), a = md.live_accuracy;
+      row.setAttribute("data-role", md.role);
+      row.appendChild(el("span", "name", (md.role === "champion" ? "Champion" : "Challenger") + ": " + md.name + " " + (md.version === null ? "(unregistered)" : "version " + md.version)));
+      row.appendChild(el("span", "badge", a.value === null ? "no labels yet" : pct(a.value) + " right"));
+      row.appendChild(el("span", "detail", "Answers " + md.answers + " \u00b7 live accuracy on " + a.labels + " labels, " + a.window));
+      cmp.appendChild(row);
+    }
+
     var inc = $("incidents"); clear(inc);
     if (s.incidents.length === 0) {
       inc.appendChild(el("li", null, s.source === "prometheus" ? "No incidents in the last 7 days." : "Incident history is not available from this instance."));
@@ -178,6 +190,7 @@ export const STATUS_PAGE_HTML = `<!doctype html>
   <p class="note" id="offline" hidden>The status could not be fetched; retrying.</p>
   <section aria-labelledby="h-components"><h2 id="h-components">Components</h2><ul class="rows" id="components"></ul></section>
   <section aria-labelledby="h-model"><h2 id="h-model">Model</h2><dl class="model" id="model"></dl></section>
+  <section aria-labelledby="h-compare" id="compare-section" hidden><h2 id="h-compare">Champion and challenger</h2><ul class="rows" id="compare"></ul></section>
   <section aria-labelledby="h-figures"><h2 id="h-figures">Availability, latency and accuracy</h2><div class="figures" id="figures"></div></section>
   <section aria-labelledby="h-incidents"><h2 id="h-incidents">Recent incidents</h2><ul class="rows" id="incidents"></ul></section>
   <p class="note" id="note"></p>

@@ -1,7 +1,13 @@
 /**
  * The model dashboard (uid `mlops-model`): which model is served and since
  * when, what it predicts against what it was trained on, how right it is
- * (live accuracy, label lag and coverage), and how far its inputs drifted.
+ * (live accuracy, label lag and coverage), and how far its inputs drifted;
+ * with a challenger beside the champion, the two side by side (live
+ * accuracy on the same labels, scoring time, class mix, drift).
+ *
+ * The single-model panels show the champion (`model_role!="challenger"`,
+ * which also matches edges from before model roles); the compare row shows
+ * every model by role and version.
  *
  * @module
  */
@@ -11,7 +17,16 @@ import {
   RowBuilder,
 } from "@grafana/grafana-foundation-sdk/dashboard";
 import { bars, DATASOURCE, heatmap, q, stat, table, timeseries, withVariables } from "./panels.ts";
-import { driftMinSamples, driftSamples, increase, psi, quantile, rate, sel } from "./promql.ts";
+import {
+  CHAMPION,
+  driftMinSamples,
+  driftSamples,
+  increase,
+  psi,
+  quantile,
+  rate,
+  sel,
+} from "./promql.ts";
 
 /** Builds the model dashboard. */
 export function modelDashboard(): DashboardBuilder {
@@ -39,76 +54,145 @@ export function modelDashboard(): DashboardBuilder {
   );
 
   const oneHour = "1h";
-  const feedback = (outcome?: string) =>
-    `sum(${
+  const feedback = (outcome?: string, by = "") =>
+    `sum${by ? ` by (${by})` : ""} (${
+      increase(oneHour, "mlops_feedback_total", CHAMPION, ...(outcome ? [`outcome="${outcome}"`] : []))
+    })`;
+  const predictions = `sum(${increase(oneHour, "mlops_predictions_total", CHAMPION)})`;
+  const byModel = "model_role, model_version";
+  const modelLegend = "{{model_role}} {{model_version}}";
+  const anyFeedback = (outcome?: string) =>
+    `sum by (${byModel}) (${
       increase(oneHour, "mlops_feedback_total", ...(outcome ? [`outcome="${outcome}"`] : []))
     })`;
-  const predictions = `sum(${increase(oneHour, "mlops_predictions_total")})`;
 
   d.withRow(new RowBuilder("Model"))
     .withPanel(table(
       "Model",
-      "The model each instance serves: name, registry version (none: not registered), " +
-        "training and promotion time.",
+      "The models each instance serves: name, registry version (none: not registered), role " +
+        "(champion, or a challenger beside it), training and promotion time.",
       q(
-        `max by (instance, name, version, trained_at, promoted_at) (${sel("mlops_model_info")})`,
+        `max by (instance, name, version, model_role, trained_at, promoted_at) (${
+          sel("mlops_model_info")
+        })`,
       ),
     ))
     .withPanel(stat(
       "Live accuracy (1 h)",
-      "Share of predictions whose feedback said they were right, last hour, all chosen instances.",
+      "Share of the champion's predictions whose feedback said they were right, last hour, all " +
+        "chosen instances.",
       "percentunit",
       q(`${feedback("correct")} / (${feedback()} > 0)`, "accuracy"),
       [[null, "red"], [0.65, "orange"], [0.75, "green"]],
     ).span(8))
     .withPanel(timeseries(
       "Model versions served",
-      "Instances serving each model identity: a promotion shows as one line handing over to the next.",
+      "Instances serving each model identity, by role: a promotion shows as one line handing " +
+        "over to the next.",
       "short",
-      [q(`count by (name, version) (${sel("mlops_model_info")})`, "{{name}} {{version}}")],
+      [q(
+        `count by (name, version, model_role) (${sel("mlops_model_info")})`,
+        "{{model_role}} {{name}} {{version}}",
+      )],
+    ));
+
+  d.withRow(new RowBuilder("Champion vs challenger"))
+    .withPanel(timeseries(
+      "Live accuracy by model (1 h)",
+      "Share of each model's answers that feedback said were right, last hour. A shadow " +
+        "challenger is judged on the same labels as the champion; mlops promote --live gates " +
+        "on these counters.",
+      "percentunit",
+      [q(`${anyFeedback("correct")} / (${anyFeedback()} > 0)`, modelLegend)],
+      [0.65, 0.75],
+    ))
+    .withPanel(timeseries(
+      "Labels by model (1 h)",
+      "Feedback counted for each model in the last hour: what its accuracy rests on.",
+      "short",
+      [q(anyFeedback(), modelLegend)],
+    ))
+    .withPanel(timeseries(
+      "Scoring time by model p50 / p99",
+      "Time each model takes to validate and score a request's instances (a shadow challenger's " +
+        "work included): the latency a second model adds. Recorded while a challenger is served.",
+      "s",
+      [0.5, 0.99].map((p) =>
+        q(
+          quantile(p, "mlops_model_scoring_duration_seconds", ["model_role", "model_version"]),
+          `p${p * 100} ${modelLegend}`,
+        )
+      ),
+    ))
+    .withPanel(timeseries(
+      "Class mix by model",
+      "Share of each model's predictions per class.",
+      "percentunit",
+      [q(
+        `sum by (${byModel}, class) (${
+          rate("mlops_predictions_total")
+        }) / ignoring (class) group_left () sum by (${byModel}) (${
+          rate("mlops_predictions_total")
+        })`,
+        `${modelLegend} {{class}}`,
+      )],
+    ))
+    .withPanel(timeseries(
+      "Largest drift by model (PSI, 1 h)",
+      "Highest PSI of any feature over the last hour, each model against its own training bins.",
+      "none",
+      [q(`max by (${byModel}) (${psi(oneHour)})`, modelLegend)],
+      [0.2, 0.3],
     ));
 
   d.withRow(new RowBuilder("Predictions"))
     .withPanel(timeseries(
       "Class mix vs training",
-      "Share of predictions per class (solid) against the share of each class in the training rows.",
+      "Share of the champion's predictions per class (solid) against the share of each class in " +
+        "the training rows.",
       "percentunit",
       [
         q(
-          `sum by (class) (${rate("mlops_predictions_total")}) / ignoring (class) group_left () sum(${
-            rate("mlops_predictions_total")
-          })`,
+          `sum by (class) (${
+            rate("mlops_predictions_total", CHAMPION)
+          }) / ignoring (class) group_left () sum(${rate("mlops_predictions_total", CHAMPION)})`,
           "{{class}} live",
         ),
-        q(`max by (class) (${sel("mlops_class_expected_ratio")})`, "{{class}} training"),
+        q(`max by (class) (${sel("mlops_class_expected_ratio", CHAMPION)})`, "{{class}} training"),
       ],
     ))
     .withPanel(heatmap(
       "Predicted-class probability",
-      "How confident the model is in the class it predicts (deciles), over time.",
-      q(`sum by (le) (${increase("$__rate_interval", "mlops_prediction_probability_bucket")})`, "{{le}}"),
+      "How confident the champion is in the class it predicts (deciles), over time.",
+      q(
+        `sum by (le) (${
+          increase("$__rate_interval", "mlops_prediction_probability_bucket", CHAMPION)
+        })`,
+        "{{le}}",
+      ),
     ))
     .withPanel(timeseries(
       "Predictions by class",
-      "Instances scored per second, by predicted class.",
+      "Instances scored per second, by model and predicted class.",
       "ops",
-      [q(`sum by (class) (${rate("mlops_predictions_total")})`, "{{class}}")],
+      [q(`sum by (${byModel}, class) (${rate("mlops_predictions_total")})`, `${modelLegend} {{class}}`)],
     ));
 
   d.withRow(new RowBuilder("Quality (feedback)"))
     .withPanel(timeseries(
       "Live accuracy (1 h)",
-      "Share of labelled predictions that were right over the last hour (LiveAccuracyDrop below 75% " +
-        "with at least 100 labels), and the labels behind it.",
+      "Share of the champion's labelled predictions that were right over the last hour " +
+        "(LiveAccuracyDrop below 75% with at least 100 labels).",
       "percentunit",
       [q(`${feedback("correct")} / (${feedback()} > 0)`, "accuracy")],
       [0.65, 0.75],
     ))
     .withPanel(timeseries(
       "Feedback per hour",
-      "Ground-truth labels received in the last hour, by outcome (replays not counted).",
+      "Ground-truth labels received in the last hour for the champion, by outcome (replays not " +
+        "counted).",
       "short",
-      [q(`sum by (outcome) (${increase(oneHour, "mlops_feedback_total")})`, "{{outcome}}")],
+      [q(feedback(undefined, "outcome"), "{{outcome}}")],
     ))
     .withPanel(timeseries(
       "Label lag p50 / p90",
@@ -117,7 +201,7 @@ export function modelDashboard(): DashboardBuilder {
       [0.5, 0.9].map((p) =>
         q(
           `histogram_quantile(${p}, sum by (le) (${
-            increase(oneHour, "mlops_feedback_label_lag_seconds_bucket")
+            increase(oneHour, "mlops_feedback_label_lag_seconds_bucket", CHAMPION)
           }))`,
           `p${p * 100}`,
         )
@@ -128,7 +212,9 @@ export function modelDashboard(): DashboardBuilder {
       "Share of predictions whose true label came back by prediction_id within the hour.",
       "percentunit",
       [q(
-        `(sum(${increase(oneHour, "mlops_feedback_label_lag_seconds_count")}) or 0 * ${predictions})` +
+        `(sum(${
+          increase(oneHour, "mlops_feedback_label_lag_seconds_count", CHAMPION)
+        }) or 0 * ${predictions})` +
           ` / (${predictions} > 0)`,
         "coverage",
       )],
@@ -137,10 +223,11 @@ export function modelDashboard(): DashboardBuilder {
   d.withRow(new RowBuilder("Drift"))
     .withPanel(timeseries(
       "Feature drift (PSI, last hour)",
-      "Population stability index of each feature over the last hour vs training, chosen instances " +
-        "summed. FeatureDrift fires above 0.2 / 0.3 only with enough samples (next panel).",
+      "Population stability index of each feature over the last hour vs the champion's training " +
+        "data, chosen instances summed. FeatureDrift fires above 0.2 / 0.3 only with enough " +
+        "samples (next panel).",
       "none",
-      [q(psi(oneHour), "{{feature}}")],
+      [q(psi(oneHour, CHAMPION), "{{feature}}")],
       [0.2, 0.3],
     ))
     .withPanel(timeseries(
@@ -148,13 +235,16 @@ export function modelDashboard(): DashboardBuilder {
       "Samples per feature in the last hour, and the count FeatureDrift needs before it may fire " +
         "(30 per bin, at least 300).",
       "short",
-      [q(driftSamples(oneHour), "{{feature}}"), q(driftMinSamples(), "needed {{feature}}")],
+      [
+        q(driftSamples(oneHour, CHAMPION), "{{feature}}"),
+        q(driftMinSamples(CHAMPION), "needed {{feature}}"),
+      ],
     ))
     .withPanel(bars(
       "Drift now (PSI)",
-      "Latest PSI per feature.",
+      "Latest PSI per feature (champion).",
       "none",
-      q(psi(oneHour), "{{feature}}"),
+      q(psi(oneHour, CHAMPION), "{{feature}}"),
       [[null, "green"], [0.1, "yellow"], [0.2, "orange"], [0.3, "red"]],
     ))
     .withPanel(timeseries(
@@ -171,9 +261,14 @@ export function modelDashboard(): DashboardBuilder {
     ))
     .withPanel(timeseries(
       "Probability quantiles",
-      "Median and 10th percentile of the probability given to the predicted class.",
+      "Median and 10th percentile of the probability each model gives its predicted class.",
       "percentunit",
-      [0.1, 0.5].map((p) => q(quantile(p, "mlops_prediction_probability", []), `p${p * 100}`)),
+      [0.1, 0.5].map((p) =>
+        q(
+          quantile(p, "mlops_prediction_probability", ["model_role", "model_version"]),
+          `p${p * 100} ${modelLegend}`,
+        )
+      ),
     ));
   return d;
 }

@@ -11,6 +11,16 @@
 /** Routes that score: `/v1/predict` and MLflow's `/invocations`. */
 export const SCORING = '"/v1/predict|/invocations"';
 
+/**
+ * The labels that tell a champion from a challenger on every model series
+ * (`model_name`, `model_version`, `model_role`): aggregations keep them, so
+ * two models served side by side are never summed together.
+ */
+export const MODEL = "model_name, model_version, model_role";
+
+/** Selects the champion's series (and those of edges from before model labels). */
+export const CHAMPION = 'model_role!="challenger"';
+
 /** The range Grafana picks for `rate()`, at least four scrape intervals. */
 export const RATE = "$__rate_interval";
 
@@ -60,24 +70,28 @@ export function quantile(q: number, metric: string, by: string[], ...extra: stri
  * instances summed: the same formula as the `job_feature:mlops_drift_psi:1h`
  * recording rule (shares floored at 1e-4).
  */
-export function psi(window: string): string {
-  const bins = `sum by (job, feature, bin) (${increase(window, "mlops_feature_bin_total")})`;
-  const samples = `sum by (job, feature) (${increase(window, "mlops_feature_bin_total")})`;
+export function psi(window: string, ...extra: string[]): string {
+  const bins = `sum by (job, ${MODEL}, feature, bin) (${
+    increase(window, "mlops_feature_bin_total", ...extra)
+  })`;
+  const samples = `sum by (job, ${MODEL}, feature) (${
+    increase(window, "mlops_feature_bin_total", ...extra)
+  })`;
   const live = `clamp_min(${bins} / ignoring (bin) group_left () (${samples} > 0), 0.0001)`;
-  const expected = `clamp_min(max by (job, feature, bin) (${
-    sel("mlops_feature_bin_expected_ratio")
+  const expected = `clamp_min(max by (job, ${MODEL}, feature, bin) (${
+    sel("mlops_feature_bin_expected_ratio", ...extra)
   }), 0.0001)`;
-  return `sum by (job, feature) (\n  (${live} - ${expected})\n    *\n  ln(${live} / ${expected})\n)`;
+  return `sum by (job, ${MODEL}, feature) (\n  (${live} - ${expected})\n    *\n  ln(${live} / ${expected})\n)`;
 }
 
 /** Samples per feature over `window`, the chosen instances summed. */
-export function driftSamples(window: string): string {
-  return `sum by (job, feature) (${increase(window, "mlops_feature_bin_total")})`;
+export function driftSamples(window: string, ...extra: string[]): string {
+  return `sum by (job, ${MODEL}, feature) (${increase(window, "mlops_feature_bin_total", ...extra)})`;
 }
 
 /** Samples FeatureDrift needs per feature: max(30 × bins, 300), as in the rules. */
-export function driftMinSamples(): string {
-  return `clamp_min(30 * count by (job, feature) (max by (job, feature, bin) (${
-    sel("mlops_feature_bin_expected_ratio")
+export function driftMinSamples(...extra: string[]): string {
+  return `clamp_min(30 * count by (job, ${MODEL}, feature) (max by (job, ${MODEL}, feature, bin) (${
+    sel("mlops_feature_bin_expected_ratio", ...extra)
   })), 300)`;
 }
