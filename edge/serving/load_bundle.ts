@@ -6,7 +6,8 @@
  */
 import { UserError } from "../../lib/errors.ts";
 import { redact, redactUrl } from "../../lib/redact.ts";
-import { parseBundle, readBundle } from "../../lib/model/mod.ts";
+import { parseBundle } from "../../lib/model/bundle.ts";
+import { readBundle } from "../../lib/model/io.ts";
 import type { ModelBundle } from "../../lib/model/types.ts";
 import { DEFAULTS, type ModelSource } from "../config.ts";
 import { readCapped } from "../payloads/read_capped.ts";

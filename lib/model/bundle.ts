@@ -4,16 +4,38 @@
  * corrupted, truncated or foreign file fails loudly instead of predicting
  * nonsense.
  *
+ * Format versions (each reader reads every earlier one):
+ * - 1: the packed forest (`roots`, `feature`, `threshold`, `left`, `right`,
+ *   `value`), 20 bytes per node.
+ * - 2: version 1 with sparse leaves (`leafClass`).
+ * - 3: the quantized pre-order layout (`lib/forest/quantized.ts`): 8 bytes
+ *   per node plus each feature's thresholds, which the WebAssembly kernel
+ *   loads in one pass. Written whenever a forest fits it (features and
+ *   thresholds per feature below 32,767 and 65,535); others are written as
+ *   version 1 or 2.
+ *
+ * No `node:` modules: the edge reads bundles on its cold start, and Deno's
+ * Node compatibility layer takes longer to boot than the whole read.
+ *
  * @module
  */
-import { Buffer } from "node:buffer";
-import { createHash } from "node:crypto";
 import { UserError } from "../errors.ts";
+import {
+  checkQuantizedForest,
+  packedView,
+  type QuantizedForest,
+  quantizedLayoutOf,
+  quantizeForest,
+} from "../forest/quantized.ts";
 import type { PackedForest } from "../forest/types.ts";
+import { sha256 } from "../sha256.ts";
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type ModelBundle } from "./types.ts";
 
-type ArrayName = "roots" | "feature" | "threshold" | "left" | "right" | "value" | "leafClass";
-const ARRAYS: Record<ArrayName, "i32" | "f64" | "f32"> = {
+type ArrayType = "i16" | "u16" | "i32" | "f64" | "f32";
+type Typed = Int16Array | Uint16Array | Int32Array | Float64Array | Float32Array;
+
+type PackedName = "roots" | "feature" | "threshold" | "left" | "right" | "value" | "leafClass";
+const PACKED: Record<PackedName, ArrayType> = {
   roots: "i32",
   feature: "i32",
   threshold: "f64",
@@ -22,20 +44,37 @@ const ARRAYS: Record<ArrayName, "i32" | "f64" | "f32"> = {
   value: "f32",
   leafClass: "i32",
 };
+
+type QuantizedName = "roots" | "feature" | "code" | "link" | "value" | "leafClass" | "cuts";
+const QUANTIZED: Record<QuantizedName, ArrayType> = {
+  roots: "i32",
+  feature: "i16",
+  code: "u16",
+  link: "i32",
+  value: "f32",
+  leafClass: "i32",
+  cuts: "f64",
+};
+
 /** Arrays only some forests have. */
-const OPTIONAL: ReadonlySet<ArrayName> = new Set(["leafClass"]);
+const OPTIONAL: ReadonlySet<string> = new Set(["leafClass"]);
+
+/** `forest.encoding` of each layout. */
+const PACKED_ENCODING = "base64-le";
+const QUANTIZED_ENCODING = "quantized-preorder-base64-le";
 
 /**
- * The format version a bundle of `forest` is written with: 2 for sparse
- * leaves (which readers of version 1 would misread, so they refuse it), else
- * 1, which every mlops reads.
+ * The format version a bundle of `forest` is written with: 3 when it fits
+ * the quantized layout, else 2 for sparse leaves (which readers of version 1
+ * would misread, so they refuse it), else 1.
  *
  * @example
  * ```ts
- * formatVersionOf(bundle.forest); // 1
+ * formatVersionOf(bundle.forest); // 3
  * ```
  */
 export function formatVersionOf(forest: PackedForest): number {
+  if (quantizedLayoutOf(forest) ?? quantizeForest(forest)) return 3;
   return forest.leafClass ? 2 : 1;
 }
 
@@ -49,9 +88,12 @@ export function formatVersionOf(forest: PackedForest): number {
  */
 export function serializeBundle(bundle: ModelBundle): string {
   const { forest, ...rest } = bundle;
-  const body = { ...rest, formatVersion: formatVersionOf(forest), forest: encodeForest(forest) };
+  const q = quantizedLayoutOf(forest) ?? quantizeForest(forest);
+  const body = q
+    ? { ...rest, formatVersion: 3, forest: encodeQuantized(q) }
+    : { ...rest, formatVersion: forest.leafClass ? 2 : 1, forest: encodePacked(forest) };
   const json = JSON.stringify(body);
-  const checksum = `sha256:${sha256(json)}`;
+  const checksum = `sha256:${sha256(encoder.encode(json)).toHex()}`;
   return `${json.slice(0, -1)},"checksum":${JSON.stringify(checksum)}}`;
 }
 
@@ -65,6 +107,23 @@ export function serializeBundle(bundle: ModelBundle): string {
  * ```
  */
 export function parseBundle(text: string, source: string): ModelBundle {
+  return decodeBundle(encoder.encode(text), text, source);
+}
+
+/**
+ * {@link parseBundle} from the file's bytes (what a server reads: the text
+ * is decoded once, and the checksum taken over the bytes as they are).
+ *
+ * @example
+ * ```ts
+ * const bundle = parseBundleBytes(await Deno.readFile(path), path);
+ * ```
+ */
+export function parseBundleBytes(bytes: Uint8Array, source: string): ModelBundle {
+  return decodeBundle(bytes, new TextDecoder().decode(bytes), source);
+}
+
+function decodeBundle(bytes: Uint8Array, text: string, source: string): ModelBundle {
   let raw: Record<string, unknown>;
   try {
     raw = JSON.parse(text);
@@ -85,12 +144,21 @@ export function parseBundle(text: string, source: string): ModelBundle {
   }
   const { checksum, ...body } = raw;
   if (typeof checksum !== "string") throw bad(source, "has no checksum");
-  if (!checksumMatches(text, body, checksum)) {
+  if (!checksumMatches(bytes, body, checksum)) {
     throw bad(source, "is corrupted (checksum mismatch)");
   }
   const bundle = body as unknown as ModelBundle & { forest: Record<string, unknown> };
-  const forest = decodeForest(bundle.forest, source);
-  validateForest(forest, source);
+  const rawForest = bundle.forest;
+  let forest: PackedForest;
+  if (rawForest?.encoding === QUANTIZED_ENCODING) {
+    const q = decodeQuantized(rawForest, source);
+    const problem = checkQuantizedForest(q);
+    if (problem) throw bad(source, `has ${problem}`);
+    forest = packedView(q);
+  } else {
+    forest = decodePacked(rawForest, source);
+    validateForest(forest, source);
+  }
   if (!bundle.schema || bundle.schema.encodedNames?.length !== forest.nFeatures) {
     throw bad(source, "has a schema that does not match its forest");
   }
@@ -104,65 +172,159 @@ function bad(source: string, what: string): UserError {
   return new UserError(`model bundle ${source} ${what}`, { code: "BAD_BUNDLE" });
 }
 
+const encoder = new TextEncoder();
+
 /**
  * Whether `checksum` is the hash of the body as {@link serializeBundle}
  * wrote it. A file as written ends with the checksum member, so the body's
- * text is at hand and the multi-megabyte re-serialisation (a tenth of an
- * edge's cold start) is only needed for files that were reformatted.
+ * bytes are at hand and the multi-megabyte re-serialisation is only needed
+ * for files that were reformatted.
  */
-function checksumMatches(text: string, body: Record<string, unknown>, checksum: string): boolean {
-  const suffix = `,"checksum":${JSON.stringify(checksum)}}`;
-  if (
-    text.endsWith(suffix) && `sha256:${sha256(text.slice(0, -suffix.length) + "}")}` === checksum
-  ) {
-    return true;
+function checksumMatches(
+  bytes: Uint8Array,
+  body: Record<string, unknown>,
+  checksum: string,
+): boolean {
+  const suffix = encoder.encode(`,"checksum":${JSON.stringify(checksum)}}`);
+  let end = bytes.length;
+  while (end > 0 && isSpace(bytes[end - 1])) end--; // a trailing newline from an editor
+  const start = end - suffix.length;
+  if (start >= 0 && suffix.every((b, i) => bytes[start + i] === b)) {
+    const hashed = new Uint8Array(start + 1);
+    hashed.set(bytes.subarray(0, start));
+    hashed[start] = 0x7d; // "}"
+    if (`sha256:${sha256(hashed).toHex()}` === checksum) return true;
   }
-  return `sha256:${sha256(JSON.stringify(body))}` === checksum;
+  return `sha256:${sha256(encoder.encode(JSON.stringify(body))).toHex()}` === checksum;
 }
 
-function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+function isSpace(b: number): boolean {
+  return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 }
 
-function encodeForest(f: PackedForest): Record<string, unknown> {
+function encodeArray(a: Typed): string {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength).toBase64();
+}
+
+/** Decodes one base64 array of `type`, or throws naming `name`. */
+function decodeArray(raw: unknown, type: ArrayType, name: string, source: string): Typed {
+  if (typeof raw !== "string") throw bad(source, `is missing forest.${name}`);
+  let bytes: Uint8Array;
+  try {
+    bytes = Uint8Array.fromBase64(raw);
+  } catch {
+    throw bad(source, `has a malformed forest.${name}`);
+  }
+  const size = type === "f64" ? 8 : type === "i16" || type === "u16" ? 2 : 4;
+  if (bytes.byteLength % size !== 0) throw bad(source, `has a truncated forest.${name}`);
+  // fromBase64 returns a fresh, aligned buffer.
+  const buf = bytes.buffer as ArrayBuffer;
+  switch (type) {
+    case "i16":
+      return new Int16Array(buf, 0, bytes.byteLength / 2);
+    case "u16":
+      return new Uint16Array(buf, 0, bytes.byteLength / 2);
+    case "i32":
+      return new Int32Array(buf, 0, bytes.byteLength / 4);
+    case "f32":
+      return new Float32Array(buf, 0, bytes.byteLength / 4);
+    case "f64":
+      return new Float64Array(buf, 0, bytes.byteLength / 8);
+  }
+}
+
+function encodePacked(f: PackedForest): Record<string, unknown> {
   const out: Record<string, unknown> = {
     nTrees: f.nTrees,
     nFeatures: f.nFeatures,
     nClasses: f.nClasses,
-    encoding: "base64-le",
+    encoding: PACKED_ENCODING,
   };
-  for (const name of Object.keys(ARRAYS) as ArrayName[]) {
+  for (const name of Object.keys(PACKED) as PackedName[]) {
     const a = f[name];
-    if (a === undefined) continue;
-    out[name] = Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
+    if (a !== undefined) out[name] = encodeArray(a);
   }
   return out;
 }
 
-function decodeForest(raw: Record<string, unknown> | undefined, source: string): PackedForest {
-  if (!raw || raw.encoding !== "base64-le") throw bad(source, "has no forest");
-  const arrays: Partial<Record<ArrayName, Int32Array | Float64Array | Float32Array>> = {};
-  for (const [name, type] of Object.entries(ARRAYS) as [ArrayName, string][]) {
+function decodePacked(raw: Record<string, unknown> | undefined, source: string): PackedForest {
+  if (!raw || raw.encoding !== PACKED_ENCODING) throw bad(source, "has no forest");
+  const arrays: Partial<Record<PackedName, Typed>> = {};
+  for (const [name, type] of Object.entries(PACKED) as [PackedName, ArrayType][]) {
     if (raw[name] === undefined && OPTIONAL.has(name)) continue;
-    if (typeof raw[name] !== "string") throw bad(source, `is missing forest.${name}`);
-    const bytes = Buffer.from(raw[name] as string, "base64");
-    const size = type === "f64" ? 8 : 4;
-    if (bytes.byteLength % size !== 0) throw bad(source, `has a truncated forest.${name}`);
-    // Copy into an aligned buffer: Buffer slices may start at any offset.
-    const copy = new Uint8Array(bytes.byteLength);
-    copy.set(bytes);
-    arrays[name] = type === "i32"
-      ? new Int32Array(copy.buffer)
-      : type === "f64"
-      ? new Float64Array(copy.buffer)
-      : new Float32Array(copy.buffer);
+    arrays[name] = decodeArray(raw[name], type, name, source);
   }
   return {
     nTrees: Number(raw.nTrees),
     nFeatures: Number(raw.nFeatures),
     nClasses: Number(raw.nClasses),
-    ...(arrays as Pick<PackedForest, ArrayName>),
+    ...(arrays as Pick<PackedForest, PackedName>),
   } as PackedForest;
+}
+
+function encodeQuantized(q: QuantizedForest): Record<string, unknown> {
+  const cutCounts = q.cuts.map((c) => c.length);
+  const cuts = new Float64Array(cutCounts.reduce((a, b) => a + b, 0));
+  let at = 0;
+  for (const c of q.cuts) {
+    cuts.set(c, at);
+    at += c.length;
+  }
+  const out: Record<string, unknown> = {
+    nTrees: q.nTrees,
+    nFeatures: q.nFeatures,
+    nClasses: q.nClasses,
+    encoding: QUANTIZED_ENCODING,
+    cutCounts,
+  };
+  const arrays: Record<QuantizedName, Typed | undefined> = {
+    roots: q.roots,
+    feature: q.feature,
+    code: q.code,
+    link: q.link,
+    value: q.value,
+    leafClass: q.leafClass,
+    cuts,
+  };
+  for (const name of Object.keys(QUANTIZED) as QuantizedName[]) {
+    const a = arrays[name];
+    if (a !== undefined) out[name] = encodeArray(a);
+  }
+  return out;
+}
+
+function decodeQuantized(raw: Record<string, unknown>, source: string): QuantizedForest {
+  const arrays: Partial<Record<QuantizedName, Typed>> = {};
+  for (const [name, type] of Object.entries(QUANTIZED) as [QuantizedName, ArrayType][]) {
+    if (raw[name] === undefined && OPTIONAL.has(name)) continue;
+    arrays[name] = decodeArray(raw[name], type, name, source);
+  }
+  const counts = raw.cutCounts;
+  const all = arrays.cuts as Float64Array;
+  if (
+    !Array.isArray(counts) || !counts.every((n) => Number.isInteger(n) && n >= 0) ||
+    counts.reduce((a: number, b: number) => a + b, 0) !== all.length
+  ) {
+    throw bad(source, "has an inconsistent forest.cutCounts");
+  }
+  const cuts: Float64Array[] = [];
+  let at = 0;
+  for (const n of counts as number[]) {
+    cuts.push(all.subarray(at, at + n));
+    at += n;
+  }
+  return {
+    nTrees: Number(raw.nTrees),
+    nFeatures: Number(raw.nFeatures),
+    nClasses: Number(raw.nClasses),
+    roots: arrays.roots as Int32Array,
+    feature: arrays.feature as Int16Array,
+    code: arrays.code as Uint16Array,
+    link: arrays.link as Int32Array,
+    value: arrays.value as Float32Array,
+    ...(arrays.leafClass ? { leafClass: arrays.leafClass as Int32Array } : {}),
+    cuts,
+  };
 }
 
 /**

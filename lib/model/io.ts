@@ -5,9 +5,8 @@
  *
  * @module
  */
-import { join } from "node:path";
 import { UserError } from "../errors.ts";
-import { parseBundle, serializeBundle } from "./bundle.ts";
+import { parseBundleBytes, serializeBundle } from "./bundle.ts";
 import { BUNDLE_FILE, type ModelBundle } from "./types.ts";
 
 /**
@@ -26,7 +25,7 @@ export async function bundlePath(path: string): Promise<string> {
     throw new UserError(`model not found: ${path}`, { code: "MODEL_NOT_FOUND" });
   }
   if (!stat.isDirectory) return path;
-  const file = join(path, BUNDLE_FILE);
+  const file = joinPath(path, BUNDLE_FILE);
   try {
     await Deno.stat(file);
   } catch {
@@ -47,7 +46,7 @@ export async function bundlePath(path: string): Promise<string> {
  */
 export async function readBundle(path: string): Promise<ModelBundle> {
   const file = await bundlePath(path);
-  return parseBundle(await Deno.readTextFile(file), file);
+  return parseBundleBytes(await Deno.readFile(file), file);
 }
 
 /**
@@ -61,7 +60,7 @@ export async function readBundle(path: string): Promise<ModelBundle> {
  */
 export async function writeBundle(dir: string, bundle: ModelBundle): Promise<string> {
   await Deno.mkdir(dir, { recursive: true });
-  const file = join(dir, BUNDLE_FILE);
+  const file = joinPath(dir, BUNDLE_FILE);
   const tmp = `${file}.tmp-${crypto.randomUUID()}`;
   try {
     await Deno.writeTextFile(tmp, serializeBundle(bundle));
@@ -72,4 +71,9 @@ export async function writeBundle(dir: string, bundle: ModelBundle): Promise<str
     throw e;
   }
   return file;
+}
+
+/** `dir/name` (no `node:path`: see bundle.ts). */
+function joinPath(dir: string, name: string): string {
+  return dir === "" ? name : /[\\/]$/.test(dir) ? dir + name : `${dir}/${name}`;
 }
