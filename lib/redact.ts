@@ -6,7 +6,10 @@
  *
  * Redaction is by value as well as by shape: a password that was read from
  * `MLFLOW_TRACKING_PASSWORD` is replaced even where no URI surrounds it (an
- * error message a server echoed, a stack trace).
+ * error message a server echoed, a stack trace). Credentials that come from
+ * elsewhere (a URI typed on the command line) are made known with
+ * {@link registerSecrets} by whoever takes them, together with the exact
+ * form they are sent in (the base64 of `user:password`).
  *
  * @example
  * ```ts
@@ -45,11 +48,39 @@ export const SECRET_ENV = [
 const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]+)(?::([^\s/@]*))?@/gi;
 // A Telegram bot token (`<bot id>:<35 chars>`), bare or in a Bot API URL path.
 const BOT_TOKEN = /\b(bot)?\d{5,}:[A-Za-z0-9_-]{30,}/g;
-// `Authorization: Bearer xyz` / `Basic xyz` as printed in a header dump.
+// `Authorization: Bearer xyz` / `Basic xyz` as printed in a header dump. Case-sensitive:
+// "basic authentication" in prose is not a credential.
 const AUTH_HEADER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/g;
+// An authorization header or field in any case (`authorization: basic xyz`,
+// `"authorization":"Bearer xyz"`): its value, scheme kept.
+const AUTH_FIELD =
+  /\b(authorization["']?\s*[:=]\s*["']?)(?:(bearer|basic|token|digest)\s+)?[^\s"',;]+/gi;
 // Query parameters that carry credentials.
 const SECRET_QUERY =
   /([?&](?:token|access_token|api_key|apikey|key|password|secret|sig|signature)=)[^&#\s]+/gi;
+
+/** Secrets made known by {@link registerSecrets}, for the life of the process. */
+const registered = new Set<string>();
+
+/**
+ * Makes `values` secrets for every later {@link redact} in this process:
+ * credentials that did not come from the environment (a tracking URI given
+ * with `--tracking-uri https://user:password@host`) and the forms they are
+ * sent in (the base64 of `user:password` in a Basic header), so a server
+ * that echoes them back cannot get them printed. Values shorter than 4
+ * characters are ignored, as in {@link knownSecrets}.
+ *
+ * @example
+ * ```ts
+ * import { redact, registerSecrets } from "./redact.ts";
+ *
+ * registerSecrets("PwUri-77aa");
+ * redact("server said pw=PwUri-77aa"); // "server said pw=***"
+ * ```
+ */
+export function registerSecrets(...values: string[]): void {
+  for (const v of values) if (v.length >= 4) registered.add(v);
+}
 
 /**
  * The secret values in `env` (defaults to this process' environment): each
@@ -131,14 +162,22 @@ export function redactUrl(raw: string): string {
 
 /**
  * `text` with every secret replaced: URI userinfo, bot tokens, bearer and
- * basic credentials, credential query parameters, and each value of
- * `secrets` (default: {@link knownSecrets} of this process' environment).
+ * basic credentials, authorization headers, credential query parameters,
+ * each value of `secrets` (default: {@link knownSecrets} of this process'
+ * environment) and each value made known by {@link registerSecrets}.
  */
 export function redact(text: string, secrets: readonly string[] = knownSecrets()): string {
   let out = redactUri(text)
     .replace(BOT_TOKEN, (_m, bot: string | undefined) => `${bot ?? ""}${REDACTED}`)
+    .replace(
+      AUTH_FIELD,
+      (_m, field: string, scheme: string | undefined) =>
+        `${field}${scheme ? `${scheme} ` : ""}${REDACTED}`,
+    )
     .replace(AUTH_HEADER, `$1 ${REDACTED}`);
-  for (const s of secrets) if (s && out.includes(s)) out = out.split(s).join(REDACTED);
+  // Longest first: a secret that contains another must not be left half-replaced.
+  const all = [...new Set([...secrets, ...registered])].sort((a, b) => b.length - a.length);
+  for (const s of all) if (s && out.includes(s)) out = out.split(s).join(REDACTED);
   return out;
 }
 

@@ -31,9 +31,10 @@ function expectBundleError(t: string, pattern: RegExp) {
 }
 
 Deno.test("bundle round trip keeps every prediction", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await Deno.makeTempDir({ prefix: "mlops-bundle-test-" });
   await writeBundle(dir, trained.bundle);
   const loaded = await readBundle(dir);
+  await Deno.remove(dir, { recursive: true });
   assert.equal(loaded.schema.target, "Churn");
   assert.deepEqual(loaded.forest.threshold, trained.bundle.forest.threshold);
   const a = predictTable(trained.bundle, data.table), b = predictTable(loaded, data.table);

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { parseCsv } from "../lib/data/csv.ts";
 import { FileStore } from "../lib/mlflow/mod.ts";
 import { mlopsProcess } from "./support/cli.ts";
+import { moduleTempDir } from "./support/temp.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const TELCO = join(ROOT, "data/telco-customer-churn.csv");
@@ -10,7 +11,7 @@ const TELCO = join(ROOT, "data/telco-customer-churn.csv");
 /** Runs the real CLI in a subprocess, as a user would. */
 const mlops = mlopsProcess;
 
-const tmp = await Deno.makeTempDir();
+const tmp = await moduleTempDir("mlops-cli-train-test-");
 const write = async (name: string, text: string) => {
   const p = join(tmp, name);
   await Deno.writeTextFile(p, text);

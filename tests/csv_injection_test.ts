@@ -12,9 +12,9 @@ import { cvResultsCsv, summarize } from "../lib/sweep/mod.ts";
 import type { SweepConfig } from "../lib/sweep/mod.ts";
 import { DEFAULT_PARAMS } from "../lib/forest/types.ts";
 import { mlopsProcess as mlops } from "./support/cli.ts";
+import { moduleTempDir } from "./support/temp.ts";
 
-const tmp = await Deno.makeTempDir({ prefix: "mlops-csv-injection-" });
-globalThis.addEventListener("unload", () => Deno.removeSync(tmp, { recursive: true }));
+const tmp = await moduleTempDir("mlops-csv-injection-");
 
 /** A cell a spreadsheet would run: a formula lead, and not a plain number. */
 function dangerous(cell: string): boolean {

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { Deadlines } from "../edge/payloads/deadlines.ts";
-import { readCapped } from "../edge/payloads/read_capped.ts";
+import { readCapped } from "../lib/read_capped.ts";
 
 const bytesOf = (n: number, from = 0) => Uint8Array.from({ length: n }, (_, i) => (from + i) % 251);
 

@@ -160,22 +160,26 @@ Deno.test("max_depth, min_samples_leaf and min_samples_split are respected", () 
 });
 
 Deno.test("sibling subtraction builds exactly the same trees as direct histograms", () => {
-  const { X, y } = synth(3000, 5, 3, 13, 0.2);
-  const { data } = treeDataOf(X, y, 3);
-  const p: TreeParams = {
-    maxDepth: Infinity,
-    minSamplesSplit: 2,
-    minSamplesLeaf: 1,
-    mtry: 5,
-    criterion: "gini",
-    bootstrap: true,
-  };
-  for (const seed of [1, 2, 3]) {
-    const direct = growTree(data, { ...p, subtraction: false }, seed);
-    const sub = growTree(data, { ...p, subtraction: true }, seed);
-    assert.deepEqual(sub.feature, direct.feature);
-    assert.deepEqual(sub.bin, direct.bin);
-    assert.deepEqual(sub.value, direct.value);
+  // Enough rows that a few levels of nodes keep full histogram sets (which takes a row
+  // per 3 entries; a set is ~1,280 bins × (K + 1) entries here).
+  for (const k of [2, 3]) {
+    const { X, y } = synth(12000, 5, k, 13, 0.2);
+    const { data } = treeDataOf(X, y, k);
+    const p: TreeParams = {
+      maxDepth: Infinity,
+      minSamplesSplit: 2,
+      minSamplesLeaf: 1,
+      mtry: 5,
+      criterion: "gini",
+      bootstrap: true,
+    };
+    for (const seed of [1, 2, 3]) {
+      const direct = growTree(data, { ...p, subtraction: false }, seed);
+      const sub = growTree(data, { ...p, subtraction: true }, seed);
+      assert.deepEqual(sub.feature, direct.feature);
+      assert.deepEqual(sub.bin, direct.bin);
+      assert.deepEqual(sub.value, direct.value);
+    }
   }
 });
 

@@ -12,10 +12,10 @@ import { join } from "node:path";
 import { describeFsError } from "../lib/fs_error.ts";
 import { partsRequired } from "./support/parts.ts";
 import { type CliResult as Result, MLOPS_ARGV, mlopsProcess, runCommand } from "./support/cli.ts";
+import { moduleTempDir } from "./support/temp.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const tmp = await Deno.makeTempDir({ prefix: "mlops-fs-errors-" });
-globalThis.addEventListener("unload", () => Deno.removeSync(tmp, { recursive: true }));
+const tmp = await moduleTempDir("mlops-fs-errors-");
 
 const mlops = mlopsProcess;
 

@@ -9,7 +9,7 @@ import { md5Hex } from "../lib/mlflow/_ids.ts";
 import { openStore, registerModelVersion, type RestClientOptions } from "../lib/mlflow/mod.ts";
 import { writeBundle } from "../lib/model/io.ts";
 import { fetchBundle } from "../lib/sweep/edge_bundle.ts";
-import { mlops } from "./support/cli.ts";
+import { mlops, MLOPS_ARGV } from "./support/cli.ts";
 import { startMlflowServer } from "./support/mlflow_server.ts";
 import { tinyBundle } from "./support/tiny_bundle.ts";
 import { withEnv } from "./support/env.ts";
@@ -18,6 +18,11 @@ const FAST: RestClientOptions = { credentials: null, sleep: () => Promise.resolv
 const ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts";
 
 type Intercept = (req: Request, path: string, q: URLSearchParams) => Response | undefined;
+const ALIAS = "/api/2.0/mlflow/registered-models/alias";
+
+/** A lie: every alias names `modelVersion`. */
+const aliasAnswers = (modelVersion: Record<string, unknown>): Intercept => (_req, path) =>
+  path === ALIAS ? Response.json({ model_version: modelVersion }) : undefined;
 
 /** A server holding `m` version 1 (alias champion) with a real bundle, and a hook to lie. */
 async function hostileSetup() {
@@ -118,18 +123,13 @@ Deno.test("hostile server: an alias answering a version that climbs out of the c
   const h = await hostileSetup();
   try {
     const before = await h.outside();
-    h.setLie((_req, path) => {
-      if (path !== "/api/2.0/mlflow/registered-models/alias") return undefined;
-      return Response.json({
-        model_version: {
-          name: "m",
-          version: "../../../../victim",
-          source: h.source,
-          run_id: h.run.runId,
-          status: "READY",
-        },
-      });
-    });
+    h.setLie(aliasAnswers({
+      name: "m",
+      version: "../../../../victim",
+      source: h.source,
+      run_id: h.run.runId,
+      status: "READY",
+    }));
     const line = await refused(
       h,
       "models:/m@champion",
@@ -239,6 +239,244 @@ Deno.test("hostile server: promote's bundle download checks listings the same wa
       /answered in the artifact listing .* "\.\.\/\.\.\/escaped\.json"/,
     );
     assert.deepEqual(await h.outside(), before);
+  } finally {
+    await h.close();
+  }
+});
+
+/** Every file under `dir`, as paths relative to it. */
+async function filesUnder(dir: string, rel = ""): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(join(dir, rel))) {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory) out.push(...await filesUnder(dir, r));
+    else out.push(r);
+  }
+  return out.sort();
+}
+
+Deno.test("hostile server: names that merely start with '..' are ordinary names and download", async () => {
+  const h = await hostileSetup();
+  try {
+    const store = openStore(h.server.url, FAST);
+    const extra = join(h.root, "extra");
+    await Deno.mkdir(extra);
+    for (const name of ["..notes.txt", "..%2Fx", "..."]) {
+      await Deno.writeTextFile(join(extra, name), `content of ${name}`);
+      await store.logArtifact(h.run.runId, join(extra, name), "model");
+    }
+    const r = await h.predict("models:/m/1");
+    assert.equal(r.code, 0, r.stderr);
+    const version = join(h.cache, "models", md5Hex(h.server.url).slice(0, 12), "m", "1");
+    for (const name of ["..notes.txt", "..%2Fx", "..."]) {
+      assert.equal(await Deno.readTextFile(join(version, name)), `content of ${name}`);
+    }
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("hostile server: a model named '.' or '..' is cached in its own folder of the server's", async () => {
+  const h = await hostileSetup();
+  try {
+    const serverDir = join(h.cache, "models", md5Hex(h.server.url).slice(0, 12));
+    for (const name of ["..", "."]) {
+      // The server confirms the name asked for: MLflow allows such names.
+      h.setLie(aliasAnswers({ name, version: "1", source: h.source, run_id: h.run.runId }));
+      const r = await h.predict(`models:/${name}@champion`);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    // Nothing landed beside the server's folder (cache/models/1) or in another model's.
+    assert.deepEqual(
+      (await Array.fromAsync(Deno.readDir(join(h.cache, "models")))).map((e) => e.name),
+      [md5Hex(h.server.url).slice(0, 12)],
+    );
+    // '..' is "%2E." and '.' is "%2E": neither hidden nor a path step, and distinct.
+    const bundles = (await filesUnder(serverDir)).filter((f) => f.endsWith("model.mlops.json"));
+    assert.deepEqual(bundles, ["%2E./1/model.mlops.json", "%2E/1/model.mlops.json"]);
+  } finally {
+    await h.close();
+  }
+});
+
+const MiB = 1024 * 1024;
+/** Slack over a cap for what the server could push into socket buffers before the client stopped. */
+const SLACK = 16 * MiB;
+
+/**
+ * An answer that goes on far past any cap (it ends after `limit` bytes, so a
+ * client without a cap fails on it instead of eating the machine);
+ * `sent()` is how much the client made the server produce.
+ */
+function endless(head: string, item: string, limit: number) {
+  const enc = new TextEncoder();
+  let sent = 0;
+  const chunk = enc.encode(item.repeat(Math.ceil(64 * 1024 / item.length)));
+  return {
+    sent: () => sent,
+    response: () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(c) {
+            c.enqueue(enc.encode(head));
+          },
+          pull(c) {
+            if (sent >= limit) return c.close();
+            sent += chunk.length;
+            c.enqueue(chunk);
+          },
+        }),
+        { headers: { "content-type": "application/json" } },
+      ),
+  };
+}
+
+Deno.test("hostile server: endless answers are cut off at the cap, with one line naming the server and the cap", async () => {
+  const h = await hostileSetup();
+  try {
+    const before = await h.outside();
+    const alias = endless('{"model_version":{"name":"m","description":"', "x", 128 * MiB);
+    const listing = endless('{"files":[', '{"path":"a","is_dir":false},', 32 * MiB);
+    const cases: [string, Intercept, ReturnType<typeof endless>, Record<string, string>, RegExp][] =
+      [
+        [
+          "an endless alias answer (default cap)",
+          (_req, path) => path === ALIAS ? alias.response() : undefined,
+          alias,
+          {},
+          /sent more than 64 MiB for GET mlflow\/registered-models\/alias: not reading on/,
+        ],
+        [
+          "an endless artifact listing",
+          (_req, path, q) =>
+            path === ARTIFACTS && (q.get("path") ?? "").endsWith("/model")
+              ? listing.response()
+              : undefined,
+          listing,
+          { MLOPS_MAX_ANSWER_MB: "1" },
+          /sent more than 1 MiB for GET \/api\/2\.0\/mlflow-artifacts\/artifacts\?path=\d+\/\w+\/artifacts\/model: not reading on/,
+        ],
+      ];
+    for (const [what, lie, answer, env, says] of cases) {
+      h.setLie(lie);
+      const line = await withEnv(env, () => refused(h, "models:/m@champion", says, before, what));
+      assert.match(line, /^mlops: MLflow at http:\/\/127\.0\.0\.1:\d+ sent more than/, what);
+      const cap = env.MLOPS_MAX_ANSWER_MB ? Number(env.MLOPS_MAX_ANSWER_MB) * MiB : 64 * MiB;
+      assert.ok(answer.sent() < cap + SLACK, `${what}: read ${answer.sent()} bytes`);
+    }
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("hostile server: an endless artifact file is cut off at the download cap, nothing half-written stays", async () => {
+  const h = await hostileSetup();
+  try {
+    const before = await h.outside();
+    const file = endless("", "pwned ", 32 * MiB);
+    h.setLie((req, path) =>
+      req.method === "GET" && path.startsWith(`${ARTIFACTS}/`) && path.endsWith("/model.mlops.json")
+        ? file.response()
+        : undefined
+    );
+    await withEnv(
+      { MLOPS_MAX_DOWNLOAD_MB: "1" },
+      () =>
+        refused(
+          h,
+          "models:/m/1",
+          /^mlops: MLflow at http:\/\/127\.0\.0\.1:\d+ sent more than 1 MiB of artifacts \(at .*model\.mlops\.json\)/,
+          before,
+        ),
+    );
+    assert.ok(file.sent() < MiB + SLACK, `read ${file.sent()} bytes`);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("hostile server: an artifact location on another host gets no request, so no credentials", async () => {
+  const h = await hostileSetup();
+  const seen: string[] = [];
+  const other = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    seen.push(`${req.method} ${req.url} ${req.headers.get("authorization")}`);
+    return Response.json({ files: [] });
+  });
+  try {
+    const before = await h.outside();
+    const elsewhere = `127.0.0.1:${other.addr.port}`;
+    for (
+      const source of [
+        `mlflow-artifacts://${elsewhere}/${h.modelPrefix}`,
+        `http://${elsewhere}${ARTIFACTS}/${h.modelPrefix}`,
+      ]
+    ) {
+      h.setLie(aliasAnswers({ name: "m", version: "1", source, run_id: h.run.runId }));
+      await withEnv(
+        { MLFLOW_TRACKING_USERNAME: "ada", MLFLOW_TRACKING_PASSWORD: "pw-for-the-tracking-server" },
+        () =>
+          refused(
+            h,
+            "models:/m@champion",
+            /answered an artifact location .* it is on another host than the tracking server/,
+            before,
+            source,
+          ),
+      );
+    }
+    assert.deepEqual(seen, [], "no request (and no credentials) went to the other host");
+  } finally {
+    await other.shutdown();
+    await h.close();
+  }
+});
+
+Deno.test("hostile server: a download killed with kill -9 leaves a temp folder the next download removes", async () => {
+  const h = await hostileSetup();
+  try {
+    // The bundle's bytes start and then stall: the download is caught half-way.
+    let stalled = 0;
+    h.setLie((req, path) => {
+      if (req.method !== "GET" || !path.endsWith("/model.mlops.json")) return undefined;
+      stalled++;
+      return new Response(
+        new ReadableStream({
+          start: (c) => c.enqueue(new TextEncoder().encode('{"half": ')),
+        }),
+      );
+    });
+    const child = new Deno.Command(MLOPS_ARGV[0], {
+      args: [
+        ...MLOPS_ARGV.slice(1),
+        "predict",
+        "--model",
+        "models:/m/1",
+        "--tracking-uri",
+        h.server.url,
+        "--data",
+        h.csv,
+      ],
+      env: { MLOPS_CACHE: h.cache, NO_COLOR: "1" },
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const deadline = Date.now() + 60_000;
+    while (stalled === 0 || (await halfWritten(h.cache)).length === 0) {
+      assert.ok(Date.now() < deadline, "the download never started");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill("SIGKILL");
+    await child.status;
+    const [left] = await halfWritten(h.cache);
+    assert.ok(left, "kill -9 left the temp folder");
+
+    // Two hours later, a download into the same folder cleans it up.
+    const old = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    await Deno.utime(left, old, old);
+    h.setLie(() => undefined);
+    const r = await h.predict("models:/m/1");
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await halfWritten(h.cache), []);
   } finally {
     await h.close();
   }

@@ -8,8 +8,9 @@ import { join } from "node:path";
 import { FileStore } from "../lib/mlflow/mod.ts";
 import { mlops } from "./support/cli.ts";
 import { trainTiny, writeTinyCsv } from "./support/tiny_csv.ts";
+import { moduleTempDir } from "./support/temp.ts";
 
-const tmp = await Deno.makeTempDir({ prefix: "mlops-names-test-" });
+const tmp = await moduleTempDir("mlops-names-test-");
 const csv = await writeTinyCsv(tmp);
 
 /** Runs `mlops train --json` on the small CSV into `store`. */
@@ -81,5 +82,3 @@ Deno.test("train: an experiment named a/b registers under a usable default model
   );
   assert.equal(p.code, 0, p.stderr);
 });
-
-globalThis.addEventListener("unload", () => Deno.removeSync(tmp, { recursive: true }));

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { SqlStore } from "../lib/mlflow/mod.ts";
 import { SCHEMA_REVISION, SCHEMA_SQL } from "../lib/mlflow/_sql_schema.ts";
+import { parseMetricInt, parseMetricValue } from "../lib/mlflow/_metric_values.ts";
 import { mlopsIn } from "./support/cli.ts";
 import { assertReadsCli, cliWrites, normalized, ok, ours } from "./support/cli_writes.ts";
 import { needs } from "./support/parts.ts";
@@ -197,6 +198,89 @@ Deno.test(needs(["mlflow", "mlflowMaster"], {
       assert.ok(model.aliases.champion, "promote moved the champion alias");
       assert.deepEqual(fileView.errors, []);
       assert.deepEqual(ours(fileView.logged_models[0].files), ["MLmodel", "model.mlops.json"]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+}));
+
+Deno.test(needs(["mlflow"], {
+  name:
+    "metric lines: mlops reads a value, timestamp or step exactly when MLflow's file store does",
+  async fn() {
+    const values = [
+      "0.5",
+      "-2.5e-3",
+      ".5",
+      "1.",
+      "1_000.5",
+      "+7",
+      "1e5",
+      "1E+5",
+      "nan",
+      "NaN",
+      "-nan",
+      "+NAN",
+      "inf",
+      "-inf",
+      "Infinity",
+      "-INFINITY",
+      "+inf",
+      "NaN-ish",
+      "banana",
+      "nana",
+      "infinite",
+      "0x10",
+      "1__0",
+      "_1",
+      "1_",
+      ".",
+      "",
+      "1e",
+      "e5",
+      "1.5.2",
+      "--1",
+      "1,5",
+      "Inf1",
+    ];
+    // No empty timestamp or step: the line is trimmed first, which changes its fields.
+    const ints = ["0", "1700000000000", "-3", "+3", "1_000", "1.0", "1e3", "0x10", "x"];
+    const lines = [
+      ...values.map((v) => `1 ${v} 0`),
+      ...ints.map((t) => `${t} 1 0`),
+      ...ints.map((s) => `1 1 ${s}`),
+    ];
+    const dir = await Deno.makeTempDir({ prefix: "mlops-metric-lines-" });
+    try {
+      const input = join(dir, "lines.json");
+      const script = join(dir, "read_lines.py");
+      await Deno.writeTextFile(input, JSON.stringify(lines));
+      await Deno.writeTextFile(
+        script,
+        [
+          "import json, sys",
+          "from mlflow.store.tracking.file_store import FileStore",
+          "out = []",
+          "for line in json.load(open(sys.argv[1])):",
+          "    try:",
+          '        m = FileStore._get_metric_from_line("r", "k", line, "0")',
+          "        out.append([m.timestamp, repr(m.value), m.step])",
+          "    except Exception:",
+          "        out.append(None)",
+          "print(json.dumps(out))",
+        ].join("\n"),
+      );
+      const r = await runWithMlflow([script, input]);
+      assert.equal(r.code, 0, r.stderr);
+      const theirs: ([number, string, number] | null)[] = JSON.parse(r.stdout);
+      lines.forEach((line, i) => {
+        const [ts, v, step] = line.split(" ");
+        const parsed = [parseMetricInt(ts), parseMetricValue(v), parseMetricInt(step)];
+        const ours = parsed.includes(null) ? null : parsed;
+        // Python's repr of a float is a float literal: read back, it is the value MLflow read.
+        const t = theirs[i];
+        assert.deepEqual(ours, t && [t[0], parseMetricValue(t[1]), t[2]], `line '${line}'`);
+      });
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -6,8 +6,9 @@ import { GATE_EXIT_CODE } from "../cli/commands/promote.ts";
 import { readBundle } from "../lib/model/io.ts";
 import { openStore } from "../lib/mlflow/open.ts";
 import { PROMOTE_TAGS } from "../lib/sweep/mod.ts";
+import { moduleTempDir } from "./support/temp.ts";
 
-const tmp = await Deno.makeTempDir({ prefix: "mlops-promote-test-" });
+const tmp = await moduleTempDir("mlops-promote-test-");
 const DATA = await smallTelco(tmp);
 const MODEL = "telco-small"; // default: the experiment name, i.e. the dataset name
 

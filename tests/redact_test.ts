@@ -1,5 +1,11 @@
 import { strict as assert } from "node:assert";
-import { knownSecrets, redact, redactUri, stripCredentials } from "../lib/redact.ts";
+import {
+  knownSecrets,
+  redact,
+  redactUri,
+  registerSecrets,
+  stripCredentials,
+} from "../lib/redact.ts";
 import { splitCredentials } from "../lib/mlflow/rest-client.ts";
 
 Deno.test("redactUri: passwords and lone tokens in userinfo, credential query parameters", () => {
@@ -64,4 +70,24 @@ Deno.test("stripCredentials and splitCredentials: the URI to store or show, the 
     url: "http://127.0.0.1:5000",
     credentials: null,
   });
+});
+
+Deno.test("redact: authorization headers in any case and spelling; prose about them stays readable", () => {
+  const cases: [string, string][] = [
+    ["authorization: basic YWRhOnB3LTEyMzQ=", "authorization: basic ***"],
+    ["AUTHORIZATION=Bearer abc.def.ghi", "AUTHORIZATION=Bearer ***"],
+    ['{"authorization":"Token 0123456789"}', '{"authorization":"Token ***"}'],
+    ["Authorization: sometoken123", "Authorization: ***"],
+    ["the server wants basic authentication", "the server wants basic authentication"],
+  ];
+  for (const [text, want] of cases) assert.equal(redact(text, []), want, text);
+});
+
+Deno.test("registerSecrets: values taken from elsewhere than the environment are redacted from then on", () => {
+  const value = `typed-on-the-command-line-${crypto.randomUUID()}`;
+  assert.equal(redact(`pw=${value}`, []), `pw=${value}`);
+  registerSecrets(value, "abc");
+  assert.equal(redact(`pw=${value}`, []), "pw=***");
+  assert.equal(redact(`pw=${value}`), "pw=***");
+  assert.equal(redact("abc"), "abc", "shorter than 4 characters: ignored");
 });

@@ -178,3 +178,97 @@ Deno.test("secrets: the edge never prints or serves MODEL_URL credentials or API
     await notFound.shutdown();
   }
 });
+
+/**
+ * A server that answers every request 400 with MLflow's error JSON echoing
+ * the credentials it got: the header as sent, lower-cased, the bare base64
+ * and the decoded password (or token).
+ */
+function echoingServer() {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    const header = req.headers.get("authorization") ?? "";
+    const raw = header.replace(/^\S+\s+/, "");
+    let pw = "";
+    try {
+      const [user, ...rest] = atob(raw).split(":");
+      pw = rest.join(":") || user; // a lone user part is a token
+    } catch {
+      pw = raw; // a bearer token
+    }
+    return Response.json({
+      error_code: "INVALID_PARAMETER_VALUE",
+      message: `${header} | authorization: ${header.toLowerCase()} | ${
+        JSON.stringify({ authorization: header })
+      } raw=${raw} pw=${pw}`,
+    }, { status: 400 });
+  });
+  return { url: `127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
+}
+
+Deno.test("secrets: a server echoing the credentials it got cannot get them printed, wherever they came from", async () => {
+  const echo = echoingServer();
+  const b64 = (s: string) => btoa(s);
+  try {
+    const cases: {
+      what: string;
+      uri: (host: string) => string;
+      env: Record<string, string | undefined>;
+      secrets: string[];
+    }[] = [
+      {
+        what: "password only in --tracking-uri",
+        uri: (host) => `http://ada:PwUri-77aa@${host}`,
+        env: {},
+        secrets: ["PwUri-77aa", b64("ada:PwUri-77aa")],
+      },
+      {
+        what: "password with characters to escape in --tracking-uri",
+        uri: (host) => `http://ada:p%40ss%2Fw0rd-9@${host}`,
+        env: {},
+        secrets: ["p@ss/w0rd-9", "p%40ss%2Fw0rd-9", b64("ada:p@ss/w0rd-9")],
+      },
+      {
+        what: "a lone token as the user part of --tracking-uri",
+        uri: (host) => `http://tok-in-uri-5150@${host}`,
+        env: {},
+        secrets: ["tok-in-uri-5150", b64("tok-in-uri-5150:")],
+      },
+      {
+        what: "MLFLOW_TRACKING_USERNAME/PASSWORD",
+        uri: (host) => `http://${host}`,
+        env: { MLFLOW_TRACKING_USERNAME: "bob", MLFLOW_TRACKING_PASSWORD: "PwEnv-88bb" },
+        secrets: ["PwEnv-88bb", b64("bob:PwEnv-88bb")],
+      },
+      {
+        what: "userinfo of MLFLOW_TRACKING_URI",
+        uri: () => "",
+        env: { MLFLOW_TRACKING_URI: `http://cy:PwEnvUri-99cc@${echo.url}` },
+        secrets: ["PwEnvUri-99cc", b64("cy:PwEnvUri-99cc")],
+      },
+      {
+        what: "MLFLOW_TRACKING_TOKEN",
+        uri: (host) => `http://${host}`,
+        env: { MLFLOW_TRACKING_TOKEN: "tok-echo-1234abcd" },
+        secrets: ["tok-echo-1234abcd"],
+      },
+    ];
+    for (const c of cases) {
+      const uri = c.uri(echo.url);
+      const r = await withEnv({
+        MLFLOW_TRACKING_USERNAME: undefined,
+        MLFLOW_TRACKING_PASSWORD: undefined,
+        MLFLOW_TRACKING_TOKEN: undefined,
+        MLFLOW_TRACKING_URI: undefined,
+        MLFLOW_HTTP_REQUEST_MAX_RETRIES: "0",
+        ...c.env,
+      }, () => mlops("runs", "list", ...(uri ? ["--tracking-uri", uri] : [])));
+      assert.notEqual(r.code, 0, c.what);
+      assert.equal(r.stderr.split("\n").length, 1, r.stderr);
+      assert.match(r.stderr, /INVALID_PARAMETER_VALUE/, c.what);
+      assert.match(r.stderr, /raw=\*\*\* pw=\*\*\*/, `${c.what}: ${r.stderr}`);
+      assertNoSecret(c.what, `${r.stdout}\n${r.stderr}`, c.secrets);
+    }
+  } finally {
+    await echo.close();
+  }
+});

@@ -8,8 +8,9 @@ import { writeBundle } from "../lib/model/io.ts";
 import { mlopsProcessWith } from "./support/cli.ts";
 import { startEdgeProcess } from "./support/edge_process.ts";
 import { tinyBundle } from "./support/tiny_bundle.ts";
+import { moduleTempDir } from "./support/temp.ts";
 
-const tmp = await Deno.makeTempDir({ prefix: "mlops-smoke-" });
+const tmp = await moduleTempDir("mlops-smoke-");
 const modelDir = join(tmp, "model");
 await writeBundle(modelDir, tinyBundle()); // "tiny" version 7
 const NO_KEY = { EDGE_API_KEY: "" };
@@ -83,5 +84,3 @@ Deno.test({
     assert.ok(!(ok.stdout + ok.stderr + denied.stderr).includes(key));
   },
 });
-
-globalThis.addEventListener("unload", () => Deno.removeSync(tmp, { recursive: true }));

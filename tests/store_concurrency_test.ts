@@ -17,8 +17,9 @@ import { startMlflowServer } from "./support/mlflow_server.ts";
 import { logTinyModelRun } from "./support/tiny_bundle.ts";
 import { smallTelco } from "./support/sweep.ts";
 import { runWorkers, spawnWorker, waitForLine } from "./support/store_worker.ts";
+import { moduleTempDir } from "./support/temp.ts";
 
-const tmp = await Deno.makeTempDir({ prefix: "mlops-concurrency-test-" });
+const tmp = await moduleTempDir("mlops-concurrency-test-");
 
 /** A start time far enough ahead for every worker to have loaded. */
 const startSoon = () => Date.now() + 2500;

@@ -4,11 +4,13 @@
  */
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { FileStore } from "../lib/mlflow/mod.ts";
 import { mlops } from "./support/cli.ts";
 import { logTinyModelRun } from "./support/tiny_bundle.ts";
+import { moduleTempDir } from "./support/temp.ts";
 
-const tmp = await Deno.makeTempDir({ prefix: "mlops-corruption-test-" });
+const tmp = await moduleTempDir("mlops-corruption-test-");
 
 /** Ways to damage a run, each as MLflow's own files could end up. */
 const DAMAGE: Record<string, { file: string; edit: (text: string) => string; says: RegExp }> = {
@@ -16,6 +18,16 @@ const DAMAGE: Record<string, { file: string; edit: (text: string) => string; say
     file: "metrics/accuracy",
     edit: (text) => text + "not a metric line\n",
     says: /corrupted MLflow metric in .*metrics\/accuracy line 2: 'not a metric line'/,
+  },
+  "a metric value that merely contains 'nan'": {
+    file: "metrics/accuracy",
+    edit: (text) => text + "1700000000000 banana 0\n",
+    says: /corrupted MLflow metric in .*metrics\/accuracy line 2: '1700000000000 banana 0'/,
+  },
+  "a metric value spelled NaN-ish": {
+    file: "metrics/accuracy",
+    edit: (text) => text + "1700000000000 NaN-ish 0\n",
+    says: /corrupted MLflow metric in .*metrics\/accuracy line 2: '1700000000000 NaN-ish 0'/,
   },
   "an unknown status": {
     file: "meta.yaml",
@@ -166,4 +178,52 @@ Deno.test("an alias file that does not hold a decimal version is a clear error n
       /^skipping alias 'champion' of registered model 'm': corrupted MLflow alias in /,
     );
   }
+});
+
+Deno.test("a tracking URI that is a file, not a store, is one line and a non-zero exit, and the file is untouched", async () => {
+  const dir = join(tmp, "not-a-store");
+  await Deno.mkdir(dir, { recursive: true });
+  const notes = join(dir, "notes.txt");
+  await Deno.writeTextFile(notes, "not a store\n");
+  const db = join(dir, "mlflow.db");
+  const sqlite = new DatabaseSync(db);
+  sqlite.exec("CREATE TABLE t (x)");
+  sqlite.close();
+  const cases: [string, string[], RegExp][] = [
+    [
+      "a text file",
+      ["runs", "list", "--tracking-uri", notes],
+      /^mlops: tracking URI .*notes\.txt is not a folder: a file store is a folder/,
+    ],
+    [
+      "a text file as file:",
+      ["runs", "show", "0123456789abcdef0123456789abcdef", "--tracking-uri", `file://${notes}`],
+      /^mlops: tracking URI .*notes\.txt is not a folder/,
+    ],
+    [
+      "an SQLite file without sqlite:",
+      ["runs", "list", "--tracking-uri", db],
+      new RegExp(
+        `^mlops: tracking URI .*mlflow\\.db is not a folder: it is an SQLite database: use sqlite:///${db}$`,
+      ),
+    ],
+    [
+      "a text file as sqlite:",
+      ["runs", "list", "--tracking-uri", `sqlite:///${notes}`],
+      /^mlops: tracking URI sqlite:\/\/\/.*notes\.txt: .*notes\.txt is not an SQLite database/,
+    ],
+    [
+      "a text file as the store of promote",
+      ["promote", "--experiment", "e", "--tracking-uri", notes, "--out", join(dir, "edge")],
+      /^mlops: tracking URI .*notes\.txt is not a folder/,
+    ],
+  ];
+  for (const [what, args, says] of cases) {
+    const r = await mlops(...args);
+    assert.notEqual(r.code, 0, what);
+    assert.equal(r.stdout, "", what);
+    assert.match(r.stderr, says, what);
+    assert.equal(r.stderr.split("\n").length, 1, `${what}: ${r.stderr}`);
+  }
+  assert.equal(await Deno.readTextFile(notes), "not a store\n");
 });

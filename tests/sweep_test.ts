@@ -24,8 +24,9 @@ import {
   sweepConfigs,
 } from "../lib/sweep/mod.ts";
 import { UserError } from "../lib/errors.ts";
+import { moduleTempDir } from "./support/temp.ts";
 
-const tmp = await Deno.makeTempDir({ prefix: "mlops-sweep-test-" });
+const tmp = await moduleTempDir("mlops-sweep-test-");
 
 const DATA = await smallTelco(tmp);
 

@@ -23,7 +23,7 @@
 import type { Context } from "hono";
 import { ApiError } from "../errors.ts";
 import { Deadlines } from "./deadlines.ts";
-import { readCapped } from "./read_capped.ts";
+import { readCapped } from "../../lib/read_capped.ts";
 
 /** How much, and for how long, a request body may be. */
 export interface BodyLimits {

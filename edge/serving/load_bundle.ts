@@ -10,7 +10,7 @@ import { parseBundle } from "../../lib/model/bundle.ts";
 import { readBundle } from "../../lib/model/io.ts";
 import type { ModelBundle } from "../../lib/model/types.ts";
 import { DEFAULTS, type ModelSource } from "../config.ts";
-import { readCapped } from "../payloads/read_capped.ts";
+import { readCapped } from "../../lib/read_capped.ts";
 
 /** Options for {@link loadBundle}. */
 export interface LoadBundleOptions {

@@ -9,7 +9,8 @@ import { deriveSeed } from "../rng.ts";
 import { binMatrix, type BinnedMatrix } from "./bin.ts";
 import { packForest } from "./pack.ts";
 import { createForestPool, defaultWorkers, type ForestPool } from "./pool.ts";
-import { type GrownTree, growTree, oobScale, type TreeData, type TreeParams } from "./tree.ts";
+import { createOobTally } from "./oob.ts";
+import { type GrownTree, growTree, type TreeData, type TreeParams } from "./tree.ts";
 import type { FitReport, ForestParams, MaxFeatures } from "./types.ts";
 import type { FromWorker, ToWorker } from "./worker.ts";
 
@@ -56,24 +57,27 @@ export async function fitForest(
     params.nTrees,
   );
 
-  let trees: GrownTree[];
-  let oob: Int32Array | null;
+  // Trees arrive in any order (from workers); out-of-bag votes are tallied as they come.
+  const trees: GrownTree[] = new Array(params.nTrees);
+  const oob = wantOob ? createOobTally(X.nRows, nClasses, params.nTrees) : null;
+  let done = 0;
+  const take = (index: number, tree: GrownTree) => {
+    trees[index] = tree;
+    oob?.add(tree);
+    options.onProgress?.(++done, params.nTrees);
+  };
   let fitMs: number;
   if (nWorkers <= 1 && !options.pool) {
     const t0 = performance.now();
-    oob = wantOob ? new Int32Array(X.nRows * nClasses) : null;
-    const acc = oob ? { votes: oob, scale: oobScale(params.nTrees) } : undefined;
-    trees = [];
     for (let t = 0; t < params.nTrees; t++) {
-      trees.push(growTree(data, treeParams, deriveSeed(params.seed, t), acc));
-      options.onProgress?.(t + 1, params.nTrees);
+      take(t, growTree(data, treeParams, deriveSeed(params.seed, t), wantOob));
     }
     fitMs = performance.now() - t0;
   } else {
     const pool = options.pool ?? await createForestPool(nWorkers);
     try {
       const t0 = performance.now();
-      ({ trees, oob } = await growOnPool(pool, data, treeParams, params, wantOob, options));
+      await growOnPool(pool, data, treeParams, params.seed, params.nTrees, wantOob, take);
       fitMs = performance.now() - t0;
     } finally {
       if (!options.pool) pool.close();
@@ -89,29 +93,24 @@ export async function fitForest(
   return {
     forest,
     importances,
-    oobScore: oob ? oobAccuracy(oob, y, nClasses) : null,
+    oobScore: oob ? oob.score(y) : null,
     fitMs,
     binMs,
     workers: options.pool?.size ?? Math.max(1, nWorkers),
   };
 }
 
+/** Grows trees 0..total-1 on the pool, handing each to `take` as it comes back. */
 async function growOnPool(
   pool: ForestPool,
   data: TreeData,
   treeParams: TreeParams,
-  params: ForestParams,
-  wantOob: boolean,
-  options: FitOptions,
-): Promise<{ trees: GrownTree[]; oob: Int32Array | null }> {
-  const total = params.nTrees;
-  const trees: GrownTree[] = new Array(total);
-  // One vote array for all workers: with many classes n × K is the largest thing
-  // training holds, so it must not exist once per worker.
-  const oob = wantOob
-    ? new Int32Array(new SharedArrayBuffer(data.nRows * data.nClasses * 4))
-    : null;
-  let next = 0, done = 0;
+  seed: number,
+  total: number,
+  oob: boolean,
+  take: (index: number, tree: GrownTree) => void,
+): Promise<void> {
+  let next = 0;
   const workers = pool.workers.slice(0, Math.min(pool.size, total));
   await Promise.all(workers.map((w) =>
     new Promise<void>((resolve, reject) => {
@@ -120,7 +119,7 @@ async function growOnPool(
       const feed = () => {
         if (next < total) {
           const index = next++;
-          send({ type: "tree", index, seed: deriveSeed(params.seed, index) });
+          send({ type: "tree", index, seed: deriveSeed(seed, index) });
         } else if (!finishing) {
           // Exactly once per worker: a second "finish" would answer the pool's next fit.
           finishing = true;
@@ -134,25 +133,18 @@ async function growOnPool(
       w.onmessage = (e: MessageEvent<FromWorker>) => {
         const msg = e.data;
         if (msg.type === "tree") {
-          trees[msg.index] = msg.tree;
-          options.onProgress?.(++done, total);
+          take(msg.index, msg.tree);
           feed();
         } else if (msg.type === "done") {
           resolve();
         } else reject(new Error(`forest worker failed: ${msg.message}`));
       };
-      send({
-        type: "init",
-        data,
-        params: treeParams,
-        oob: oob ? { votes: oob, scale: oobScale(total) } : null,
-      });
+      send({ type: "init", data, params: treeParams, oob });
       // Two trees in flight per worker hide the message round trip.
       feed();
       feed();
     })
   ));
-  return { trees, oob };
 }
 
 function treeData(
@@ -209,25 +201,6 @@ function resolveTreeParams(p: ForestParams, nFeatures: number): TreeParams {
     criterion: p.criterion,
     bootstrap: p.bootstrap,
   };
-}
-
-function oobAccuracy(oob: Int32Array, y: Int32Array, K: number): number | null {
-  let seen = 0, right = 0;
-  for (let r = 0; r < y.length; r++) {
-    let best = -1, bestV = 0, any = false;
-    for (let c = 0; c < K; c++) {
-      const v = oob[r * K + c];
-      if (v > 0) any = true;
-      if (best < 0 || v > bestV) {
-        best = c;
-        bestV = v;
-      }
-    }
-    if (!any) continue;
-    seen++;
-    if (best === y[r]) right++;
-  }
-  return seen > 0 ? right / seen : null;
 }
 
 /** Throws RangeError on hyperparameters no forest can be trained with. */

@@ -52,35 +52,31 @@ export interface GrownTree {
   leafClass?: Int32Array;
   /** Total impurity decrease per feature, normalised to sum 1 (all zero for a stump). */
   importance: Float64Array;
-}
-
-/**
- * Fixed-point scale for out-of-bag votes of a forest of `nTrees`: integer sums
- * are exact in any order (so the worker count cannot change the OOB score)
- * and never overflow an Int32.
- */
-export function oobScale(nTrees: number): number {
-  return Math.min(1 << 20, Math.floor(0x7fffffff / nTrees));
+  /**
+   * Grown with out-of-bag leaves: per training row, the leaf (node index) it
+   * lands in if this tree never saw it, else -1. Read by the OOB tally
+   * (`oob.ts`), which drops it when done.
+   */
+  oobLeaf?: Int32Array;
 }
 
 /** Histogram sibling subtraction pays off when most features are scanned at every node. */
 const SUBTRACT_MIN_SHARE = 0.5;
+/**
+ * A node keeps a full set of histograms (sumNb × (K + 1) entries, for sibling
+ * subtraction) only if it has a row for every HIST_ENTRIES_PER_ROW entries.
+ * With two classes that is "at least as many rows as bins", below which direct
+ * histograms cost less. With many classes a set grows with K; nodes waiting on
+ * the stack hold disjoint rows, so all sets together stay within 24 bytes per
+ * training row instead of growing with bins × classes × depth.
+ */
+const HIST_ENTRIES_PER_ROW = 3;
 /** Below `nBins / SPARSE_RATIO` rows, visit only the bins a node touches (sorted) instead of all. */
 const SPARSE_RATIO = 4;
 
 /**
- * Out-of-bag votes: `nRows × nClasses` fixed-point sums (see {@link oobScale}).
- * One array serves every worker (a SharedArrayBuffer): trees add to it with
- * `Atomics.add`, and integer sums do not depend on the order they land in.
- */
-export interface OobVotes {
-  votes: Int32Array;
-  scale: number;
-}
-
-/**
- * Grows one tree. When `oob` is given, adds this tree's fixed-point class
- * votes for its out-of-bag rows into it.
+ * Grows one tree. With `oob`, also records the leaf of each row it left out
+ * of its bootstrap ({@link GrownTree.oobLeaf}).
  *
  * @example
  * ```ts
@@ -92,7 +88,7 @@ export function growTree(
   data: TreeData,
   params: TreeParams,
   seed: number,
-  oob?: OobVotes,
+  oob = false,
 ): GrownTree {
   const { codes, nRows: n, nCols: d, nBins, y, nClasses: K, classWeight } = data;
   const rand = rng(seed);
@@ -156,12 +152,15 @@ export function growTree(
   const histSize = sumNb * (K + 1);
   const histPool: Float64Array[] = [];
   const takeHist = () => histPool.pop() ?? new Float64Array(histSize);
+  const keepsHist = (rows: number) => rows * HIST_ENTRIES_PER_ROW >= histSize;
 
   // Depth-first stack: start, end, depth, parent node, side (0 left / 1 right), and the
   // number of features known to be constant here (kept at the front of `feats`).
   const stack: number[] = [0, m, 0, -1, 0, 0];
   const stackHist: (Float64Array | null)[] = [
-    subtract ? fullHist(data, idx, ys, ws, 0, m, binOffset, sumNb, takeHist()) : null,
+    subtract && keepsHist(m)
+      ? fullHist(data, idx, ys, ws, 0, m, binOffset, sumNb, takeHist())
+      : null,
   ];
 
   while (stack.length > 0) {
@@ -292,9 +291,8 @@ export function growTree(
       }
     }
 
-    // Children inherit full histograms (subtraction) only from a split node with at least
-    // as many rows as bins: below that, direct histograms cost less than a full set.
-    const subtractChildren = hist !== null && bestF >= 0 && end - start >= sumNb;
+    // Children inherit full histograms (subtraction) only from a split node that keeps them.
+    const subtractChildren = hist !== null && bestF >= 0 && keepsHist(end - start);
     if (hist && !subtractChildren) histPool.push(hist);
     if (bestF < 0) {
       feature[node] = -1;
@@ -352,6 +350,15 @@ export function growTree(
       for (let q = 0; q < histSize; q++) hist[q] -= small[q];
       histL = leftSmaller ? small : hist;
       histR = leftSmaller ? hist : small;
+      // A child too small to keep its set scans direct histograms (the same sums).
+      if (!keepsHist(mid - start)) {
+        histPool.push(histL);
+        histL = null;
+      }
+      if (!keepsHist(end - mid)) {
+        histPool.push(histR);
+        histR = null;
+      }
     }
     // Push right first so the left subtree is numbered next.
     stack.push(mid, end, depth + 1, node, 1, known);
@@ -373,7 +380,7 @@ export function growTree(
     ...(sparseLeaves ? { leafClass: leafClass.slice(0, nValues) } : {}),
     importance,
   };
-  if (oob) addOobVotes(tree, data, counts, oob);
+  if (oob) tree.oobLeaf = oobLeaves(tree, data, counts);
   return tree;
 }
 
@@ -486,29 +493,17 @@ function growF32(a: Float32Array, cap: number): Float32Array {
   return b;
 }
 
-/** Adds fixed-point leaf distributions for rows this tree never saw. */
-function addOobVotes(
-  tree: GrownTree,
-  data: TreeData,
-  counts: Uint16Array,
-  oob: OobVotes,
-) {
-  const { codes, nRows: n, nClasses: K } = data;
+/** The leaf of each row this tree never saw (bootstrap count 0), -1 for the others. */
+function oobLeaves(tree: GrownTree, data: TreeData, counts: Uint16Array): Int32Array {
+  const { codes, nRows: n } = data;
+  const leaves = new Int32Array(n).fill(-1);
   for (let r = 0; r < n; r++) {
     if (counts[r] !== 0) continue;
     let i = 0;
     while (tree.feature[i] >= 0) {
       i = codes[tree.feature[i] * n + r] <= tree.bin[i] ? tree.left[i] : tree.right[i];
     }
-    const o = tree.left[i];
-    if (tree.leafClass) {
-      for (let j = o; j < o + tree.right[i]; j++) {
-        Atomics.add(oob.votes, r * K + tree.leafClass[j], Math.round(tree.value[j] * oob.scale));
-      }
-    } else {
-      for (let c = 0; c < K; c++) {
-        Atomics.add(oob.votes, r * K + c, Math.round(tree.value[o + c] * oob.scale));
-      }
-    }
+    leaves[r] = i;
   }
+  return leaves;
 }

@@ -6,12 +6,12 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import { growTree, type OobVotes, type TreeData, type TreeParams } from "./tree.ts";
+import { growTree, type TreeData, type TreeParams } from "./tree.ts";
 
 /** Messages the main thread sends. */
 export type ToWorker =
-  /** `oob.votes` is shared by every worker (SharedArrayBuffer); trees add to it atomically. */
-  | { type: "init"; data: TreeData; params: TreeParams; oob: OobVotes | null }
+  /** With `oob`, each tree comes back with its out-of-bag leaves. */
+  | { type: "init"; data: TreeData; params: TreeParams; oob: boolean }
   | { type: "tree"; index: number; seed: number }
   | { type: "finish" }
   | { type: "warmup" };
@@ -19,13 +19,13 @@ export type ToWorker =
 /** Messages a worker sends back. */
 export type FromWorker =
   | { type: "tree"; index: number; tree: ReturnType<typeof growTree> }
-  /** All trees asked for are grown (and their OOB votes added); or warm-up is over. */
+  /** All trees asked for are grown; or warm-up is over. */
   | { type: "done" }
   | { type: "error"; message: string };
 
 let data: TreeData | null = null;
 let params: TreeParams | null = null;
-let oob: OobVotes | null = null;
+let oob = false;
 
 self.onmessage = (e: MessageEvent<ToWorker>) => {
   const msg = e.data;
@@ -35,7 +35,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
       params = msg.params;
       oob = msg.oob;
     } else if (msg.type === "tree") {
-      const tree = growTree(data!, params!, msg.seed, oob ?? undefined);
+      const tree = growTree(data!, params!, msg.seed, oob);
       const out: FromWorker = { type: "tree", index: msg.index, tree };
       self.postMessage(out, [
         tree.feature.buffer,
@@ -45,6 +45,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
         tree.value.buffer,
         tree.importance.buffer,
         ...(tree.leafClass ? [tree.leafClass.buffer] : []),
+        ...(tree.oobLeaf ? [tree.oobLeaf.buffer] : []),
       ] as ArrayBuffer[]);
     } else if (msg.type === "warmup") {
       warmUp();
@@ -53,7 +54,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
       self.postMessage({ type: "done" } satisfies FromWorker);
       data = null;
       params = null;
-      oob = null;
+      oob = false;
     }
   } catch (err) {
     const out: FromWorker = { type: "error", message: String((err as Error)?.stack ?? err) };
@@ -94,6 +95,5 @@ function warmUp(): void {
     criterion: "gini",
     bootstrap: true,
   };
-  const oob = { votes: new Int32Array(n * 2), scale: 1 << 20 };
-  for (let t = 0; t < 12; t++) growTree(data, p, t, oob);
+  for (let t = 0; t < 12; t++) growTree(data, p, t, true);
 }

@@ -23,11 +23,12 @@ import {
   listDir,
   millis,
   readYaml,
-  tmpName,
+  tmpPath,
   toYaml,
   walkFiles,
 } from "./_fs.ts";
 import { newModelId } from "./_ids.ts";
+import { formatMetricValue, parseMetricInt, parseMetricValue } from "./_metric_values.ts";
 import { localPathOf } from "./_local_artifacts.ts";
 import { checkKey } from "./_names.ts";
 import { MlflowError } from "./errors.ts";
@@ -68,7 +69,7 @@ export async function createLoggedModelDir(
     params: { ...o.params },
     tags: { ...o.tags },
   };
-  const staging = join(expDir, tmpName(modelId));
+  const staging = await tmpPath(expDir, modelId);
   try {
     for (const sub of ["metrics", "params", "tags"]) {
       await Deno.mkdir(join(staging, sub), { recursive: true });
@@ -163,7 +164,6 @@ export async function appendModelMetrics(
   dir: string,
   runId: string,
   metrics: Metric[],
-  format: (v: number) => string,
 ): Promise<void> {
   const byKey = new Map<string, Metric[]>();
   for (const m of metrics) byKey.set(m.key, [...byKey.get(m.key) ?? [], m]);
@@ -171,7 +171,9 @@ export async function appendModelMetrics(
     checkKey("metric", key);
     const path = join(dir, "metrics", key);
     const old = await Deno.readTextFile(path).catch(() => "");
-    const lines = ms.map((m) => `${m.timestamp} ${format(m.value)} ${m.step} ${runId}\n`);
+    const lines = ms.map((m) =>
+      `${m.timestamp} ${formatMetricValue(m.value)} ${m.step} ${runId}\n`
+    );
     await atomicWrite(path, old + lines.join(""), dir);
   }
 }
@@ -197,13 +199,11 @@ export async function readModelMetrics(dir: string): Promise<ModelMetricPoint[]>
     for (const line of text.split("\n")) {
       const [ts, value, step, runId] = line.trim().split(" ");
       if (runId === undefined) continue;
-      const v = /nan/i.test(value)
-        ? NaN
-        : /^-?inf/i.test(value)
-        ? Number(value.replace(/inf.*/i, "Infinity"))
-        : Number(value);
-      if (!Number.isInteger(Number(ts)) || !Number.isInteger(Number(step))) continue;
-      out.push({ key, value: v, timestamp: Number(ts), step: Number(step), runId });
+      const v = parseMetricValue(value);
+      const timestamp = parseMetricInt(ts);
+      const at = parseMetricInt(step);
+      if (v === null || timestamp === null || at === null) continue;
+      out.push({ key, value: v, timestamp, step: at, runId });
     }
   }
   return out;

@@ -22,8 +22,12 @@ export function isHidden(name: string): boolean {
   return name.startsWith(".");
 }
 
-/** A temp name unique to this process and call: `.tmp-<label>-<pid>-<8 hex>`. */
-export function tmpName(label = ""): string {
+/**
+ * A temp name unique to this process and call: `.tmp-<label>-<pid>-<8 hex>`.
+ * Not exported: callers use {@link tmpPath}, which also cleans up what killed
+ * processes left in the folder.
+ */
+function tmpName(label = ""): string {
   const rand = crypto.randomUUID().slice(0, 8);
   return `${TMP_PREFIX}${label}${label ? "-" : ""}${Deno.pid}-${rand}`;
 }

@@ -121,9 +121,22 @@ export async function confirmInside(root: string, target: string): Promise<strin
   return abs;
 }
 
-function isWithin(root: string, path: string): boolean {
+/**
+ * True when `path` is strictly below `root` (both resolved). Only a first
+ * segment that is exactly `..` climbs out: `..notes.txt` is a name like any
+ * other.
+ *
+ * @example
+ * ```ts
+ * import { isWithin } from "./_server_paths.ts";
+ *
+ * isWithin("/cache", "/cache/..notes.txt"); // true
+ * isWithin("/cache", "/other"); // false ("../other")
+ * ```
+ */
+export function isWithin(root: string, path: string): boolean {
   const rel = relative(root, path);
-  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
+  return rel !== "" && !/^\.\.(?:[/\\]|$)/.test(rel) && !isAbsolute(rel);
 }
 
 /** `path` with its nearest existing ancestor resolved through symlinks. */

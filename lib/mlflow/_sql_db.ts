@@ -272,6 +272,14 @@ export class SqlDb {
           { cause: e },
         );
       }
+      if ((code & 0xff) === 26) {
+        // SQLITE_NOTADB: a file that is not a database at all.
+        throw new UserError(
+          `tracking URI sqlite:///${this.path}: ${this.path} is not an SQLite database ` +
+            `(${reason(e)}); point it at an MLflow database or at a new file`,
+          { code: "MLFLOW_URI", cause: e },
+        );
+      }
       if ((code & 0xff) === 19) {
         throw new MlflowError("INVALID_PARAMETER_VALUE", `${this.path}: ${reason(e)}`, {
           cause: e,

@@ -57,6 +57,7 @@ import {
   writeLoggedModelTags,
   writeRunOutputs,
 } from "./_file_logged_models.ts";
+import { formatMetricValue, parseMetricInt, parseMetricValue } from "./_metric_values.ts";
 import { copyArtifacts, listArtifactFolder, localPathOf } from "./_local_artifacts.ts";
 import { checkAlias, checkArtifactPath, checkKey, checkModelName } from "./_names.ts";
 import { printable } from "../printable.ts";
@@ -153,6 +154,8 @@ export class FileStore implements TrackingStore {
   readonly #warn: (message: string) => void;
   readonly #warned = new Set<string>();
   #heartbeat: ReturnType<typeof setInterval> | null = null;
+  /** Set once the root was found to be a folder (or absent, to be created). */
+  #rootChecked: Promise<void> | null = null;
 
   constructor(root: string, options: FileStoreOptions = {}) {
     this.root = resolve(root);
@@ -169,6 +172,7 @@ export class FileStore implements TrackingStore {
 
   async createExperiment(name: string): Promise<string> {
     if (!name.trim()) throw new MlflowError("INVALID_PARAMETER_VALUE", "experiment name is empty");
+    await this.#checkRoot();
     // One creator at a time: the name check and the write must not interleave
     // with another process's, or both create an experiment of the same name.
     return await withLock(
@@ -308,6 +312,7 @@ export class FileStore implements TrackingStore {
   }
 
   async searchRuns(experimentIds: string[], filter: RunFilter = {}): Promise<Run[]> {
+    await this.#checkRoot();
     const runs: Run[] = [];
     for (const id of experimentIds) {
       const expDir = join(this.root, id);
@@ -430,6 +435,7 @@ export class FileStore implements TrackingStore {
 
   async getRegisteredModel(name: string): Promise<RegisteredModel | null> {
     checkModelName(name);
+    await this.#checkRoot();
     const dir = this.#modelDir(name);
     const path = join(dir, META);
     if (!await exists(path)) return null;
@@ -505,6 +511,7 @@ export class FileStore implements TrackingStore {
   }
 
   async searchModelVersions(filter: ModelVersionFilter): Promise<ModelVersion[]> {
+    await this.#checkRoot();
     const names = filter.name !== undefined
       ? [filter.name]
       : (await listDir(join(this.root, MODELS))).filter((e) => e.isDirectory).map((e) => e.name);
@@ -548,6 +555,7 @@ export class FileStore implements TrackingStore {
 
   async lockRegisteredModel<T>(name: string, fn: () => Promise<T>): Promise<T> {
     checkModelName(name);
+    await this.#checkRoot();
     // Beside the model's folder, not in it: the folder may not exist yet, and
     // MLflow reads every folder under models/ as a model (files it ignores).
     const lock = join(this.root, MODELS, `.mlops-model-${md5Hex(name)}.lock`);
@@ -556,6 +564,7 @@ export class FileStore implements TrackingStore {
 
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
     checkAlias(alias);
+    await this.#checkRoot();
     const dir = this.#modelDir(name);
     if (!await exists(join(dir, META))) await this.#requireModel(name); // throws: no such model
     const path = join(dir, "aliases", alias);
@@ -587,6 +596,7 @@ export class FileStore implements TrackingStore {
     experimentIds: string[],
     filter: LoggedModelFilter = {},
   ): Promise<LoggedModel[]> {
+    await this.#checkRoot();
     const out: LoggedModel[] = [];
     for (const id of experimentIds) {
       if (!/^[\w-]+$/.test(id)) continue;
@@ -647,14 +657,45 @@ export class FileStore implements TrackingStore {
       if (m.modelId) byModel.set(m.modelId, [...byModel.get(m.modelId) ?? [], m]);
     }
     for (const [modelId, ms] of byModel) {
-      await appendModelMetrics(await this.#loggedModelDir(modelId), runId, ms, formatMetricValue);
+      await appendModelMetrics(await this.#loggedModelDir(modelId), runId, ms);
     }
   }
 
   // ---- internals: experiments --------------------------------------------
 
+  /**
+   * Refuses a root that exists but is not a folder (a file passed as the
+   * tracking URI, `mlflow.db` without `sqlite:///`), once per store: read as
+   * a store it would look empty, and writes would fail deep inside it. Every
+   * method reaches this before it reads or writes the root; a missing root is
+   * fine (it is created on the first write, as MLflow does).
+   */
+  #checkRoot(): Promise<void> {
+    this.#rootChecked ??= (async () => {
+      const stat = await Deno.stat(this.root).catch((e) => {
+        if (e instanceof Deno.errors.NotFound) return null;
+        throw e;
+      });
+      if (!stat || stat.isDirectory) return;
+      const head = await Deno.open(this.root).then(async (f) => {
+        using file = f;
+        const buf = new Uint8Array(16);
+        const n = await file.read(buf);
+        return new TextDecoder().decode(buf.subarray(0, n ?? 0));
+      }).catch(() => "");
+      const hint = head.startsWith("SQLite format 3")
+        ? `it is an SQLite database: use sqlite:///${this.root}`
+        : "a file store is a folder (such as ./mlruns)";
+      throw new UserError(`tracking URI ${this.root} is not a folder: ${hint}`, {
+        code: "MLFLOW_URI",
+      });
+    })();
+    return this.#rootChecked;
+  }
+
   /** Creates the store like MLflow does on first use: root, `.trash`, experiment 0. */
   async #ensureRoot(): Promise<void> {
+    await this.#checkRoot();
     if (await exists(join(this.root, DEFAULT_EXPERIMENT_ID, META))) return;
     await withLock(
       join(this.root, EXPERIMENTS_LOCK),
@@ -691,6 +732,7 @@ export class FileStore implements TrackingStore {
 
   /** Experiment folders that have a meta.yaml (active, and deleted if asked). */
   async #experimentDirs(withDeleted: boolean): Promise<ExperimentDir[]> {
+    await this.#checkRoot();
     const out: ExperimentDir[] = [];
     const scan = async (parent: string, deleted: boolean) => {
       for (const e of await listDir(parent)) {
@@ -742,6 +784,7 @@ export class FileStore implements TrackingStore {
   }
 
   async #activeExperimentDir(experimentId: string): Promise<string> {
+    await this.#checkRoot();
     const dir = join(this.root, experimentId);
     if (!/^[\w-]+$/.test(experimentId) || !await exists(join(dir, META))) {
       throw new MlflowError(
@@ -1059,22 +1102,6 @@ function parseStatus(value: unknown, path: string): RunStatus {
   });
 }
 
-/** Python's spelling of non-finite floats, which MLflow writes and reads. */
-function formatMetricValue(v: number): string {
-  if (Number.isNaN(v)) return "nan";
-  if (v === Infinity) return "inf";
-  if (v === -Infinity) return "-inf";
-  return String(v);
-}
-
-function parseMetricValue(s: string): number {
-  const t = s.toLowerCase();
-  if (t === "nan" || t === "+nan" || t === "-nan") return NaN;
-  if (t === "inf" || t === "+inf" || t === "infinity" || t === "+infinity") return Infinity;
-  if (t === "-inf" || t === "-infinity") return -Infinity;
-  return s.trim() === "" ? NaN : Number(s);
-}
-
 /**
  * Reads a metric file. Lines are `timestamp value [step]`; MLflow 3 may
  * append a dataset name and digest (and a run id for logged models), which
@@ -1087,11 +1114,10 @@ async function readMetricFile(path: string, key: string): Promise<Metric[]> {
     const line = lines[i].trim();
     if (!line) continue;
     const parts = line.split(" ");
-    const timestamp = Number(parts[0]);
+    const timestamp = parseMetricInt(parts[0]);
     const value = parseMetricValue(parts[1] ?? "");
-    const step = parts.length >= 3 ? Number(parts[2]) : 0;
-    const valueOk = !Number.isNaN(value) || /nan/i.test(parts[1] ?? "");
-    if (parts.length < 2 || !Number.isInteger(timestamp) || !valueOk || !Number.isInteger(step)) {
+    const step = parts.length >= 3 ? parseMetricInt(parts[2]) : 0;
+    if (parts.length < 2 || timestamp === null || value === null || step === null) {
       throw new UserError(`corrupted MLflow metric in ${path} line ${i + 1}: '${line}'`, {
         code: "MLFLOW_CORRUPT",
       });

@@ -16,6 +16,7 @@ import type { DatasetSchema } from "../data/types.ts";
 import { UserError } from "../errors.ts";
 import { redact, stripCredentials } from "../redact.ts";
 import { env } from "./_env.ts";
+import { isWithin } from "./_server_paths.ts";
 import { hasErrorCode, isUnsupported, MlflowUnavailableError } from "./errors.ts";
 import {
   failModel,
@@ -476,8 +477,7 @@ function entryScript(): string {
     const main = Deno.mainModule;
     if (!main.startsWith("file:")) return main;
     const path = fileURLToPath(main);
-    const rel = relative(Deno.cwd(), path);
-    return rel.startsWith("..") ? path : rel;
+    return isWithin(Deno.cwd(), path) ? relative(Deno.cwd(), path) : path;
   } catch {
     return "mlops";
   }

@@ -14,7 +14,7 @@ import { env } from "./_env.ts";
 import { exists } from "./_fs.ts";
 import { md5Hex } from "./_ids.ts";
 import { CONTROL } from "./_names.ts";
-import { badAnswer, confirmInside, serverVersion } from "./_server_paths.ts";
+import { badAnswer, confirmInside, segmentProblem, serverVersion } from "./_server_paths.ts";
 import { hasErrorCode } from "./errors.ts";
 import { openStore } from "./open.ts";
 import type { ModelVersion, TrackingStore } from "./types.ts";
@@ -77,10 +77,18 @@ export function parseLoggedModelUri(uri: string): string | null {
   return /^models:\/(m-[0-9a-f]{32})\/?$/.exec(uri)?.[1] ?? null;
 }
 
-/** A model name as one cache folder name: escaped, and hashed when too long for one. */
+/**
+ * A model name as one cache folder name: %-escaped (a leading `.` too, so
+ * `.` and `..` are names like any other, and no name is hidden or looks like
+ * a temporary entry), and hashed when too long for one. Distinct names stay
+ * distinct folders.
+ */
 function cacheName(name: string): string {
-  const escaped = encodeURIComponent(name);
-  return escaped.length <= 200 ? escaped : `${escaped.slice(0, 100)}-${md5Hex(name)}`;
+  const escaped = encodeURIComponent(name).replace(/^\./, "%2E");
+  const folder = escaped.length <= 200 ? escaped : `${escaped.slice(0, 100)}-${md5Hex(name)}`;
+  const problem = segmentProblem(folder);
+  if (problem) throw new Error(`bug: cache folder '${folder}' for model '${name}': ${problem}`);
+  return folder;
 }
 
 /**

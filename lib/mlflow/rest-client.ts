@@ -6,6 +6,8 @@
  * @module
  */
 import { UserError } from "../errors.ts";
+import { readCapped } from "../read_capped.ts";
+import { registerSecrets } from "../redact.ts";
 import { env } from "./_env.ts";
 import { MlflowError, MlflowUnavailableError } from "./errors.ts";
 import { networkReason, neverSent } from "../net.ts";
@@ -32,6 +34,59 @@ export interface RestClientOptions {
   timeoutMs?: number;
   /** The fetch implementation. */
   fetch?: typeof fetch;
+  /**
+   * Most bytes read from one API answer (JSON); default 64 MiB
+   * (`MLOPS_MAX_ANSWER_MB`, in MiB). A server that sends more is cut off.
+   */
+  maxAnswerBytes?: number;
+}
+
+/** Default cap on one API answer: far above any page MLflow sends, far below a machine's memory. */
+export const DEFAULT_MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+/** What is kept of an error answer's body: enough for MLflow's error JSON. */
+const MAX_ERROR_BYTES = 64 * 1024;
+
+/**
+ * The `Authorization` header for `creds`. The secret parts, and the exact
+ * header value, become known secrets (see `registerSecrets`): wherever they
+ * came from (the environment, a URI typed on the command line), a server
+ * that echoes them cannot get them printed.
+ */
+function authorization(creds: Credentials | null): string | null {
+  if (creds?.kind === "basic") {
+    const pair = new TextEncoder().encode(`${creds.username}:${creds.password}`);
+    const encoded = btoa(String.fromCharCode(...pair));
+    registerSecrets(creds.password, encodeURIComponent(creds.password), encoded);
+    // `https://<token>@host`: a lone user part is how tokens ride in URIs.
+    if (!creds.password) registerSecrets(creds.username, encodeURIComponent(creds.username));
+    return `Basic ${encoded}`;
+  }
+  if (creds?.kind === "bearer") {
+    registerSecrets(creds.token);
+    return `Bearer ${creds.token}`;
+  }
+  return null;
+}
+
+/** The start of an error answer's body (MLflow's error JSON fits); "" for more or none. */
+async function errorText(res: Response): Promise<string> {
+  if (!res.body) return "";
+  try {
+    const bytes = await readCapped(res.body, {
+      maxBytes: MAX_ERROR_BYTES,
+      tooLarge: () => new Error("too large"),
+    });
+    return new TextDecoder().decode(bytes);
+  } catch {
+    return "";
+  }
+}
+
+/** `n` bytes in MiB (or KiB below 1 MiB), for messages. */
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024
+    ? `${+(n / 1024 / 1024).toFixed(1)} MiB`
+    : `${+(n / 1024).toFixed(1)} KiB`;
 }
 
 /** HTTP statuses worth retrying: throttling and server-side failures. */
@@ -127,6 +182,9 @@ export function splitCredentials(raw: string): { url: string; credentials: Crede
 export class RestClient {
   readonly baseUrl: string;
   readonly #creds: Credentials | null;
+  /** The `Authorization` header sent, if any. */
+  readonly #authorization: string | null;
+  readonly #maxAnswerBytes: number;
   readonly #maxAttempts: number;
   readonly #backoff: (attempt: number) => number;
   readonly #sleep: (ms: number) => Promise<void>;
@@ -139,6 +197,10 @@ export class RestClient {
     this.#creds = options.credentials === undefined
       ? credentialsFromEnv() ?? credentials
       : options.credentials;
+    this.#authorization = authorization(this.#creds);
+    const maxMb = Number(env("MLOPS_MAX_ANSWER_MB"));
+    this.#maxAnswerBytes = options.maxAnswerBytes ??
+      (maxMb > 0 ? Math.floor(maxMb * 1024 * 1024) : DEFAULT_MAX_ANSWER_BYTES);
     const retries = Number(env("MLFLOW_HTTP_REQUEST_MAX_RETRIES"));
     this.#maxAttempts = options.maxAttempts ??
       (Number.isInteger(retries) && retries >= 0 ? retries + 1 : 5);
@@ -177,19 +239,48 @@ export class RestClient {
       headers: body === undefined ? {} : { "Content-Type": "application/json" },
       once: options.once,
     });
-    let text: string;
+    return await this.readJson<T>(res, `${method} ${endpoint}`);
+  }
+
+  /**
+   * The JSON body of an answer (`{}` when empty), read up to the answer cap:
+   * a server that sends more (or announces more) gets one error naming it
+   * and the cap, and no more is read. `what` names the request in errors.
+   */
+  async readJson<T>(res: Response, what: string): Promise<T> {
+    const max = this.#maxAnswerBytes;
+    const tooLarge = () =>
+      new UserError(
+        `MLflow at ${this.baseUrl} sent more than ${formatBytes(max)} for ${what}: not reading ` +
+          `on (an answer that large is not MLflow's; MLOPS_MAX_ANSWER_MB raises the cap)`,
+        { code: "MLFLOW_TOO_LARGE" },
+      );
+    const declared = Number(res.headers.get("content-length") ?? NaN);
+    if (declared > max) {
+      await res.body?.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    let bytes: Uint8Array;
     try {
-      text = await res.text();
+      bytes = res.body
+        ? await readCapped(res.body, {
+          maxBytes: max,
+          tooLarge,
+          expected: Number.isInteger(declared) && declared >= 0 ? declared : undefined,
+        })
+        : new Uint8Array();
     } catch (e) {
+      if (e instanceof UserError) throw e;
       throw new MlflowUnavailableError(
         this.baseUrl,
-        `${method} ${endpoint}: the answer was cut off (${networkReason(e)})`,
+        `${what}: the answer was cut off (${networkReason(e)})`,
       );
     }
+    const text = new TextDecoder().decode(bytes);
     try {
       return (text ? JSON.parse(text) : {}) as T;
     } catch {
-      throw new UserError(`MLflow at ${this.baseUrl} sent invalid JSON for ${endpoint}`, {
+      throw new UserError(`MLflow at ${this.baseUrl} sent invalid JSON for ${what}`, {
         code: "MLFLOW_PROTOCOL",
       });
     }
@@ -217,12 +308,7 @@ export class RestClient {
     } = {},
   ): Promise<Response> {
     const headers: Record<string, string> = { ...init.headers };
-    if (this.#creds?.kind === "basic") {
-      const pair = new TextEncoder().encode(`${this.#creds.username}:${this.#creds.password}`);
-      headers.Authorization = `Basic ${btoa(String.fromCharCode(...pair))}`;
-    } else if (this.#creds?.kind === "bearer") {
-      headers.Authorization = `Bearer ${this.#creds.token}`;
-    }
+    if (this.#authorization) headers.Authorization = this.#authorization;
     const what = `${method} ${url.slice(this.baseUrl.length) || "/"}`;
     let lastProblem = "";
     for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
@@ -246,8 +332,8 @@ export class RestClient {
         continue;
       }
       if (res.ok || (init.allow404 && res.status === 404)) return res;
-      const text = await res.text().catch(() => "");
       if (RETRY_STATUSES.has(res.status)) {
+        await res.body?.cancel().catch(() => {});
         lastProblem = `${what} answered ${res.status} ${res.statusText}`.trim();
         const retryAfter = Number(res.headers.get("retry-after"));
         if (retryAfter > 0 && attempt < this.#maxAttempts) {
@@ -255,7 +341,7 @@ export class RestClient {
         }
         continue;
       }
-      throw this.#error(res, text, what);
+      throw this.#error(res, await errorText(res), what);
     }
     throw new MlflowUnavailableError(
       this.baseUrl,

@@ -7,8 +7,10 @@
  */
 import { basename, dirname, join } from "node:path";
 import { UserError } from "../errors.ts";
+import { type ByteBudget, capStream } from "../read_capped.ts";
 import { redact, redactUri } from "../redact.ts";
-import { tmpName, walkFiles } from "./_fs.ts";
+import { env } from "./_env.ts";
+import { tmpPath, walkFiles } from "./_fs.ts";
 import { checkArtifactPath } from "./_names.ts";
 import {
   badAnswer,
@@ -55,6 +57,8 @@ const MODEL_PAGE = 50;
 const HISTORY_PAGE = 25_000;
 /** Deepest artifact tree a download follows (a listing could recurse forever). */
 const MAX_ARTIFACT_DEPTH = 32;
+/** Default cap on the files of one download: a few times the largest sane model. */
+export const DEFAULT_MAX_DOWNLOAD_BYTES = 1024 * 1024 * 1024;
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -63,6 +67,11 @@ type Json = any;
 export interface RestStoreOptions extends RestClientOptions {
   /** Prints a warning (the server has no registry); default stderr. */
   warn?: (message: string) => void;
+  /**
+   * Most bytes one artifact download writes to disk, all files together;
+   * default 1 GiB (`MLOPS_MAX_DOWNLOAD_MB`, in MiB).
+   */
+  maxDownloadBytes?: number;
 }
 
 /**
@@ -85,6 +94,7 @@ export class RestStore implements TrackingStore {
   /** Artifact URI per run id, so artifact calls need no extra `runs/get`. */
   readonly #artifactUris = new Map<string, string>();
   readonly #warn: (message: string) => void;
+  readonly #maxDownloadBytes: number;
   /** Set once the server turned out to have no registry. */
   #tags: TagRegistry | null = null;
 
@@ -93,6 +103,9 @@ export class RestStore implements TrackingStore {
     this.uri = redactUri(uri.replace(/\/+$/, ""));
     this.client = new RestClient(uri, options);
     this.#warn = options.warn ?? ((m) => console.error(redact(m)));
+    const maxMb = Number(env("MLOPS_MAX_DOWNLOAD_MB"));
+    this.#maxDownloadBytes = options.maxDownloadBytes ??
+      (maxMb > 0 ? Math.floor(maxMb * 1024 * 1024) : DEFAULT_MAX_DOWNLOAD_BYTES);
   }
 
   /** Sets a tag on an experiment. */
@@ -299,11 +312,13 @@ export class RestStore implements TrackingStore {
       : uri;
     const at = this.#proxy(artifactUri);
     // Downloaded next to destDir and renamed into place: a crash never
-    // leaves a half-filled destDir behind.
-    const tmp = join(dirname(destDir), tmpName(basename(destDir)));
+    // leaves a half-filled destDir behind, and what a killed download left
+    // there is removed by the next one (tmpPath's stale-entry cleanup).
+    const tmp = await tmpPath(dirname(destDir), basename(destDir));
     await Deno.mkdir(tmp, { recursive: true });
+    const budget = { left: this.#maxDownloadBytes };
     try {
-      const count = await this.#downloadTree(at.listUrl, at.relPath, at.fileUrl, tmp);
+      const count = await this.#downloadTree(at.listUrl, at.relPath, at.fileUrl, tmp, budget);
       let result = destDir;
       if (count === 0) {
         // Not a folder: try it as a single file.
@@ -315,10 +330,7 @@ export class RestStore implements TrackingStore {
         const name = basename(at.relPath) || "artifact";
         const problem = segmentProblem(name);
         if (problem) throw badAnswer(this.uri, "an artifact named", name, problem);
-        await Deno.writeFile(
-          await confirmInside(tmp, join(tmp, name)),
-          res.body ?? new Uint8Array(),
-        );
+        await this.#writeFile(await confirmInside(tmp, join(tmp, name)), res, uri, budget);
         result = join(destDir, name);
       }
       await Deno.remove(destDir, { recursive: true }).catch(() => {});
@@ -627,7 +639,12 @@ export class RestStore implements TrackingStore {
       await res.body?.cancel();
       return [];
     }
-    const json: Json = await res.json().catch(() => ({}));
+    const what = `GET ${ARTIFACTS_API}${relPath ? `?path=${relPath}` : ""}`;
+    const json: Json = await this.client.readJson(res, what).catch((e) => {
+      // Not JSON: as if nothing were listed (then it is tried as one file).
+      if (e instanceof UserError && e.code === "MLFLOW_PROTOCOL") return {};
+      throw e;
+    });
     const files = json?.files ?? [];
     const where = `the artifact listing of '${relPath || "/"}'`;
     if (!Array.isArray(files)) throw badAnswer(this.uri, where, files, "expected a list of files");
@@ -654,6 +671,7 @@ export class RestStore implements TrackingStore {
     relPath: string,
     fileUrl: string,
     dest: string,
+    budget: ByteBudget,
     root = dest,
     depth = 0,
   ): Promise<number> {
@@ -672,15 +690,40 @@ export class RestStore implements TrackingStore {
       if (f.isDir) {
         await Deno.mkdir(local);
         const sub = joinPath(relPath, f.path);
-        count += await this.#downloadTree(listUrl, sub, url, local, root, depth + 1);
+        count += await this.#downloadTree(listUrl, sub, url, local, budget, root, depth + 1);
         continue;
       }
       const res = await this.client.request("GET", url);
-      // Streamed: a file's size is the server's to choose, memory is not.
-      await Deno.writeFile(local, res.body ?? new Uint8Array(), { createNew: true });
+      await this.#writeFile(local, res, joinPath(relPath, f.path), budget, true);
       count++;
     }
     return count;
+  }
+
+  /**
+   * Streams a downloaded file to disk: a file's size is the server's to
+   * choose, memory is not. The files of one download share `budget`.
+   */
+  async #writeFile(
+    path: string,
+    res: Response,
+    what: string,
+    budget: ByteBudget,
+    createNew = false,
+  ): Promise<void> {
+    const max = this.#maxDownloadBytes;
+    const tooLarge = () =>
+      new UserError(
+        `MLflow at ${this.uri} sent more than ${max / 1024 / 1024} MiB of artifacts ` +
+          `(at ${what}): stopped the download (MLOPS_MAX_DOWNLOAD_MB raises the cap)`,
+        { code: "MLFLOW_TOO_LARGE" },
+      );
+    if (Number(res.headers.get("content-length")) > budget.left) {
+      await res.body?.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    const body = res.body ? capStream(res.body, budget, tooLarge) : new Uint8Array();
+    await Deno.writeFile(path, body, { createNew });
   }
 }
 

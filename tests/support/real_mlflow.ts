@@ -77,16 +77,22 @@ export async function runWithMlflow(
     {},
 ): Promise<Ran> {
   const argv = mlflowArgv("python", args, o.release ?? "release");
-  const out = await new Deno.Command(argv.cmd, {
-    args: argv.args,
-    cwd: o.cwd,
-    env: { ...argv.env, ...o.env },
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(o.timeoutMs ?? 180_000),
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  // MLflow leaves temporary folders behind (log_model's, for one): give it its own.
+  const tmp = await Deno.makeTempDir({ prefix: "mlops-mlflow-tmp-" });
+  try {
+    const out = await new Deno.Command(argv.cmd, {
+      args: argv.args,
+      cwd: o.cwd,
+      env: { ...argv.env, TMPDIR: tmp, ...o.env },
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(o.timeoutMs ?? 180_000),
+    }).output();
+    const dec = new TextDecoder();
+    return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
 }
 
 /** What MLflow's client read (see `mlflow_read.py`). */
@@ -159,10 +165,13 @@ export async function startRealMlflow(
   const port = (probe.addr as Deno.NetAddr).port;
   probe.close();
   const argv = mlflowArgv(LAUNCHER, [String(port), dir], "release");
+  // Its temporary files go in its folder, which stop() removes.
+  await Deno.mkdir(`${dir}/tmp`);
   const child = new Deno.Command(argv.cmd, {
     args: argv.args,
     env: {
       ...argv.env,
+      TMPDIR: `${dir}/tmp`,
       ...(opts.app ? { APP: opts.app } : {}),
       ...(opts.backendUri ? { BACKEND_URI: opts.backendUri } : {}),
     },

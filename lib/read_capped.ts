@@ -8,6 +8,10 @@
  * into it directly (BYOB): otherwise the runtime allocates 64 KiB for every
  * read, and each chunk it returns keeps its 64 KiB alive.
  *
+ * Shared by everything that reads what a peer sends: the edge's request
+ * bodies and `MODEL_URL` downloads, the MLflow client's answers. Bodies
+ * that go to disk instead pass through {@link capStream}.
+ *
  * @module
  */
 
@@ -145,4 +149,41 @@ function chunkReader(stream: ReadableStream<Uint8Array>, initial: number): Chunk
     bytes: () => buf.subarray(0, size),
     cancel: (reason) => reader.cancel(reason).catch(() => {}),
   };
+}
+
+/** What is left of a byte budget shared by several streams (the files of one download). */
+export interface ByteBudget {
+  /** Bytes still allowed. */
+  left: number;
+}
+
+/**
+ * `stream` passed through as it arrives (nothing is held), erroring with
+ * `tooLarge()` once it has used up `budget`: for bodies that go to disk,
+ * where memory is not at stake but the disk is. Several streams may share
+ * one budget.
+ *
+ * @example
+ * ```ts
+ * import { capStream } from "./read_capped.ts";
+ *
+ * const res = await fetch("https://example.com/model.json");
+ * const budget = { left: 1 << 30 };
+ * await Deno.writeFile("model.json", capStream(res.body!, budget, () => new Error("too large")));
+ * ```
+ */
+export function capStream(
+  stream: ReadableStream<Uint8Array>,
+  budget: ByteBudget,
+  tooLarge: () => Error,
+): ReadableStream<Uint8Array> {
+  return stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, out) {
+        budget.left -= chunk.length;
+        if (budget.left < 0) out.error(tooLarge());
+        else out.enqueue(chunk);
+      },
+    }),
+  );
 }
