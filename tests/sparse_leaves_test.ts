@@ -131,7 +131,8 @@ Deno.test("many classes: bundles round-trip (format 3), are validated, and forma
   assert.ok(v2.forest.leafClass && v3.forest.leafClass);
   assert.deepEqual(predictProbaMatrix(v3.forest, X), predictProbaMatrix(v2.forest, X));
   const back = parseBundle(text, "m.json");
-  assert.deepEqual(back.forest.leafClass, sparse.forest.leafClass);
+  // Equal leaves are stored once (most are pure), the walk reads the same numbers.
+  assert.ok(back.forest.leafClass!.length < sparse.forest.leafClass!.length / 10);
   assert.deepEqual(predictProbaMatrix(back.forest, X), predictProbaMatrix(sparse.forest, X));
 
   const refused = (f: PackedForest, pattern: RegExp) =>

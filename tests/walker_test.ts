@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
 import type { Matrix } from "../lib/data/types.ts";
 import { fitForest } from "../lib/forest/fit.ts";
-import { GROUP } from "../lib/forest/kernel_wasm.ts";
+import { KERNEL_WASM } from "../lib/forest/kernel_bytes.ts";
+import { generateKernel, GROUP } from "../lib/forest/kernel_wasm.ts";
 import {
   predictProbaMatrix,
   predictProbaMatrixScalar,
@@ -208,4 +209,8 @@ Deno.test("kernel: a batch larger than one block gives the same rows as the scal
   }
   const big = { data, nRows: n, nCols: 5 };
   assert.deepEqual(predictProbaMatrix(forest, big), predictProbaMatrixScalar(forest, big));
+});
+
+Deno.test("kernel_bytes.ts is the generator's current output (regenerate: deno run --allow-write lib/forest/kernel_wasm.ts)", () => {
+  assert.equal(KERNEL_WASM, generateKernel().toBase64());
 });

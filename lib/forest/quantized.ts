@@ -65,16 +65,19 @@ export function quantizeForest(forest: PackedForest): QuantizedForest | null {
   if (codeBytes(cuts) === null) return null;
   const n = feature.length;
   const qFeature = new Int16Array(n), code = new Uint16Array(n), link = new Int32Array(n);
+  const leaves = leafTable(forest);
   let fits = true;
   const roots = preorder(forest, (old, id, rightOf) => {
     if (rightOf >= 0) link[rightOf] = id;
     const f = feature[old];
     qFeature[id] = f < 0 ? -1 : f;
     if (f < 0) {
-      link[id] = left[old];
+      const size = leafClass ? right[old] : nClasses;
+      if (!(left[old] >= 0 && size >= 1 && left[old] + size <= forest.value.length)) fits = false;
+      else link[id] = leaves.add(left[old], size);
       if (leafClass) {
-        if (right[old] > MAX_LEAF_ENTRIES) fits = false;
-        code[id] = right[old];
+        if (size > MAX_LEAF_ENTRIES) fits = false;
+        code[id] = size;
       }
     } else code[id] = quantize(cuts[f], threshold[old]);
   });
@@ -87,9 +90,46 @@ export function quantizeForest(forest: PackedForest): QuantizedForest | null {
     feature: qFeature,
     code,
     link,
-    value: forest.value,
-    ...(leafClass ? { leafClass } : {}),
+    ...leaves.finish(),
     cuts,
+  };
+}
+
+/**
+ * Leaf distributions stored once each: leaves with equal values (every pure
+ * leaf of a class, the same small fractions) share one offset. Most of a
+ * fully grown tree's leaves are pure, so this drops nearly all of `value`
+ * from the bundle; walks read the same numbers, so predictions are unchanged.
+ */
+function leafTable(forest: PackedForest) {
+  const { value, leafClass } = forest;
+  const bits = new Uint32Array(value.buffer, value.byteOffset, value.length);
+  const at = new Map<string, number>();
+  const values: number[] = [], classes: number[] = [];
+  return {
+    /** The shared offset of the `size` entries at `offset`. */
+    add(offset: number, size: number): number {
+      let key = "";
+      for (let j = offset; j < offset + size; j++) {
+        key += leafClass ? `${leafClass[j]}:${bits[j]},` : `${bits[j]},`;
+      }
+      let o = at.get(key);
+      if (o === undefined) {
+        o = values.length;
+        at.set(key, o);
+        for (let j = offset; j < offset + size; j++) {
+          values.push(value[j]);
+          if (leafClass) classes.push(leafClass[j]);
+        }
+      }
+      return o;
+    },
+    finish(): Pick<QuantizedForest, "value" | "leafClass"> {
+      return {
+        value: Float32Array.from(values),
+        ...(leafClass ? { leafClass: Int32Array.from(classes) } : {}),
+      };
+    },
   };
 }
 
@@ -99,9 +139,10 @@ export function quantizeForest(forest: PackedForest): QuantizedForest | null {
  * whose reader refuses it with the reason).
  */
 function walkable(f: PackedForest): boolean {
-  const { nTrees, roots, feature, left, right } = f;
+  const { nTrees, roots, feature, left, right, value, leafClass } = f;
   const n = feature.length;
   if (roots.length !== nTrees || left.length !== n || right.length !== n) return false;
+  if (leafClass && leafClass.length !== value.length) return false;
   for (let t = 0; t < nTrees; t++) {
     const start = roots[t], end = t + 1 < nTrees ? roots[t + 1] : n;
     if (!(start >= 0 && start < end && end <= n)) return false;
