@@ -7,8 +7,7 @@
  */
 import { createRecordEncoder } from "../../lib/data/encode.ts";
 import { UserError } from "../../lib/errors.ts";
-import { predictProbaRowScalar } from "../../lib/forest/predict.ts";
-import { loadWalker } from "../../lib/forest/walker.ts";
+import { rowPredictor } from "../../lib/forest/row_predictor.ts";
 import type { ModelBundle } from "../../lib/model/types.ts";
 import type { FieldError } from "../errors.ts";
 import type { InstancePath } from "../payloads/predict_request.ts";
@@ -92,11 +91,7 @@ export class ServingModel {
     this.nEncoded = schema.encodedNames.length;
     this.nFeatures = schema.features.length;
     this.#encode = createRecordEncoder(schema);
-    // Built here, not on the first request: a model is ready once it can score.
-    const walker = loadWalker(forest);
-    this.#walk = walker
-      ? (row, out) => walker.predictRow(row, out)
-      : (row, out) => void predictProbaRowScalar(forest, row, out);
+    this.#walk = rowPredictor(forest);
     this.#row = new Float64Array(this.nEncoded);
     this.#cats = new Int32Array(this.nFeatures);
     this.#p = new Float64Array(this.classes.length);
