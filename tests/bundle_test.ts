@@ -68,11 +68,10 @@ Deno.test("corrupted, truncated and incompatible bundles fail with clear message
   assert.equal(parseBundle(pretty, "pretty.json").forest.nTrees, trained.bundle.forest.nTrees);
   const prettyBytes = new TextEncoder().encode(pretty);
   assert.equal((await parseBundleBytes(prettyBytes, "p.json")).forest.nTrees, 25);
-  // An editor's trailing newline keeps the fast check.
-  assert.equal(
-    (await parseBundleBytes(new TextEncoder().encode(text + "\n"), "n.json")).formatVersion,
-    3,
-  );
+  // An editor's trailing newline keeps the fast check; the caller's bytes are left as they were.
+  const asRead = new TextEncoder().encode(text + "\n");
+  assert.equal((await parseBundleBytes(asRead, "n.json")).formatVersion, 3);
+  assert.equal(new TextDecoder().decode(asRead), text + "\n");
   await expectBundleError(pretty.replace('"nTrees": 25', '"nTrees": 24'), /checksum mismatch/);
   const future = JSON.parse(text);
   future.formatVersion = 99;

@@ -108,11 +108,14 @@ export function serializeBundle(bundle: ModelBundle): string {
  */
 export function parseBundle(text: string, source: string): ModelBundle {
   const bytes = encoder.encode(text);
-  const signed = signedPart(bytes);
+  const end = signedEnd(bytes);
   const raw = parseHeader(text, source);
   const hex = (b: Uint8Array) => sha256(b).toHex();
-  if (!(signed && signs(raw, hex(signed.body))) && !signs(raw, hex(reserialized(raw)))) {
-    throw bad(source, "is corrupted (checksum mismatch)");
+  if (end >= 0) bytes[end] = 0x7d; // "}": see parseBundleBytes
+  if (!(end >= 0 && signs(raw, hex(bytes.subarray(0, end + 1))))) {
+    if (!signs(raw, hex(reserialized(raw)))) {
+      throw bad(source, "is corrupted (checksum mismatch)");
+    }
   }
   return decodeBody(raw, source);
 }
@@ -129,18 +132,31 @@ export function parseBundle(text: string, source: string): ModelBundle {
  * ```
  */
 export async function parseBundleBytes(bytes: Uint8Array, source: string): Promise<ModelBundle> {
-  const signed = signedPart(bytes);
-  const digest = signed ? nativeHex(signed.body) : null;
-  digest?.catch(() => {}); // awaited below, unless the header is refused first
-  const raw = parseHeader(new TextDecoder().decode(bytes), source);
+  const text = new TextDecoder().decode(bytes);
+  const end = signedEnd(bytes);
+  let digest: Promise<string> | null = null;
+  if (end >= 0) {
+    // The signed body is the file up to the checksum member, closed with "}".
+    // Web Crypto copies its input before digest() returns, so the bytes are
+    // closed in place for that moment rather than copied here too.
+    const was = bytes[end];
+    bytes[end] = 0x7d;
+    try {
+      digest = nativeHex(bytes.subarray(0, end + 1));
+    } finally {
+      bytes[end] = was;
+    }
+    digest.catch(() => {}); // awaited below, unless the header is refused first
+  }
+  const raw = parseHeader(text, source);
   if (!(digest && signs(raw, await digest)) && !signs(raw, await nativeHex(reserialized(raw)))) {
     throw bad(source, "is corrupted (checksum mismatch)");
   }
   return decodeBody(raw, source);
 }
 
-async function nativeHex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)).toHex();
+async function nativeHex(bytes: Uint8Array): Promise<string> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource)).toHex();
 }
 
 /** The parsed JSON, checked to be a bundle this mlops reads, with a checksum. */
@@ -201,19 +217,15 @@ const encoder = new TextEncoder();
 const SIGNED_TAIL = /,"checksum":"sha256:[0-9a-f]{64}"\}[ \t\r\n]*$/;
 
 /**
- * The bytes the checksum was taken over when the file ends with its checksum
- * member as written (the body, closed with `}`), else null. This spares a
- * multi-megabyte re-serialisation; only reformatted files need it.
+ * Where the checksum member starts (its comma) when the file ends with it
+ * as {@link serializeBundle} writes it, else -1. The body up to there,
+ * closed with `}`, is what was hashed; only reformatted files need the
+ * multi-megabyte re-serialisation instead.
  */
-function signedPart(bytes: Uint8Array): { body: Uint8Array<ArrayBuffer> } | null {
+function signedEnd(bytes: Uint8Array): number {
   const tailAt = Math.max(0, bytes.length - 128);
   const m = SIGNED_TAIL.exec(new TextDecoder().decode(bytes.subarray(tailAt)));
-  if (!m) return null;
-  const start = bytes.length - m[0].length; // the match is ASCII: characters are bytes
-  const body = new Uint8Array(start + 1);
-  body.set(bytes.subarray(0, start));
-  body[start] = 0x7d; // "}"
-  return { body };
+  return m ? bytes.length - m[0].length : -1; // the match is ASCII: characters are bytes
 }
 
 /** Whether `hex` is the hash the bundle's checksum names. */
