@@ -59,7 +59,7 @@ Deno.test("corrupted, truncated and incompatible bundles fail with clear message
   await expectBundleError("[1,2]", /not a model bundle/);
   await expectBundleError(JSON.stringify({ format: "pickle" }), /not an mlops model bundle/);
   // One changed digit inside the forest payload.
-  const i = text.indexOf('"link":"') + 20;
+  const i = text.lastIndexOf('"link":"') + 20; // the array, not forest.types' entry
   assert.ok(i > 20);
   const flipped = text.slice(0, i) + (text[i] === "A" ? "B" : "A") + text.slice(i + 1);
   await expectBundleError(flipped, /corrupted \(checksum mismatch\)/);

@@ -14,6 +14,7 @@ import { KERNEL_AFTER, rowPredictor } from "../lib/forest/row_predictor.ts";
 import { DEFAULT_PARAMS, type PackedForest } from "../lib/forest/types.ts";
 import { parseBundle, serializeBundle } from "../lib/model/bundle.ts";
 import { rng } from "../lib/rng.ts";
+import { sha256Hex } from "../lib/sha256.ts";
 import { tinyBundle } from "./support/tiny_bundle.ts";
 
 function data(n: number, d: number, K: number, seed: number): { X: Matrix; y: Int32Array } {
@@ -82,3 +83,75 @@ Deno.test("row predictor: a forest from an older bundle (no quantized layout) pr
     assert.deepEqual(a, predictProbaRowScalar(forest, rowOf(X, r), b), `row ${r}`);
   }
 });
+
+Deno.test("format 3 stores node arrays as narrow as they fit, and wider ones read back the same", async () => {
+  const cases = [
+    { d: 6, chain: 0, types: { feature: "i8", code: "u8", link: "u16" } },
+    { d: 130, chain: 0, types: { feature: "i16", code: "u8", link: "u16" } },
+    // Training bins features (≤ 255 thresholds); an imported forest may have more.
+    { d: 1, chain: 300, types: { feature: "i8", code: "u16", link: "u16" } },
+  ];
+  for (const { d, chain, types } of cases) {
+    const { X, y } = data(800, d, 2, d);
+    if (chain) { for (let i = 0; i < X.nRows; i++) X.data[i] = (i * 7) % (chain + 1); }
+    const forest = chain
+      ? chainForest(chain)
+      : (await fitForest(X, y, 2, { ...DEFAULT_PARAMS, nTrees: 8, seed: 1 }, { workers: 1 }))
+        .forest;
+    const tiny = tinyBundle();
+    const names = Array.from({ length: d }, (_, f) => `f${f}`);
+    const text = serializeBundle({
+      ...tiny,
+      schema: {
+        ...tiny.schema,
+        features: names.map((name) => ({ name, kind: "numeric" as const, fill: 0 })),
+        encodedNames: names,
+        encodedSource: names.map((_, f) => f),
+      },
+      forest,
+    });
+    assert.deepEqual(JSON.parse(text).forest.types, types, `${d} features`);
+    const served = parseBundle(text, "m.json").forest;
+    const predict = rowPredictor(served, 50); // both walks
+    const a = new Float64Array(2), b = new Float64Array(2);
+    for (let r = 0; r < 100; r++) {
+      predict(rowOf(X, r), a);
+      assert.deepEqual(a, predictProbaRowScalar(forest, rowOf(X, r), b), `${d} features, row ${r}`);
+    }
+  }
+  // A type this mlops does not know, in a file with a valid checksum.
+  const { checksum: _, ...body } = JSON.parse(serializeBundle(tinyBundle()));
+  body.forest.types.link = "f64";
+  const json = JSON.stringify(body);
+  const signed = `${json.slice(0, -1)},"checksum":"sha256:${sha256Hex(json)}"}`;
+  assert.throws(() => parseBundle(signed, "m.json"), /unknown type for forest.link \("f64"\)/);
+});
+
+/** One tree on feature 0 splitting at 0.5, 1.5, … (`m` thresholds), leaf i predicting class i % 2. */
+function chainForest(m: number): PackedForest {
+  const n = 2 * m + 1;
+  const feature = new Int32Array(n).fill(-1), threshold = new Float64Array(n);
+  const left = new Int32Array(n), right = new Int32Array(n).fill(-1);
+  const value = new Float32Array(2 * (m + 1));
+  for (let i = 0; i < m; i++) {
+    feature[2 * i] = 0;
+    threshold[2 * i] = i + 0.5;
+    left[2 * i] = 2 * i + 1;
+    right[2 * i] = 2 * i + 2;
+  }
+  for (let leaf = 0; leaf <= m; leaf++) {
+    left[leaf === m ? 2 * m : 2 * leaf + 1] = 2 * leaf;
+    value[2 * leaf + (leaf % 2)] = 1;
+  }
+  return {
+    nTrees: 1,
+    nFeatures: 1,
+    nClasses: 2,
+    roots: Int32Array.of(0),
+    feature,
+    threshold,
+    left,
+    right,
+    value,
+  };
+}

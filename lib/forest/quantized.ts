@@ -4,13 +4,17 @@
  *
  * Nodes are in pre-order (a split's left child is the next node, so it is
  * not stored), and a split's threshold is its rank among the feature's
- * distinct thresholds (`cuts`, see `quantize.ts`), so a node is 8 bytes:
- * feature (`int16`, -1 for a leaf), code (`uint16`: the threshold's rank,
- * 1-based; for a sparse leaf its number of entries) and link (`int32`: the
- * right child's index, or a leaf's first value). Against the packed layout
- * (20 bytes per node, and a pre-order pass, a sort of every feature's
- * thresholds and a binary search per node before the first prediction) the
- * bundle is 60% smaller and loading is one pass that checks and copies.
+ * distinct thresholds (`cuts`, see `quantize.ts`), so a node is three
+ * small integers: feature (-1 for a leaf), code (the threshold's rank,
+ * 1-based; for a sparse leaf its number of entries) and link (a split's
+ * right child as an offset from the split, or a leaf's first value). Each
+ * array is stored in the narrowest type its values fit
+ * ({@link narrowQuantized}): 4 bytes per node for the Telco model (`int8`,
+ * `uint8`, `uint16`), at most 8. Against the packed layout (20 bytes per
+ * node, and a pre-order pass, a sort of every feature's thresholds and a
+ * binary search per node before the first prediction) the bundle is a
+ * fraction of the size, and a server walks it as read
+ * (`quantized_walk.ts`).
  *
  * Exact: `x > threshold` is `code(x) > code(threshold)`, and
  * {@link unquantizeForest} gives back the same trees (renumbered in
@@ -30,11 +34,11 @@ export interface QuantizedForest {
   /** Node index of each tree's root (ascending; tree t ends where t + 1 starts). */
   roots: Int32Array;
   /** Split feature per node, -1 for a leaf. */
-  feature: Int16Array;
+  feature: Int8Array | Int16Array;
   /** Threshold rank per split (1-based into its feature's cuts); entries of a sparse leaf. */
-  code: Uint16Array;
-  /** Right child per split; first value per leaf. */
-  link: Int32Array;
+  code: Uint8Array | Uint16Array;
+  /** Per split, its right child's index minus its own (≥ 2); per leaf, its first value. */
+  link: Uint16Array | Int32Array;
   /** Leaf class distributions, as in {@link PackedForest.value}. */
   value: Float32Array;
   /** Class of each `value` entry in a sparse forest. */
@@ -68,7 +72,7 @@ export function quantizeForest(forest: PackedForest): QuantizedForest | null {
   const leaves = leafTable(forest);
   let fits = true;
   const roots = preorder(forest, (old, id, rightOf) => {
-    if (rightOf >= 0) link[rightOf] = id;
+    if (rightOf >= 0) link[rightOf] = id - rightOf;
     const f = feature[old];
     qFeature[id] = f < 0 ? -1 : f;
     if (f < 0) {
@@ -92,6 +96,32 @@ export function quantizeForest(forest: PackedForest): QuantizedForest | null {
     link,
     ...leaves.finish(),
     cuts,
+  };
+}
+
+/**
+ * `q` with each node array in the narrowest type its values fit: features
+ * in `int8` below 128 features, codes in `uint8` below 256 thresholds per
+ * feature and entries per sparse leaf, links in `uint16` when every right
+ * child is within 65,535 nodes of its split and every leaf's values start
+ * below 65,536. The walks read them alike.
+ *
+ * @example
+ * ```ts
+ * narrowQuantized(q).link; // a Uint16Array for the Telco model
+ * ```
+ */
+export function narrowQuantized(q: QuantizedForest): QuantizedForest {
+  const most = (a: ArrayLike<number>) => {
+    let m = 0;
+    for (let i = 0; i < a.length; i++) if (a[i] > m) m = a[i];
+    return m;
+  };
+  return {
+    ...q,
+    feature: most(q.feature) <= 0x7f ? Int8Array.from(q.feature) : q.feature,
+    code: most(q.code) <= 0xff ? Uint8Array.from(q.code) : q.code,
+    link: most(q.link) <= 0xffff ? Uint16Array.from(q.link) : q.link,
   };
 }
 
@@ -176,7 +206,7 @@ export function unquantizeForest(q: QuantizedForest): PackedForest {
     } else {
       threshold[i] = q.cuts[f][q.code[i] - 1];
       left[i] = i + 1;
-      right[i] = q.link[i];
+      right[i] = i + q.link[i];
     }
   }
   return {
@@ -246,7 +276,7 @@ export function checkQuantizedForest(q: QuantizedForest): string | null {
         }
       } else if (
         !(f >= 0 && f < nFeatures && code[i] >= 1 && code[i] <= cuts[f].length &&
-          i + 1 < end && link[i] > i + 1 && link[i] < end)
+          i + 1 < end && link[i] >= 2 && i + link[i] < end)
       ) {
         return `a broken node in tree ${t}`;
       }

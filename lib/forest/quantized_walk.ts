@@ -35,7 +35,7 @@ export function quantizedRowWalk(
       let i = roots[t];
       let f = feature[i];
       while (f >= 0) {
-        i = codes[f] > code[i] ? link[i] : i + 1;
+        i = codes[f] > code[i] ? i + link[i] : i + 1;
         f = feature[i];
       }
       const o = link[i];

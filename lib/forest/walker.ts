@@ -118,7 +118,7 @@ function build(forest: PackedForest | QuantizedForest): Walker | null {
     } else {
       i32[w] = code[i];
       i32[w + 2] = f * featureStride;
-      i32[w + 3] = nodesAt + 16 * link[i];
+      i32[w + 3] = nodesAt + 16 * (i + link[i]);
     }
   }
   for (let t = 0; t < T; t++) i32[rootsAt / 4 + t] = nodesAt + 16 * q.roots[t];

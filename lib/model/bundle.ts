@@ -8,11 +8,12 @@
  * - 1: the packed forest (`roots`, `feature`, `threshold`, `left`, `right`,
  *   `value`), 20 bytes per node.
  * - 2: version 1 with sparse leaves (`leafClass`).
- * - 3: the quantized pre-order layout (`lib/forest/quantized.ts`): 8 bytes
- *   per node plus each feature's thresholds, which the WebAssembly kernel
- *   loads in one pass. Written whenever a forest fits it (features and
- *   thresholds per feature below 32,767 and 65,535); others are written as
- *   version 1 or 2.
+ * - 3: the quantized pre-order layout (`lib/forest/quantized.ts`): 4 to 8
+ *   bytes per node (`forest.types` names each node array's type), each
+ *   distinct leaf distribution once, and each feature's thresholds; a
+ *   server walks it as read. Written whenever a forest fits it (features
+ *   and thresholds per feature below 32,767 and 65,535); others are written
+ *   as version 1 or 2.
  *
  * No `node:` modules: the edge reads bundles on its cold start, and Deno's
  * Node compatibility layer takes longer to boot than the whole read.
@@ -22,6 +23,7 @@
 import { UserError } from "../errors.ts";
 import {
   checkQuantizedForest,
+  narrowQuantized,
   packedView,
   type QuantizedForest,
   quantizedLayoutOf,
@@ -31,8 +33,15 @@ import type { PackedForest } from "../forest/types.ts";
 import { sha256 } from "../sha256.ts";
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type ModelBundle } from "./types.ts";
 
-type ArrayType = "i16" | "u16" | "i32" | "f64" | "f32";
-type Typed = Int16Array | Uint16Array | Int32Array | Float64Array | Float32Array;
+type ArrayType = "i8" | "u8" | "i16" | "u16" | "i32" | "f64" | "f32";
+type Typed =
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Float64Array
+  | Float32Array;
 
 type PackedName = "roots" | "feature" | "threshold" | "left" | "right" | "value" | "leafClass";
 const PACKED: Record<PackedName, ArrayType> = {
@@ -54,6 +63,12 @@ const QUANTIZED: Record<QuantizedName, ArrayType> = {
   value: "f32",
   leafClass: "i32",
   cuts: "f64",
+};
+/** The node arrays a format-3 file may store narrower, and the types it may use (`forest.types`). */
+const NARROW: Partial<Record<QuantizedName, readonly ArrayType[]>> = {
+  feature: ["i8", "i16"],
+  code: ["u8", "u16"],
+  link: ["u16", "i32"],
 };
 
 /** Arrays only some forests have. */
@@ -242,6 +257,15 @@ function reserialized(raw: Record<string, unknown>): Uint8Array<ArrayBuffer> {
   return encoder.encode(JSON.stringify(body));
 }
 
+function typeName(a: Typed): ArrayType {
+  if (a instanceof Int8Array) return "i8";
+  if (a instanceof Uint8Array) return "u8";
+  if (a instanceof Int16Array) return "i16";
+  if (a instanceof Uint16Array) return "u16";
+  if (a instanceof Int32Array) return "i32";
+  return a instanceof Float32Array ? "f32" : "f64";
+}
+
 function encodeArray(a: Typed): string {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength).toBase64();
 }
@@ -255,11 +279,15 @@ function decodeArray(raw: unknown, type: ArrayType, name: string, source: string
   } catch {
     throw bad(source, `has a malformed forest.${name}`);
   }
-  const size = type === "f64" ? 8 : type === "i16" || type === "u16" ? 2 : 4;
+  const size = type === "f64" ? 8 : type === "i8" || type === "u8" ? 1 : type[1] === "1" ? 2 : 4;
   if (bytes.byteLength % size !== 0) throw bad(source, `has a truncated forest.${name}`);
   // fromBase64 returns a fresh, aligned buffer.
   const buf = bytes.buffer as ArrayBuffer;
   switch (type) {
+    case "i8":
+      return new Int8Array(buf, 0, bytes.byteLength);
+    case "u8":
+      return new Uint8Array(buf, 0, bytes.byteLength);
     case "i16":
       return new Int16Array(buf, 0, bytes.byteLength / 2);
     case "u16":
@@ -302,7 +330,8 @@ function decodePacked(raw: Record<string, unknown> | undefined, source: string):
   } as PackedForest;
 }
 
-function encodeQuantized(q: QuantizedForest): Record<string, unknown> {
+function encodeQuantized(wide: QuantizedForest): Record<string, unknown> {
+  const q = narrowQuantized(wide);
   const cutCounts = q.cuts.map((c) => c.length);
   const cuts = new Float64Array(cutCounts.reduce((a, b) => a + b, 0));
   let at = 0;
@@ -316,6 +345,7 @@ function encodeQuantized(q: QuantizedForest): Record<string, unknown> {
     nClasses: q.nClasses,
     encoding: QUANTIZED_ENCODING,
     cutCounts,
+    types: { feature: typeName(q.feature), code: typeName(q.code), link: typeName(q.link) },
   };
   const arrays: Record<QuantizedName, Typed | undefined> = {
     roots: q.roots,
@@ -335,8 +365,14 @@ function encodeQuantized(q: QuantizedForest): Record<string, unknown> {
 
 function decodeQuantized(raw: Record<string, unknown>, source: string): QuantizedForest {
   const arrays: Partial<Record<QuantizedName, Typed>> = {};
-  for (const [name, type] of Object.entries(QUANTIZED) as [QuantizedName, ArrayType][]) {
+  const types = (raw.types ?? {}) as Record<string, unknown>;
+  for (const [name, wide] of Object.entries(QUANTIZED) as [QuantizedName, ArrayType][]) {
     if (raw[name] === undefined && OPTIONAL.has(name)) continue;
+    const allowed = NARROW[name];
+    const type = allowed ? types[name] as ArrayType : wide;
+    if (allowed && !allowed.includes(type)) {
+      throw bad(source, `has an unknown type for forest.${name} (${JSON.stringify(type)})`);
+    }
     arrays[name] = decodeArray(raw[name], type, name, source);
   }
   const counts = raw.cutCounts;
@@ -358,9 +394,9 @@ function decodeQuantized(raw: Record<string, unknown>, source: string): Quantize
     nFeatures: Number(raw.nFeatures),
     nClasses: Number(raw.nClasses),
     roots: arrays.roots as Int32Array,
-    feature: arrays.feature as Int16Array,
-    code: arrays.code as Uint16Array,
-    link: arrays.link as Int32Array,
+    feature: arrays.feature as QuantizedForest["feature"],
+    code: arrays.code as QuantizedForest["code"],
+    link: arrays.link as QuantizedForest["link"],
     value: arrays.value as Float32Array,
     ...(arrays.leafClass ? { leafClass: arrays.leafClass as Int32Array } : {}),
     cuts,
