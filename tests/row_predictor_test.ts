@@ -15,6 +15,7 @@ import { DEFAULT_PARAMS, type PackedForest } from "../lib/forest/types.ts";
 import { parseBundle, serializeBundle } from "../lib/model/bundle.ts";
 import { rng } from "../lib/rng.ts";
 import { sha256Hex } from "../lib/sha256.ts";
+import { chainForest } from "./support/chain_forest.ts";
 import { tinyBundle } from "./support/tiny_bundle.ts";
 
 function data(n: number, d: number, K: number, seed: number): { X: Matrix; y: Int32Array } {
@@ -32,10 +33,15 @@ const rowOf = (X: Matrix, r: number) =>
 
 /** `forest` as a server gets it: written as a bundle and read back. */
 function throughBundle(forest: PackedForest, K: number): PackedForest {
+  return parseBundle(bundleText(forest, K), "m.json").forest;
+}
+
+/** A bundle of `forest` with numeric features f0, f1, … and classes c0, c1, … */
+function bundleText(forest: PackedForest, K: number): string {
   const tiny = tinyBundle();
   const d = forest.nFeatures;
   const names = Array.from({ length: d }, (_, f) => `f${f}`);
-  const text = serializeBundle({
+  return serializeBundle({
     ...tiny,
     schema: {
       ...tiny.schema,
@@ -46,7 +52,6 @@ function throughBundle(forest: PackedForest, K: number): PackedForest {
     },
     forest,
   });
-  return parseBundle(text, "m.json").forest;
 }
 
 for (const K of [2, 40]) {
@@ -89,7 +94,7 @@ Deno.test("format 3 stores node arrays as narrow as they fit, and wider ones rea
     { d: 6, chain: 0, types: { feature: "i8", code: "u8", link: "u16" } },
     { d: 130, chain: 0, types: { feature: "i16", code: "u8", link: "u16" } },
     // Training bins features (≤ 255 thresholds); an imported forest may have more.
-    { d: 1, chain: 300, types: { feature: "i8", code: "u16", link: "u16" } },
+    { d: 2, chain: 300, types: { feature: "i8", code: "u16", link: "u16" } },
   ];
   for (const { d, chain, types } of cases) {
     const { X, y } = data(800, d, 2, d);
@@ -98,18 +103,7 @@ Deno.test("format 3 stores node arrays as narrow as they fit, and wider ones rea
       ? chainForest(chain)
       : (await fitForest(X, y, 2, { ...DEFAULT_PARAMS, nTrees: 8, seed: 1 }, { workers: 1 }))
         .forest;
-    const tiny = tinyBundle();
-    const names = Array.from({ length: d }, (_, f) => `f${f}`);
-    const text = serializeBundle({
-      ...tiny,
-      schema: {
-        ...tiny.schema,
-        features: names.map((name) => ({ name, kind: "numeric" as const, fill: 0 })),
-        encodedNames: names,
-        encodedSource: names.map((_, f) => f),
-      },
-      forest,
-    });
+    const text = bundleText(forest, 2);
     assert.deepEqual(JSON.parse(text).forest.types, types, `${d} features`);
     const served = parseBundle(text, "m.json").forest;
     const predict = rowPredictor(served, 50); // both walks
@@ -126,32 +120,3 @@ Deno.test("format 3 stores node arrays as narrow as they fit, and wider ones rea
   const signed = `${json.slice(0, -1)},"checksum":"sha256:${sha256Hex(json)}"}`;
   assert.throws(() => parseBundle(signed, "m.json"), /unknown type for forest.link \("f64"\)/);
 });
-
-/** One tree on feature 0 splitting at 0.5, 1.5, … (`m` thresholds), leaf i predicting class i % 2. */
-function chainForest(m: number): PackedForest {
-  const n = 2 * m + 1;
-  const feature = new Int32Array(n).fill(-1), threshold = new Float64Array(n);
-  const left = new Int32Array(n), right = new Int32Array(n).fill(-1);
-  const value = new Float32Array(2 * (m + 1));
-  for (let i = 0; i < m; i++) {
-    feature[2 * i] = 0;
-    threshold[2 * i] = i + 0.5;
-    left[2 * i] = 2 * i + 1;
-    right[2 * i] = 2 * i + 2;
-  }
-  for (let leaf = 0; leaf <= m; leaf++) {
-    left[leaf === m ? 2 * m : 2 * leaf + 1] = 2 * leaf;
-    value[2 * leaf + (leaf % 2)] = 1;
-  }
-  return {
-    nTrees: 1,
-    nFeatures: 1,
-    nClasses: 2,
-    roots: Int32Array.of(0),
-    feature,
-    threshold,
-    left,
-    right,
-    value,
-  };
-}
