@@ -1,16 +1,21 @@
 /**
- * Edge load benchmark (issue #5): the edge under `wrk` next to a bare Hono
- * endpoint that only parses the same JSON, in the same run.
+ * Edge load benchmark (issues #5 and #16): the edge under `wrk` next to a
+ * bare Hono endpoint that only parses the same JSON, in the same run, and
+ * the edge's cold start over many spawns.
  *
- *   deno run -A bench/edge_load.ts               # 100-tree Telco model, 6 × 5 s per server
+ *   deno run -A bench/edge_load.ts               # 100-tree Telco model, 20 cold starts, 6 × 5 s per server
  *   deno run -A bench/edge_load.ts --soak        # plus RSS over a 60 s load
- *   deno run -A bench/edge_load.ts --model out/model --duration 5 --connections 16
+ *   deno run -A bench/edge_load.ts --cold-only   # only the cold starts
+ *   deno run -A bench/edge_load.ts --model out/model --duration 5 --connections 16 --cold-starts 20
  *   deno run -A bench/edge_load.ts --model out/model --challenger out2/model   # shadow mode on
  *
- * Prints req/s of both and their ratio, p50/p99 latency, cold start (spawn →
- * first successful prediction) and RSS, against the issue's targets:
- * throughput ≥ 50% of bare, p99 ≤ 2 ms at 16 connections, cold start ≤ 300 ms,
- * flat memory. Needs Debian's `wrk` (`apt-get install wrk`).
+ * Prints req/s of both and their ratio, p50/p99 latency, the cold start
+ * (spawn → first successful prediction; min/median/max over the spawns,
+ * which run one at a time before the load) and RSS, against issue 16's
+ * targets: throughput ≥ 0.6 of bare, p99 ≤ 2 ms at 16 connections, cold
+ * start ≤ 100 ms, flat memory. The machine's load average is printed with
+ * them: on a shared machine every number is worth only as much as the
+ * quiet it was taken in. Needs Debian's `wrk` (`apt-get install wrk`).
  *
  * The edge is started exactly as `deno task serve` starts it (the command is
  * read from deno.json), but directly, so its PID is the server's own.
@@ -32,6 +37,7 @@ interface Options {
   threads: number;
   rounds: number;
   coldStarts: number;
+  coldOnly: boolean;
   soak: boolean;
   json: boolean;
 }
@@ -42,7 +48,8 @@ function parseArgs(args: string[]): Options {
     connections: 16,
     threads: 1,
     rounds: 6,
-    coldStarts: 7,
+    coldStarts: 20,
+    coldOnly: false,
     challengerMode: "shadow",
     soak: false,
     json: false,
@@ -63,6 +70,7 @@ function parseArgs(args: string[]): Options {
     else if (a === "--rounds") o.rounds = Number(next());
     else if (a === "--cold-starts") o.coldStarts = Number(next());
     else if (a === "--soak") o.soak = true;
+    else if (a === "--cold-only") o.coldOnly = true;
     else if (a === "--json") o.json = true;
     else throw new Error(`unknown option ${a}`);
   }
@@ -295,9 +303,35 @@ async function main() {
   }
   const bareArgs = ["run", "--allow-net", "--allow-env", "bench/edge_bare_hono.ts"];
 
-  log(`cold start × ${o.coldStarts} …`);
+  const loadBefore = await loadAverage();
+  log(`cold start × ${o.coldStarts} (after one uncounted spawn that fills Deno's caches) …`);
+  await coldStart(edgeArgs, edgeEnv, body);
   const colds = [];
   for (let i = 0; i < o.coldStarts; i++) colds.push(await coldStart(edgeArgs, edgeEnv, body));
+  const firsts = colds.map((c) => c.firstPredictionMs);
+  const cold = {
+    min: Math.min(...firsts),
+    median: median(firsts),
+    max: Math.max(...firsts),
+    listen_median: median(colds.map((c) => c.listenMs)),
+    spawns: firsts.length,
+  };
+  const coldLine = (f: (x: number) => string) =>
+    `cold start, spawn → first prediction (ms) over ${cold.spawns} spawns: ` +
+    `min ${f(cold.min)} · median ${f(cold.median)} · max ${f(cold.max)}` +
+    ` (listening at ${f(cold.listen_median)}, median); target median ≤ 100 ${
+      cold.median <= 100 ? "✓" : "✗"
+    }`;
+  if (o.coldOnly) {
+    const report = { model, cold_start_ms: cold, load_average: [loadBefore, await loadAverage()] };
+    if (o.model === undefined) {
+      await Deno.remove(model.replace(/\/model$/, ""), { recursive: true });
+    }
+    await Deno.remove(scriptDir, { recursive: true });
+    if (o.json) console.log(JSON.stringify(report, null, 2));
+    else console.log(`\n${coldLine((x) => x.toFixed(0))}\n${loadLine(report.load_average)}`);
+    return;
+  }
 
   await using bare = await spawnServer(bareArgs, {});
   await using edge = await spawnServer(edgeArgs, edgeEnv);
@@ -347,8 +381,8 @@ async function main() {
     p99: Math.min(...edgeRuns.map((r) => r.p99Ms)),
     non2xx: edgeRuns.reduce((a, r) => a + r.non2xx + r.errors, 0),
   };
-  const cold = median(colds.map((c) => c.firstPredictionMs));
   const ratio = e.rps / b.rps;
+  const loadAfter = await loadAverage();
   const rssEnd = soak ? soak.rss.at(-1)! : rssAfterRuns;
   const report = {
     model,
@@ -365,21 +399,17 @@ async function main() {
       failed_requests: e.non2xx,
     },
     throughput_ratio: ratio,
-    cold_start_ms: {
-      median: cold,
-      min: Math.min(...colds.map((c) => c.firstPredictionMs)),
-      max: Math.max(...colds.map((c) => c.firstPredictionMs)),
-      listen_median: median(colds.map((c) => c.listenMs)),
-    },
+    cold_start_ms: cold,
+    load_average: [loadBefore, loadAfter],
     rss_mib: {
       start: rssStart,
       after_runs: rssAfterRuns,
       ...(soak ? { soak_samples: soak.rss, soak_rps: soak.result.rps } : {}),
     },
     targets: {
-      throughput_ratio_ge_0_5: ratio >= 0.5,
+      throughput_ratio_ge_0_6: ratio >= 0.6,
       p99_le_2ms: e.p99 <= 2,
-      cold_start_le_300ms: cold <= 300,
+      cold_start_median_le_100ms: cold.median <= 100,
       no_failed_requests: e.non2xx === 0,
       ...(soak ? { flat_memory: flat(soak.rss) } : {}),
     },
@@ -395,7 +425,7 @@ async function main() {
   const ok = (pass: boolean) => (pass ? "✓" : "✗");
   const rows = [
     ["measure", "edge", "bare Hono", "ratio", "target"],
-    ["throughput (req/s)", f(e.rps), f(b.rps), f(ratio, 2), `≥ 0.50 ${ok(ratio >= 0.5)}`],
+    ["throughput (req/s)", f(e.rps), f(b.rps), f(ratio, 2), `≥ 0.60 ${ok(ratio >= 0.6)}`],
     [
       "server CPU per request (µs)",
       f(e.cpu, 1),
@@ -412,11 +442,11 @@ async function main() {
       `≤ 2 ${ok(e.p99 <= 2)}`,
     ],
     [
-      "cold start (ms)",
-      `${f(cold)} (${f(report.cold_start_ms.min)}–${f(report.cold_start_ms.max)})`,
+      "cold start (ms): min · median · max",
+      `${f(cold.min)} · ${f(cold.median)} · ${f(cold.max)}`,
       "",
       "",
-      `≤ 300 ${ok(cold <= 300)}`,
+      `median ≤ 100 ${ok(cold.median <= 100)}`,
     ],
     [
       "RSS start → end (MiB)",
@@ -447,6 +477,7 @@ async function main() {
       perRound(bareRuns, (r) => r.p99Ms, 2)
     } ms`,
   );
+  console.log(`\n${coldLine((x) => f(x))}\n${loadLine(report.load_average)}`);
   if (soak) {
     console.log(
       `\nsoak RSS (MiB, every 5 s over 60 s at ${f(soak.result.rps)} req/s): ${
@@ -454,6 +485,22 @@ async function main() {
       }`,
     );
   }
+}
+
+/** The 1-, 5- and 15-minute load averages, from /proc/loadavg. */
+async function loadAverage(): Promise<number[]> {
+  try {
+    return (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function loadLine([before, after]: number[][]): string {
+  const cores = navigator.hardwareConcurrency;
+  return `load average (1, 5, 15 min) on ${cores} cores: before ${before.join(" ")}, after ${
+    after.join(" ")
+  }`;
 }
 
 /** Flat: the last third of the soak grows less than 5% over the first third. */

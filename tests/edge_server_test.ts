@@ -6,6 +6,10 @@ import { testConfig } from "./support/edge_harness.ts";
 import { fetchWithin, startEdgeProcess } from "./support/edge_process.ts";
 import { tinyBundle } from "./support/tiny_bundle.ts";
 import { runCli, trainedModel } from "./support/trained_model.ts";
+import { ServingModel } from "../edge/serving/serving_model.ts";
+import { predictProbaRowScalar } from "../lib/forest/predict.ts";
+import { KERNEL_AFTER } from "../lib/forest/row_predictor.ts";
+import { readBundle } from "../lib/model/io.ts";
 
 interface CliPrediction {
   prediction: string;
@@ -151,6 +155,26 @@ Deno.test("process: serves a trained model soon after spawn", async () => {
   assert.ok(first !== undefined, "never served a prediction");
   console.log(`cold start (spawn → first prediction, with test overhead): ${first.toFixed(0)} ms`);
   assert.match(edge.output(), /serving telco-customer-churn/);
+
+  // The first answers come from the stored layout, later ones from the wasm
+  // kernel (loaded on the KERNEL_AFTER-th row): every one is what the model
+  // predicts in process, to the last bit.
+  const model = new ServingModel(await readBundle(modelDir));
+  const rows = table.rows.slice(0, KERNEL_AFTER + 8);
+  for (const [r, cells] of rows.entries()) {
+    const rec = Object.fromEntries(table.header.map((h, j) => [h, cells[j]]));
+    const res = await postJson(`${edge.url}/v1/predict`, rec);
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    const encoded = model.predict([rec], () => "");
+    assert.ok(encoded.ok);
+    const want = predictProbaRowScalar(
+      model.bundle.forest,
+      Float64Array.from(encoded.value.encoded),
+      new Float64Array(model.classes.length),
+    );
+    assert.deepEqual(model.classes.map((c) => body.probabilities[c]), [...want], `row ${r}`);
+  }
 });
 
 Deno.test("process: invalid configuration exits 2 with the variable named", async () => {
@@ -321,4 +345,36 @@ Deno.test("server: a bundle just under MAX_MODEL_BYTES loads; one byte less of c
       assert.match(state.reason, new RegExp(`MAX_MODEL_BYTES \\(${size - 1} bytes\\)`));
     }
   });
+});
+
+Deno.test("server: a bundle written before format 3 still serves, with the same answers", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "mlops-old-bundle-" });
+  try {
+    await Deno.copyFile(
+      new URL("./fixtures/bundles/tiny.v1.mlops.json", import.meta.url),
+      `${dir}/model.mlops.json`,
+    );
+    await using edge = createEdge(testConfig({ model: { kind: "path", path: dir } }));
+    const state = await edge.load();
+    assert.equal(state.status, "ready");
+    const want = new ServingModel(tinyBundle());
+    for (
+      const record of [{ x: 9, color: "red" }, { x: 1, color: "blue" }, { x: 4, color: "red" }]
+    ) {
+      const res = await edge.app.fetch(
+        new Request("http://edge/v1/predict", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(record),
+        }),
+      );
+      assert.equal(res.status, 200);
+      const body = await res.json();
+      const p = want.predict([record], () => "");
+      assert.ok(p.ok);
+      assert.deepEqual(want.classes.map((c) => body.probabilities[c]), p.value.proba);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -1,11 +1,11 @@
 import { strict as assert } from "node:assert";
-import { AggregationTemporality, MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
 import { createKeyVerifier, keyIdentity } from "../edge/middleware/api_key.ts";
 import { fieldPath } from "../edge/payloads/field_path.ts";
 import { redactUrl } from "../edge/serving/load_bundle.ts";
 import { ServingModel } from "../edge/serving/serving_model.ts";
 import { DriftTracker } from "../edge/telemetry/drift.ts";
-import { fanoutMeter } from "../edge/telemetry/fanout_meter.ts";
+import { fanoutMeter, joinableMeter } from "../edge/telemetry/fanout_meter.ts";
+import { PullMeter } from "../edge/telemetry/pull_meter.ts";
 import { LiveAccuracy } from "../edge/telemetry/live_accuracy.ts";
 import { LiveWindow } from "../edge/telemetry/live_window.ts";
 import { post, readyEdge } from "./support/edge_harness.ts";
@@ -126,34 +126,58 @@ Deno.test("live accuracy: a key already in the window is a replay, until it leav
   assert.deepEqual([acc.snapshot().n, acc.snapshot().correct], [3, 2]);
 });
 
-Deno.test("fanout meter: one instrument records into every meter", async () => {
-  class Reader extends MetricReader {
-    constructor() {
-      super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-    }
-    protected override async onForceFlush() {}
-    protected override async onShutdown() {}
-  }
-  const readers = [new Reader(), new Reader()];
-  const providers = readers.map((r) => new MeterProvider({ readers: [r] }));
-  const meter = fanoutMeter(providers.map((p) => p.getMeter("t")));
-  meter.createCounter("c_total").add(2, { k: "v" });
-  meter.createHistogram("h").record(0.5);
+Deno.test("fanout meter: one instrument records into every meter, joined ones included", async () => {
+  const meters = [new PullMeter(), new PullMeter(), new PullMeter()];
+  const meter = joinableMeter(meters[0]);
+  meter.join(meters[1]);
+  const counter = meter.createCounter("c_total");
+  counter.add(2, { k: "v" });
+  meter.createHistogram("h", { advice: { explicitBucketBoundaries: [1] } }).record(0.5);
   meter.createObservableGauge("g").addCallback((o) => o.observe(7));
   const g2 = meter.createObservableGauge("g2");
   meter.addBatchObservableCallback((o) => o.observe(g2, 3), [g2]);
-  for (const r of readers) {
-    const { resourceMetrics } = await r.collect();
-    const metrics = resourceMetrics.scopeMetrics[0].metrics;
-    const byName = new Map(metrics.map((m) => [m.descriptor.name, m]));
-    assert.equal(byName.get("c_total")?.dataPoints[0].value, 2);
-    assert.equal(byName.get("g")?.dataPoints[0].value, 7);
-    assert.equal(byName.get("g2")?.dataPoints[0].value, 3);
-    assert.ok(byName.has("h"));
+  meter.join(meters[2]); // after the instruments: they are created there too
+  counter.add(1, { k: "v" });
+  const texts = await Promise.all(meters.map((m) => m.render()));
+  for (const [i, text] of texts.entries()) {
+    const families = parsePrometheusText(text);
+    // The late meter saw only what came after it joined.
+    assert.equal(families.get("c_total")?.samples[0].value, i < 2 ? 3 : 1);
+    assert.equal(families.get("g")?.samples[0].value, 7);
+    assert.equal(families.get("g2")?.samples[0].value, 3);
+    assert.equal(families.has("h"), i < 2);
   }
-  const single = providers[0].getMeter("one");
+  const single = new PullMeter();
   assert.equal(fanoutMeter([single]), single);
-  await Promise.all(providers.map((p) => p.shutdown()));
+});
+
+Deno.test("pull meter: Prometheus text with cumulative buckets, escaped labels, no empty families", async () => {
+  const meter = new PullMeter();
+  const h = meter.createHistogram("lat_seconds", {
+    description: "Latency.\nSecond line.",
+    advice: { explicitBucketBoundaries: [0.1, 1] },
+  });
+  const attrs = { route: '/a"b\\c' };
+  h.record(0.05, attrs);
+  h.record(0.5, attrs);
+  h.record(5, { route: '/a"b\\c' }); // another object, same labels: same series
+  meter.createCounter("never_total"); // no point: not rendered
+  meter.createObservableCounter("obs_total").addCallback(async (o) => {
+    await Promise.resolve();
+    o.observe(4, { "service.instance.id": "x" });
+  });
+  const text = await meter.render();
+  const families = parsePrometheusText(text);
+  assert.equal(families.has("never_total"), false);
+  const lat = families.get("lat_seconds")!;
+  assert.equal(lat.type, "histogram");
+  const bucket = (le: string) =>
+    lat.samples.find((s) => s.name === "lat_seconds_bucket" && s.labels.le === le)?.value;
+  assert.deepEqual([bucket("0.1"), bucket("1"), bucket("+Inf")], [1, 2, 3]);
+  assert.equal(lat.samples.find((s) => s.name === "lat_seconds_sum")?.value, 5.55);
+  assert.equal(lat.samples[0].labels.route, '/a"b\\c');
+  assert.match(text, /# HELP lat_seconds Latency\.\\nSecond line\./);
+  assert.equal(families.get("obs_total")?.samples[0].labels.service_instance_id, "x");
 });
 
 Deno.test("api keys: verifier names the configured key that matched, and nothing else", () => {

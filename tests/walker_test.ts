@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
 import type { Matrix } from "../lib/data/types.ts";
 import { fitForest } from "../lib/forest/fit.ts";
-import { GROUP } from "../lib/forest/kernel_wasm.ts";
+import { KERNEL_WASM } from "../lib/forest/kernel_bytes.ts";
+import { generateKernel, GROUP } from "../lib/forest/kernel_wasm.ts";
 import {
   predictProbaMatrix,
   predictProbaMatrixScalar,
@@ -13,6 +14,7 @@ import { DEFAULT_PARAMS, type PackedForest } from "../lib/forest/types.ts";
 import { loadWalker } from "../lib/forest/walker.ts";
 import { encodeModule, I32, Op, sleb, uleb } from "../lib/forest/wasm.ts";
 import { rng } from "../lib/rng.ts";
+import { chainForest } from "./support/chain_forest.ts";
 
 /** Mixed data: a few continuous features with many thresholds, binary ones, and NaN. */
 function mixed(n: number, d: number, K: number, seed: number): { X: Matrix; y: Int32Array } {
@@ -33,40 +35,6 @@ function rowOf(X: Matrix, r: number): Float64Array {
   const row = new Float64Array(X.nCols);
   for (let f = 0; f < X.nCols; f++) row[f] = X.data[f * X.nRows + r];
   return row;
-}
-
-/** A one-tree forest on feature 0 whose splits use `m` distinct thresholds 0.5, 1.5, ... */
-function chainForest(m: number): PackedForest {
-  // Node 2i splits at i + 0.5; its left child is leaf 2i + 1, its right the next split.
-  const nNodes = 2 * m + 1;
-  const feature = new Int32Array(nNodes).fill(-1);
-  const threshold = new Float64Array(nNodes);
-  const left = new Int32Array(nNodes), right = new Int32Array(nNodes);
-  const value = new Float32Array(2 * (m + 1));
-  let leaf = 0;
-  for (let i = 0; i < m; i++) {
-    feature[2 * i] = 0;
-    threshold[2 * i] = i + 0.5;
-    left[2 * i] = 2 * i + 1;
-    right[2 * i] = 2 * i + 2;
-    left[2 * i + 1] = 2 * leaf;
-    value[2 * leaf] = (i % 7) / 7;
-    value[2 * leaf + 1] = 1 - (i % 7) / 7;
-    leaf++;
-  }
-  left[2 * m] = 2 * leaf;
-  value[2 * leaf] = 1;
-  return {
-    nTrees: 1,
-    nFeatures: 2,
-    nClasses: 2,
-    roots: Int32Array.of(0),
-    feature,
-    threshold,
-    left,
-    right,
-    value,
-  };
 }
 
 Deno.test("wasm: LEB128 encodings match the spec's examples", () => {
@@ -208,4 +176,8 @@ Deno.test("kernel: a batch larger than one block gives the same rows as the scal
   }
   const big = { data, nRows: n, nCols: 5 };
   assert.deepEqual(predictProbaMatrix(forest, big), predictProbaMatrixScalar(forest, big));
+});
+
+Deno.test("kernel_bytes.ts is the generator's current output (regenerate: deno run --allow-write lib/forest/kernel_wasm.ts)", () => {
+  assert.equal(KERNEL_WASM, generateKernel().toBase64());
 });

@@ -8,8 +8,8 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import type { Env } from "hono";
+import { sha256Hex } from "../../lib/sha256.ts";
 import { ApiError } from "../errors.ts";
 import type { Guard } from "./guard.ts";
 
@@ -59,7 +59,7 @@ export function createKeyVerifier(keys: readonly string[]): (token: string) => s
  * ```
  */
 export function keyIdentity(key: string): string {
-  return "key:" + createHash("sha256").update(key).digest("hex").slice(0, 16);
+  return "key:" + sha256Hex(key).slice(0, 16);
 }
 
 /**

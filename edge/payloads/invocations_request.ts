@@ -15,7 +15,6 @@
  *
  * @module
  */
-import { parseCsv } from "../../lib/data/mod.ts";
 import { isUserError } from "../../lib/errors.ts";
 import { type FieldError, invalidInput } from "../errors.ts";
 import { fieldPath } from "./field_path.ts";
@@ -77,13 +76,15 @@ export function parseInvocationsBody(
 /**
  * Parses a CSV body (header row, then one instance per line). Values stay
  * strings: numeric strings are numbers to the model, empty cells missing.
+ * The CSV parser is loaded on the first CSV body, not at start-up.
  *
  * @example
  * ```ts
- * parseInvocationsCsv("tenure,Contract\n3,One year\n", 1000).records.length; // 1
+ * (await parseInvocationsCsv("tenure,Contract\n3,One year\n", 1000)).records.length; // 1
  * ```
  */
-export function parseInvocationsCsv(text: string, maxBatch: number): Instances {
+export async function parseInvocationsCsv(text: string, maxBatch: number): Promise<Instances> {
+  const { parseCsv } = await import("../../lib/data/csv.ts");
   let table;
   try {
     table = parseCsv(text, "request body");

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import type { Handler } from "hono";
+import { sha256 } from "../../lib/sha256.ts";
 import type { EdgeEnv } from "../env.ts";
 import { ApiError, invalidInput } from "../errors.ts";
 import { parseFeedbackBody } from "../payloads/feedback_request.ts";
@@ -214,8 +214,10 @@ const FORBIDDEN = () =>
  * negligible and crafted ones impractical.
  */
 function feedbackKey(encoded: readonly number[], actual: string): number {
-  const hash = createHash("sha256");
-  hash.update(new Uint8Array(Float64Array.from(encoded).buffer));
-  hash.update(actual);
-  return hash.digest().readUIntBE(0, 6);
+  const label = new TextEncoder().encode(actual);
+  const bytes = new Uint8Array(encoded.length * 8 + label.length);
+  bytes.set(new Uint8Array(Float64Array.from(encoded).buffer));
+  bytes.set(label, encoded.length * 8);
+  const d = sha256(bytes);
+  return d[0] * 2 ** 40 + d[1] * 2 ** 32 + ((d[2] << 24) >>> 0) + (d[3] << 16) + (d[4] << 8) + d[5];
 }

@@ -37,7 +37,7 @@ export function invocationsHandler(deps: InvocationsDeps): Handler<EdgeEnv> {
     const champion = c.get("model");
     const csv = c.req.header("content-type")?.toLowerCase().startsWith("text/csv") ?? false;
     const instances = csv
-      ? parseInvocationsCsv(await deps.body.text(c), deps.maxBatch)
+      ? await parseInvocationsCsv(await deps.body.text(c), deps.maxBatch)
       : parseInvocationsBody(
         await deps.body.json(c),
         champion.bundle.schema.features.map((f) => f.name),

@@ -6,7 +6,8 @@
  */
 import { UserError } from "../../lib/errors.ts";
 import { redact, redactUrl } from "../../lib/redact.ts";
-import { parseBundle, readBundle } from "../../lib/model/mod.ts";
+import { parseBundleBytes } from "../../lib/model/bundle.ts";
+import { readBundle } from "../../lib/model/io.ts";
 import type { ModelBundle } from "../../lib/model/types.ts";
 import { DEFAULTS, type ModelSource } from "../config.ts";
 import { readCapped } from "../../lib/read_capped.ts";
@@ -57,7 +58,7 @@ export async function loadBundle(
         "raise MAX_MODEL_BYTES if the bundle really is that large",
       { code: "MODEL_TOO_LARGE" },
     );
-  let text: string;
+  let bytes: Uint8Array;
   try {
     const res = await doFetch(source.url, {
       signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
@@ -73,16 +74,15 @@ export async function loadBundle(
       await res.body?.cancel();
       throw tooLarge(`declares ${declared} bytes, over`);
     }
-    const bytes = res.body === null ? new Uint8Array(0) : await readCapped(res.body, {
+    bytes = res.body === null ? new Uint8Array(0) : await readCapped(res.body, {
       maxBytes,
       tooLarge: () => tooLarge("sent more than"),
     });
-    text = new TextDecoder().decode(bytes);
   } catch (e) {
     throw asUserError(e, `cannot fetch MODEL_URL ${where}`);
   }
   try {
-    return parseBundle(text, where);
+    return await parseBundleBytes(bytes, where);
   } catch (e) {
     throw asUserError(e, `MODEL_URL ${where} is not a valid bundle`);
   }

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { createRecordEncoder } from "../../lib/data/mod.ts";
+import { createRecordEncoder } from "../../lib/data/encode.ts";
 import { UserError } from "../../lib/errors.ts";
-import { predictProbaRow } from "../../lib/model/mod.ts";
+import { rowPredictor } from "../../lib/forest/row_predictor.ts";
 import type { ModelBundle } from "../../lib/model/types.ts";
 import type { FieldError } from "../errors.ts";
 import type { InstancePath } from "../payloads/predict_request.ts";
@@ -53,6 +53,8 @@ export class ServingModel {
   /** Raw features (schema order). */
   readonly nFeatures: number;
   readonly #encode: ReturnType<typeof createRecordEncoder>;
+  /** Class probabilities of one encoded row into `out`. */
+  readonly #walk: (row: Float64Array, out: Float64Array) => void;
   // Scratch for one instance, reused across calls (predict is synchronous).
   readonly #row: Float64Array;
   readonly #cats: Int32Array;
@@ -89,6 +91,7 @@ export class ServingModel {
     this.nEncoded = schema.encodedNames.length;
     this.nFeatures = schema.features.length;
     this.#encode = createRecordEncoder(schema);
+    this.#walk = rowPredictor(forest);
     this.#row = new Float64Array(this.nEncoded);
     this.#cats = new Int32Array(this.nFeatures);
     this.#p = new Float64Array(this.classes.length);
@@ -129,12 +132,12 @@ export class ServingModel {
     }
     if (errors.length > 0) return { ok: false, errors };
 
-    const { forest } = this.bundle;
+    const walk = this.#walk;
     const proba = new Array<number>(n * K);
     const classIndex = new Array<number>(n);
     for (let i = 0; i < n; i++) {
       if (n > 1) { for (let j = 0; j < E; j++) row[j] = encoded[i * E + j]; }
-      predictProbaRow(forest, row, p);
+      walk(row, p);
       let best = 0;
       for (let c = 0; c < K; c++) {
         proba[i * K + c] = p[c];

@@ -24,7 +24,8 @@
  *
  * @module
  */
-import { binNumeric, type FeatureDrift as TableDrift, psi } from "../../lib/data/mod.ts";
+import type { FeatureDrift as TableDrift } from "../../lib/data/drift.ts";
+import { binNumeric, psi } from "../../lib/data/stats.ts";
 import type { DatasetSchema, FeatureStats, NumericStats } from "../../lib/data/types.ts";
 import type { BatchPrediction } from "../serving/serving_model.ts";
 

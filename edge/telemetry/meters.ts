@@ -1,45 +1,17 @@
 /**
- * Where measurements go: an SDK meter provider read on demand by `/metrics`,
- * plus, with `OTEL_DENO=true`, the global provider that Deno's built-in
- * OpenTelemetry registers and exports over OTLP.
+ * Where measurements go: a pull meter that `/metrics` renders on demand
+ * (`pull_meter.ts`), plus, with `OTEL_DENO=true`, the global provider that
+ * Deno's built-in OpenTelemetry registers and exports over OTLP.
  *
  * @module
  */
-import { type Meter, metrics } from "@opentelemetry/api";
-import type { PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
-import { AggregationTemporality, MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
+import type { Meter } from "@opentelemetry/api";
 import { VERSION } from "../../lib/version.ts";
-import { fanoutMeter } from "./fanout_meter.ts";
-import { instanceMeter } from "./instance_meter.ts";
+import { joinableMeter } from "./fanout_meter.ts";
+import { PullMeter } from "./pull_meter.ts";
 
 /** Instrumentation scope of every edge instrument. */
 export const METER_NAME = "mlops-edge";
-
-/**
- * A reader that collects only when asked. Prometheus pulls, so there is
- * nothing to push, flush or shut down; cumulative temporality is what the
- * text format expects.
- */
-class PullMetricReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
-
-/**
- * The Prometheus text serializer, loaded on the first scrape: its package
- * also brings Node's HTTP server (for an exporter we do not use) and the
- * full semantic-conventions table, ~30 ms of start-up that would otherwise
- * sit between process start and the first prediction.
- */
-async function loadSerializer(): Promise<PrometheusSerializer> {
-  const { PrometheusSerializer } = await import("@opentelemetry/exporter-prometheus");
-  // No target_info or otel_scope_* labels: one service, one scope, and every
-  // extra label multiplies series in Prometheus.
-  return new PrometheusSerializer("", false, undefined, true, true);
-}
 
 /** A meter to record with and a way to read everything back. */
 export interface Meters {
@@ -51,6 +23,8 @@ export interface Meters {
   instanceId: string;
   /** All metrics in the Prometheus text exposition format (version 0.0.4). */
   scrape(): Promise<string>;
+  /** Resolves once the OTLP path (when on) records too. */
+  ready: Promise<void>;
   shutdown(): Promise<void>;
 }
 
@@ -63,7 +37,11 @@ export interface MetersOptions {
 }
 
 /**
- * Creates the meter pipeline.
+ * Creates the meter pipeline. The OTLP side (the OpenTelemetry API and the
+ * instance stamp) is loaded in the background: the first prediction does
+ * not wait for it, and histogram points recorded before it joins are only in
+ * `/metrics` (counters and gauges are read at export time, so OTLP sees all
+ * of them).
  *
  * @example
  * ```ts
@@ -73,24 +51,24 @@ export interface MetersOptions {
  * ```
  */
 export function createMeters(options: MetersOptions): Meters {
-  const reader = new PullMetricReader();
-  const provider = new MeterProvider({ readers: [reader] });
-  const own = provider.getMeter(METER_NAME, VERSION);
+  const pull = new PullMeter();
   const instanceId = options.instanceId ?? crypto.randomUUID();
   // Pulled /metrics needs no id: Prometheus names the target it scraped.
-  const meter = options.otlp
-    ? fanoutMeter([own, instanceMeter(metrics.getMeter(METER_NAME, VERSION), instanceId)])
-    : own;
-  let serializer: Promise<PrometheusSerializer> | undefined;
+  let meter: Meter = pull;
+  let ready = Promise.resolve();
+  if (options.otlp) {
+    const fan = joinableMeter(pull);
+    meter = fan;
+    ready = Promise.all([import("@opentelemetry/api"), import("./instance_meter.ts")]).then(
+      ([{ metrics }, { instanceMeter }]) =>
+        fan.join(instanceMeter(metrics.getMeter(METER_NAME, VERSION), instanceId)),
+    );
+  }
   return {
     meter,
     instanceId,
-    async scrape() {
-      serializer ??= loadSerializer();
-      const { resourceMetrics, errors } = await reader.collect();
-      for (const e of errors) console.error("metrics: collection error:", e);
-      return (await serializer).serialize(resourceMetrics);
-    },
-    shutdown: () => provider.shutdown(),
+    scrape: () => pull.render(),
+    ready,
+    shutdown: () => Promise.resolve(),
   };
 }

@@ -13,6 +13,8 @@ import { parse as parseSync } from "csv-parse/sync";
 import { UserError } from "../errors.ts";
 import type { RawTable } from "./types.ts";
 
+export { rowLine } from "./row_line.ts";
+
 /**
  * Reads and validates a CSV file.
  *
@@ -75,21 +77,6 @@ export function parseCsv(text: string, source = "<inline>"): RawTable {
     throw toUserError(e, source);
   }
   return collector.finish();
-}
-
-/**
- * The 1-based file line of data row `row` (0-based, header excluded), for
- * error messages. Exact for tables read by this module (blank lines and
- * multi-line quoted cells included); `row + 2` for hand-built tables.
- *
- * @example
- * ```ts
- * const table = parseCsv("a,b\n1,2\n\n3,4\n");
- * rowLine(table, 1); // 4: the blank line 3 is skipped
- * ```
- */
-export function rowLine(table: RawTable, row: number): number {
-  return table.lines?.[row] ?? row + 2;
 }
 
 interface Collector {

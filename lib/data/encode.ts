@@ -10,7 +10,7 @@
  * @module
  */
 import { UserError } from "../errors.ts";
-import { rowLine } from "./csv.ts";
+import { rowLine } from "./row_line.ts";
 import { parseNumber } from "./decimal.ts";
 import { isBlank, OTHER_CATEGORY } from "./schema.ts";
 import type { DatasetSchema, Matrix, RawTable } from "./types.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 import { UserError } from "../errors.ts";
-import { rowLine } from "./csv.ts";
+import { rowLine } from "./row_line.ts";
 import { parseNumber } from "./decimal.ts";
 import type {
   CategoricalFeature,

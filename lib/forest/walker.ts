@@ -7,8 +7,8 @@
  */
 import type { Matrix } from "../data/types.ts";
 import { GROUP, GROUP_LOG2, type KernelExports, kernelModule, TREE_LANES } from "./kernel_wasm.ts";
-import { preorder } from "./compiled.ts";
-import { codeBytes, forestCuts, quantize } from "./quantize.ts";
+import { codeBytes, quantize } from "./quantize.ts";
+import { type QuantizedForest, quantizedLayoutOf, quantizeForest } from "./quantized.ts";
 import type { PackedForest } from "./types.ts";
 
 /** A forest ready for the wasm kernel; build with {@link loadWalker}. */
@@ -27,13 +27,15 @@ const MAX_MEMORY = 1 << 30;
 
 const align = (n: number, a: number) => Math.ceil(n / a) * a;
 
-const cache = new WeakMap<PackedForest, Walker | null>();
+const cache = new WeakMap<PackedForest | QuantizedForest, Walker | null>();
 
 /**
  * Loads (once per forest object; cached) the forest into kernel memory, or
  * returns null when the kernel cannot run it (no WebAssembly, a forest too
- * big for 32-bit memory, sparse leaves, or a feature with more than 65,534 thresholds), in
- * which case callers use the scalar walk.
+ * big for 32-bit memory, sparse leaves, or a feature with more than 65,534
+ * thresholds), in which case callers use the scalar walk. A quantized forest
+ * (what a format-3 bundle holds) is copied in as it is; a packed one is
+ * quantized first.
  *
  * @example
  * ```ts
@@ -41,7 +43,7 @@ const cache = new WeakMap<PackedForest, Walker | null>();
  * if (w) w.predictRow(row, out);
  * ```
  */
-export function loadWalker(forest: PackedForest): Walker | null {
+export function loadWalker(forest: PackedForest | QuantizedForest): Walker | null {
   const hit = cache.get(forest);
   if (hit !== undefined) return hit;
   const walker = build(forest);
@@ -49,15 +51,18 @@ export function loadWalker(forest: PackedForest): Walker | null {
   return walker;
 }
 
-function build(forest: PackedForest): Walker | null {
+function build(forest: PackedForest | QuantizedForest): Walker | null {
   // The kernel sums dense leaves; a sparse forest's few nonzeros per leaf are
   // summed faster by the scalar walk than K classes by the kernel.
   if (forest.leafClass) return null;
   const mod = kernelModule();
-  const cuts = forestCuts(forest);
+  if (!mod) return null;
+  const q = "cuts" in forest ? forest : quantizedLayoutOf(forest) ?? quantizeForest(forest);
+  if (q === null) return null;
+  const { cuts } = q;
   const bytes = codeBytes(cuts);
-  if (!mod || bytes === null) return null;
-  const { nTrees: T, nFeatures: d, nClasses: K, feature, threshold, left, value } = forest;
+  if (bytes === null) return null;
+  const { nTrees: T, nFeatures: d, nClasses: K, feature, code, link, value } = q;
   const nNodes = feature.length;
   // Codes are interleaved by groups of GROUP rows: row r, feature f at
   // (r / GROUP) × groupStride + (f × GROUP + r % GROUP) × bytes.
@@ -99,23 +104,24 @@ function build(forest: PackedForest): Walker | null {
   i32.set([-1, 0, 0, pad], pad / 4);
   i32.fill(pad, rootsAt / 4 + T, rootsAt / 4 + paddedTrees);
 
-  // Pre-order, so the left child is always the next node (+16 bytes).
-  const at = (id: number) => nodesAt + 16 * id;
-  // Plain stores, no temporaries: this runs once per node (~200k for the
-  // default Telco model) between loading a model and its first prediction.
-  const newRoots = preorder(forest, (old, id, rightOf) => {
-    if (rightOf >= 0) i32[at(rightOf) / 4 + 3] = at(id);
-    const f = feature[old], w = at(id) / 4;
+  // Node i at nodesAt + 16 i: threshold code, leaf value index, feature
+  // offset, right child's address (a leaf's own, so stepping stays there).
+  // Plain stores in one pass: this runs once per node (~200k for the default
+  // Telco model) between loading a model and its first prediction.
+  const featureStride = GROUP * bytes;
+  for (let i = 0, w = nodesAt >> 2; i < nNodes; i++, w += 4) {
+    const f = feature[i];
     if (f < 0) {
       i32[w] = -1;
-      i32[w + 1] = left[old];
-      i32[w + 3] = at(id);
+      i32[w + 1] = link[i];
+      i32[w + 3] = nodesAt + 16 * i;
     } else {
-      i32[w] = quantize(cuts[f], threshold[old]);
-      i32[w + 2] = f * GROUP * bytes;
+      i32[w] = code[i];
+      i32[w + 2] = f * featureStride;
+      i32[w + 3] = nodesAt + 16 * (i + link[i]);
     }
-  });
-  for (let t = 0; t < T; t++) i32[rootsAt / 4 + t] = at(newRoots[t]);
+  }
+  for (let t = 0; t < T; t++) i32[rootsAt / 4 + t] = nodesAt + 16 * q.roots[t];
   new Float32Array(buf, valuesAt, value.length).set(value);
 
   const codes = bytes === 1

@@ -13,7 +13,7 @@
  * @module
  */
 export * from "./types.ts";
-export { parseBundle, serializeBundle } from "./bundle.ts";
+export { parseBundle, parseBundleBytes, serializeBundle } from "./bundle.ts";
 export { bundlePath, readBundle, writeBundle } from "./io.ts";
 export { predictTable } from "./predict.ts";
 export { predictProbaRow } from "../forest/predict.ts";

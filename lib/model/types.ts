@@ -13,9 +13,12 @@ export const BUNDLE_FORMAT = "mlops-forest";
 /**
  * The newest format version this mlops reads. Bump when a reader of the
  * previous version could misread the new one. Version 2 adds sparse leaves
- * (`forest.leafClass`); bundles without them are still written as version 1.
+ * (`forest.leafClass`); version 3 stores the forest in the quantized
+ * pre-order layout the WebAssembly kernel loads directly
+ * (`lib/forest/quantized.ts`). Forests that do not fit it are still written
+ * as version 1 or 2 (see `bundle.ts`).
  */
-export const BUNDLE_VERSION = 2;
+export const BUNDLE_VERSION = 3;
 /** File name of the bundle inside a model directory. */
 export const BUNDLE_FILE = "model.mlops.json";
 
