@@ -300,10 +300,10 @@ function sample(name: string, labels: string, value: number): string {
     : `${name}{${labels}} ${formatNumber(value)}\n`;
 }
 
-/** `k1="v1",k2="v2"` in key order, escaped as the text format requires. */
+/** `k1="v1",k2="v2"` in the order the attributes were given (as OpenTelemetry's exporter writes them), escaped as the text format requires. */
 function labelText(attrs: Attributes | undefined): string {
   if (attrs === undefined) return "";
-  const keys = Object.keys(attrs).filter((k) => attrs[k] !== undefined).sort();
+  const keys = Object.keys(attrs).filter((k) => attrs[k] !== undefined);
   return keys.map((k) => `${sanitizeLabel(k)}="${escapeValue(String(attrs[k]))}"`).join(",");
 }
 
