@@ -14,7 +14,7 @@ import {
   signatureFromSchema,
 } from "../lib/mlflow/mod.ts";
 import { mlflowParams } from "../lib/sweep/hyperparams.ts";
-import { defaultModelName } from "../lib/sweep/promote.ts";
+import { defaultModelName } from "../lib/registry/mod.ts";
 import type { ArtifactPaths } from "../lib/train/artifacts.ts";
 import type { TrainingData, TrainResult } from "../lib/train/mod.ts";
 import { printError } from "./output.ts";

@@ -103,4 +103,4 @@ export {
   resolveModelVersion,
 } from "./model-uri.ts";
 export type { ModelUri } from "./model-uri.ts";
-export { checkExperimentName, checkModelName } from "./_names.ts";
+export { checkAlias, checkExperimentName, checkModelName } from "./_names.ts";

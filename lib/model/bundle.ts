@@ -48,11 +48,24 @@ export function formatVersionOf(forest: PackedForest): number {
  * ```
  */
 export function serializeBundle(bundle: ModelBundle): string {
+  return encodeBundle(bundle).text;
+}
+
+/**
+ * {@link serializeBundle} with the checksum it wrote, for callers that
+ * report it (the edge export prints and records it).
+ *
+ * @example
+ * ```ts
+ * const { text, checksum } = encodeBundle(bundle); // checksum: "sha256:..."
+ * ```
+ */
+export function encodeBundle(bundle: ModelBundle): { text: string; checksum: string } {
   const { forest, ...rest } = bundle;
   const body = { ...rest, formatVersion: formatVersionOf(forest), forest: encodeForest(forest) };
   const json = JSON.stringify(body);
   const checksum = `sha256:${sha256(json)}`;
-  return `${json.slice(0, -1)},"checksum":${JSON.stringify(checksum)}}`;
+  return { text: `${json.slice(0, -1)},"checksum":${JSON.stringify(checksum)}}`, checksum };
 }
 
 /**

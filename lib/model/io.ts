@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { UserError } from "../errors.ts";
-import { parseBundle, serializeBundle } from "./bundle.ts";
+import { encodeBundle, parseBundle } from "./bundle.ts";
 import { BUNDLE_FILE, type ModelBundle } from "./types.ts";
 
 /**
@@ -50,26 +50,34 @@ export async function readBundle(path: string): Promise<ModelBundle> {
   return parseBundle(await Deno.readTextFile(file), file);
 }
 
+/** A bundle file as written, and the checksum inside it. */
+export interface WrittenBundle {
+  file: string;
+  /** `sha256:...`, what `parseBundle` verifies. */
+  checksum: string;
+}
+
 /**
  * Writes a bundle into directory `dir` atomically (temp file + rename), so a
- * reader never sees half a model; returns the file path.
+ * reader never sees half a model; returns the file path and its checksum.
  *
  * @example
  * ```ts
- * const file = await writeBundle("out/model", bundle);
+ * const { file, checksum } = await writeBundle("out/model", bundle);
  * ```
  */
-export async function writeBundle(dir: string, bundle: ModelBundle): Promise<string> {
+export async function writeBundle(dir: string, bundle: ModelBundle): Promise<WrittenBundle> {
   await Deno.mkdir(dir, { recursive: true });
   const file = join(dir, BUNDLE_FILE);
   const tmp = `${file}.tmp-${crypto.randomUUID()}`;
+  const { text, checksum } = encodeBundle(bundle);
   try {
-    await Deno.writeTextFile(tmp, serializeBundle(bundle));
+    await Deno.writeTextFile(tmp, text);
     await Deno.rename(tmp, file);
   } catch (e) {
     // A full disk must not also be left holding half a bundle.
     await Deno.remove(tmp).catch(() => {});
     throw e;
   }
-  return file;
+  return { file, checksum };
 }

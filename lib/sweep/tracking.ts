@@ -32,7 +32,7 @@ import type { FoldScore } from "./cv.ts";
 import type { SweepConfig } from "./grid.ts";
 import { lookupHyperParam, mlflowParams } from "./hyperparams.ts";
 import type { ConfigSummary } from "./results.ts";
-import { currentUser } from "./_user.ts";
+import { currentUser } from "../mlflow/mod.ts";
 
 /** Tag keys the sweep writes and reads. */
 export const SWEEP_TAGS = {

@@ -4,11 +4,9 @@
  *
  * @module
  */
-import { modelOfRun } from "../mlflow/log-model.ts";
-import type { Run, TrackingStore } from "../mlflow/types.ts";
+import { modelOfRun, type Run, type TrackingStore } from "../mlflow/mod.ts";
 import { UserError } from "../errors.ts";
-import { type Direction, metricDirection } from "./metric.ts";
-import { SWEEP_TAGS } from "./tracking.ts";
+import { type Direction, metricDirection, SWEEP_TAGS } from "../sweep/mod.ts";
 
 /**
  * The latest value of metric `key` on a run, or undefined.
