@@ -11,6 +11,7 @@ import { UserError } from "../../lib/errors.ts";
 import { openStore } from "../../lib/mlflow/open.ts";
 import { checkOutDir } from "../out_path.ts";
 import {
+  type AliasOutcome,
   CONFLICT_EXIT_CODE,
   DEFAULT_PROMETHEUS_URL,
   edgeDirFor,
@@ -217,23 +218,14 @@ async function live(flags: PromoteFlags, minDelta: number): Promise<void> {
 }
 
 /** One shape for both outcomes, as the command reports them. */
-interface Report {
+interface Report extends AliasOutcome {
   status: "promoted" | "rejected" | "unchanged" | "dry-run";
   wouldPromote: boolean;
   rejected: boolean;
   rollback: boolean;
-  model: string;
-  alias: string;
   /** The version afterwards; "next" on a dry run that would register a new one. */
   version: string | null;
-  previousVersion: string | null;
-  runId: string;
-  experiment: string | null;
-  metric: string;
-  candidate: number | null;
-  champion: number | null;
   minDelta: number;
-  reason: string;
   bundleFile: string | null;
   checksum: string | null;
 }

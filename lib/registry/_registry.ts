@@ -11,6 +11,24 @@ import { UserError } from "../errors.ts";
 import { latestSweepExperiment, metricOf } from "./candidates.ts";
 import { defaultModelName, metricTag } from "./tags.ts";
 
+/** What every outcome of moving an alias (promotion, rollback) tells. */
+export interface AliasOutcome {
+  model: string;
+  alias: string;
+  /** The version the alias pointed to before, null for none. */
+  previousVersion: string | null;
+  /** The candidate's source run ("" when the registry does not know it). */
+  runId: string;
+  experiment: string | null;
+  metric: string;
+  /** The candidate's value of `metric`. */
+  candidate: number | null;
+  /** The current version's value of `metric`, null for none on record. */
+  champion: number | null;
+  /** Why, in one line. */
+  reason: string;
+}
+
 /** Exit code when another promotion moved the alias during this one. */
 export const CONFLICT_EXIT_CODE = 4;
 

@@ -37,7 +37,11 @@ export function edgeDirFor(alias: string): string {
  *
  * @example
  * ```ts
- * const bundle = await fetchBundle(store, `runs:/${runId}/model`);
+ * import { openStore } from "../mlflow/mod.ts";
+ * import { fetchBundle } from "./edge_bundle.ts";
+ *
+ * const runId = "0123456789abcdef0123456789abcdef";
+ * const bundle = await fetchBundle(openStore(), `runs:/${runId}/model`);
  * ```
  */
 export async function fetchBundle(store: TrackingStore, uri: string): Promise<ModelBundle> {
@@ -55,7 +59,10 @@ export async function fetchBundle(store: TrackingStore, uri: string): Promise<Mo
  *
  * @example
  * ```ts
- * const bundle = await fetchVersionBundle(store, "churn", "3");
+ * import { openStore } from "../mlflow/mod.ts";
+ * import { fetchVersionBundle } from "./edge_bundle.ts";
+ *
+ * const bundle = await fetchVersionBundle(openStore(), "churn", "3");
  * ```
  */
 export async function fetchVersionBundle(
@@ -72,6 +79,10 @@ export async function fetchVersionBundle(
  *
  * @example
  * ```ts
+ * import { readBundle } from "../model/io.ts";
+ * import { exportEdgeBundle } from "./edge_bundle.ts";
+ *
+ * const bundle = await readBundle("out/model");
  * const { file, checksum } = await exportEdgeBundle(bundle, "edge/model", {
  *   name: "churn",
  *   version: "3",

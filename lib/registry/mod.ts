@@ -46,7 +46,7 @@ export {
   fetchVersionBundle,
 } from "./edge_bundle.ts";
 export { defaultModelName, metricTag, PROMOTE_TAGS } from "./tags.ts";
-export { CONFLICT_EXIT_CODE } from "./_registry.ts";
+export { type AliasOutcome, CONFLICT_EXIT_CODE } from "./_registry.ts";
 export { registerModelVersion } from "../mlflow/mod.ts";
 export {
   decideLive,

@@ -26,6 +26,7 @@ import { decide } from "./gate.ts";
 import { defaultModelName, metricTag, PROMOTE_TAGS } from "./tags.ts";
 import {
   actor,
+  type AliasOutcome,
   currentVersion,
   exclusive,
   experimentNameOf,
@@ -63,21 +64,8 @@ export interface PromoteOptions {
 }
 
 /** What every outcome of a promotion tells. */
-export interface PromoteOutcome {
-  model: string;
-  alias: string;
-  /** The version the alias pointed to before, null for none. */
-  previousVersion: string | null;
-  runId: string;
-  experiment: string | null;
-  metric: string;
-  /** The candidate's value of `metric`. */
-  candidate: number | null;
-  /** The champion's value of `metric`, null for none on record. */
-  champion: number | null;
+export interface PromoteOutcome extends AliasOutcome {
   minDelta: number;
-  /** Why, in one line. */
-  reason: string;
 }
 
 /**

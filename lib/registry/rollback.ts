@@ -13,6 +13,7 @@ import { exportEdgeBundle, fetchVersionBundle } from "./edge_bundle.ts";
 import { PROMOTE_TAGS } from "./tags.ts";
 import {
   actor,
+  type AliasOutcome,
   currentVersion,
   exclusive,
   modelNameFor,
@@ -43,22 +44,10 @@ export interface RollbackOptions {
   now?: () => Date;
 }
 
-/** What every outcome of a rollback tells. */
-export interface RollbackOutcome {
-  model: string;
-  alias: string;
+/** What every outcome of a rollback tells (`candidate`: the target version's metric). */
+export interface RollbackOutcome extends AliasOutcome {
   /** The version the alias points to afterwards (on a dry run: would). */
   version: string;
-  previousVersion: string | null;
-  /** The version's source run ("" when the registry does not know it). */
-  runId: string;
-  experiment: string | null;
-  metric: string;
-  /** The target version's value of `metric`. */
-  candidate: number | null;
-  /** The current version's value of `metric`. */
-  champion: number | null;
-  reason: string;
 }
 
 /**
