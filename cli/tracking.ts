@@ -5,18 +5,17 @@
  *
  * @module
  */
-import { dirname } from "node:path";
 import {
   checkExperimentName,
   checkModelName,
   logTrainingRun,
   openStore,
-  signatureFromSchema,
 } from "../lib/mlflow/mod.ts";
 import { mlflowParams } from "../lib/sweep/hyperparams.ts";
-import { defaultModelName } from "../lib/sweep/promote.ts";
+import { defaultModelName } from "../lib/registry/mod.ts";
 import type { ArtifactPaths } from "../lib/train/artifacts.ts";
 import type { TrainingData, TrainResult } from "../lib/train/mod.ts";
+import { datasetLog, trainedRunContent } from "../lib/train/tracking.ts";
 import { printError } from "./output.ts";
 
 /** Where a run was logged. */
@@ -51,9 +50,10 @@ export function checkRegistration(
 }
 
 /**
- * Logs a training run: hyperparameters as params, holdout metrics, OOB score
- * and fit time as metrics, the dataset as a run input, and the bundle,
- * plots, importances and metrics as artifacts.
+ * Logs a training run: hyperparameters as params, and what every trained
+ * model logs (`trainedRunContent`, shared with a sweep's refit): holdout
+ * metrics, OOB score and fit time, the dataset input, the bundle, plots,
+ * importances and metrics.
  *
  * @example
  * ```ts
@@ -73,9 +73,7 @@ export async function logTraining(opts: {
   register?: string | null;
 }): Promise<Tracked> {
   const { data, result, paths } = opts;
-  const metrics: Record<string, number> = { ...result.bundle.training.metrics };
-  if (result.bundle.training.oobScore !== null) metrics.oob_score = result.bundle.training.oobScore;
-  metrics.fit_time_ms = result.timings.fitMs;
+  const { modelMetrics, artifacts, model } = trainedRunContent(result, paths);
   const logged = await logTrainingRun(openStore(opts.trackingUri), {
     experiment: opts.experiment,
     runName: opts.runName,
@@ -87,25 +85,11 @@ export async function logTraining(opts: {
       test_size: data.test ? "separate file" : (opts.testSize ?? 0.2),
       n_features: data.schema.encodedNames.length,
     },
-    metrics,
+    metrics: modelMetrics,
     tags: { "mlops.workers": String(result.workers) },
-    dataset: {
-      name: data.dataset.name,
-      digest: data.dataset.digest,
-      source: data.dataset.path,
-      rows: data.dataset.rows,
-      schema: data.schema,
-    },
-    artifacts: [
-      { localPath: dirname(paths.plots[0]), artifactPath: "plots" },
-      { localPath: paths.importanceCsv, artifactPath: "" },
-      { localPath: paths.metricsJson, artifactPath: "" },
-    ],
-    model: {
-      bundlePath: paths.bundleFile,
-      signature: signatureFromSchema(data.schema),
-      register: opts.register ? { name: opts.register } : undefined,
-    },
+    dataset: datasetLog(data),
+    artifacts,
+    model: { ...model, register: opts.register ? { name: opts.register } : undefined },
   }, { warn: printError });
   return {
     runId: logged.runId,

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { openStore } from "../lib/mlflow/mod.ts";
-import { PROMOTE_TAGS } from "../lib/sweep/promote.ts";
+import { PROMOTE_TAGS } from "../lib/registry/mod.ts";
 import { writeBundle } from "../lib/model/io.ts";
 import { REFUSAL } from "../bot/features/access.ts";
 import { COMMANDS, didYouMean } from "../bot/features/commands.ts";

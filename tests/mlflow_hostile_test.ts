@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { md5Hex } from "../lib/mlflow/_ids.ts";
 import { openStore, registerModelVersion, type RestClientOptions } from "../lib/mlflow/mod.ts";
 import { writeBundle } from "../lib/model/io.ts";
-import { fetchBundle } from "../lib/sweep/edge_bundle.ts";
+import { fetchBundle } from "../lib/registry/mod.ts";
 import { mlops, MLOPS_ARGV } from "./support/cli.ts";
 import { startMlflowServer } from "./support/mlflow_server.ts";
 import { tinyBundle } from "./support/tiny_bundle.ts";

@@ -5,7 +5,7 @@ import { smallTelco, sweep as sweepOn } from "./support/sweep.ts";
 import { GATE_EXIT_CODE } from "../cli/commands/promote.ts";
 import { readBundle } from "../lib/model/io.ts";
 import { openStore } from "../lib/mlflow/open.ts";
-import { PROMOTE_TAGS } from "../lib/sweep/mod.ts";
+import { PROMOTE_TAGS } from "../lib/registry/mod.ts";
 import { moduleTempDir } from "./support/temp.ts";
 
 const tmp = await moduleTempDir("mlops-promote-test-");

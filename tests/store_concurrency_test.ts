@@ -9,7 +9,7 @@ import { FileStore, RestStore } from "../lib/mlflow/mod.ts";
 import { readBundle } from "../lib/model/io.ts";
 import { withLock } from "../lib/mlflow/_fs.ts";
 import { GATE_EXIT_CODE } from "../cli/commands/promote.ts";
-import { CONFLICT_EXIT_CODE } from "../lib/sweep/mod.ts";
+import { CONFLICT_EXIT_CODE } from "../lib/registry/mod.ts";
 import { mlops } from "./support/cli.ts";
 import { needs } from "./support/parts.ts";
 import { readWithMlflow } from "./support/real_mlflow.ts";

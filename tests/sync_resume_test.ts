@@ -51,7 +51,7 @@ async function pendingStore(dir: string, suffix = ""): Promise<string> {
     artifacts: [],
   }, opts);
   const modelDir = join(dir, "model");
-  const bundlePath = await writeBundle(modelDir, tinyBundle());
+  const { file: bundlePath } = await writeBundle(modelDir, tinyBundle());
   await Deno.writeTextFile(join(dir, "importances.csv"), "feature,importance\nx,0.5\n");
   await logTrainingRun(unreachable, {
     experiment: name,

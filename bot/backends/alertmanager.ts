@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { fetchJson, fetchOk } from "./http.ts";
+import { fetchJson, fetchOk } from "../../lib/backend_http.ts";
 
 /** A label matcher as Alertmanager's API takes it. */
 export interface Matcher {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { fetchJson } from "./http.ts";
+import { fetchJson } from "../../lib/backend_http.ts";
 
 /** The parts of `GET /v1/ops` the bot shows. */
 export interface EdgeStatus {

@@ -8,7 +8,7 @@
 import type { InlineKeyboardButton } from "grammy/types";
 import { escapeHtml } from "../alerts/html.ts";
 import { splitHtml } from "../alerts/split.ts";
-import { BackendError } from "../backends/http.ts";
+import { BackendError } from "../../lib/backend_http.ts";
 import type { BotContext } from "../context.ts";
 import { errorText } from "../log.ts";
 import { isUserError } from "../../lib/errors.ts";

@@ -7,7 +7,7 @@
 import { Composer } from "grammy";
 import { escapeHtml } from "../alerts/html.ts";
 import { formatDuration, formatTime } from "../alerts/format.ts";
-import { BackendError } from "../backends/http.ts";
+import { BackendError } from "../../lib/backend_http.ts";
 import type { BotContext } from "../context.ts";
 import { answer } from "./_reply.ts";
 

@@ -7,8 +7,8 @@
 import { Composer } from "grammy";
 import { escapeHtml } from "../alerts/html.ts";
 import { edgeStatus } from "../backends/edge.ts";
-import { notConfigured } from "../backends/http.ts";
-import { instantQuery } from "../backends/prometheus.ts";
+import { notConfigured } from "../../lib/backend_http.ts";
+import { instantQuery } from "../../lib/prometheus.ts";
 import type { BotContext } from "../context.ts";
 import { answer, num } from "./_reply.ts";
 

@@ -10,7 +10,7 @@ import { escapeHtml } from "../alerts/html.ts";
 import { formatTime } from "../alerts/format.ts";
 import { edgeStatus } from "../backends/edge.ts";
 import type { BotContext } from "../context.ts";
-import { PROMOTE_TAGS } from "../../lib/sweep/promote.ts";
+import { PROMOTE_TAGS } from "../../lib/registry/mod.ts";
 import { answer, BadInput, num } from "./_reply.ts";
 
 const SHOWN_VERSIONS = 5;

@@ -8,7 +8,7 @@
 import { Composer } from "grammy";
 import { escapeHtml } from "../alerts/html.ts";
 import { edgePredict } from "../backends/edge.ts";
-import { notConfigured } from "../backends/http.ts";
+import { notConfigured } from "../../lib/backend_http.ts";
 import type { BotContext } from "../context.ts";
 import { answer, BadInput } from "./_reply.ts";
 

@@ -8,7 +8,7 @@ import { Composer } from "grammy";
 import type { InlineKeyboardButton } from "grammy/types";
 import { escapeHtml } from "../alerts/html.ts";
 import { formatTime } from "../alerts/format.ts";
-import { notConfigured } from "../backends/http.ts";
+import { notConfigured } from "../../lib/backend_http.ts";
 import type { BotContext } from "../context.ts";
 import { answer } from "./_reply.ts";
 

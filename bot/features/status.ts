@@ -10,8 +10,8 @@ import { Composer } from "grammy";
 import { escapeHtml } from "../alerts/html.ts";
 import { formatDuration } from "../alerts/format.ts";
 import { edgeStatus } from "../backends/edge.ts";
-import { notConfigured } from "../backends/http.ts";
-import { instantQuery, type Sample } from "../backends/prometheus.ts";
+import { notConfigured } from "../../lib/backend_http.ts";
+import { instantQuery, type Sample } from "../../lib/prometheus.ts";
 import type { BotContext } from "../context.ts";
 import { answer, num, pct } from "./_reply.ts";
 

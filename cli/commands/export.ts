@@ -7,7 +7,7 @@
  * @module
  */
 import type { Command } from "commander";
-import { DEFAULT_EDGE_DIR, exportEdgeBundle } from "../../lib/sweep/mod.ts";
+import { DEFAULT_EDGE_DIR, exportEdgeBundle } from "../../lib/registry/mod.ts";
 import { loadModel } from "../model_uri.ts";
 import { checkOutDir } from "../out_path.ts";
 import { print } from "../output.ts";

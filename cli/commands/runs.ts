@@ -16,6 +16,7 @@ import {
 } from "../../lib/mlflow/mod.ts";
 import { toJson, type TrackingUriOptions, withJson, withTrackingUri } from "../options.ts";
 import { print } from "../output.ts";
+import { withCurrentMetricNames } from "../../lib/train/tracking.ts";
 
 interface ListOptions extends TrackingUriOptions {
   experiment?: string;
@@ -81,7 +82,8 @@ async function listRuns(opts: ListOptions): Promise<void> {
   }
   const groups: { experiment: Experiment; runs: Run[] }[] = [];
   for (const experiment of experiments) {
-    groups.push({ experiment, runs: await store.searchRuns([experiment.experimentId]) });
+    const runs = await store.searchRuns([experiment.experimentId]);
+    groups.push({ experiment, runs: runs.map(withCurrentMetricNames) });
   }
   if (opts.json) {
     print(toJson({
@@ -307,7 +309,8 @@ async function compareRuns(refs: string[], opts: JsonOptions): Promise<void> {
   }
   const store = openStore(opts.trackingUri);
   const runs: Run[] = [];
-  for (const ref of refs) runs.push(await findRun(store, ref));
+  // Runs logged before a metric was renamed compare under its current name.
+  for (const ref of refs) runs.push(withCurrentMetricNames(await findRun(store, ref)));
   const metricKeys = [...new Set(runs.flatMap((r) => r.data.metrics.map((m) => m.key)))].sort();
   const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.data.params)))].sort();
   const metric = (r: Run, k: string) => r.data.metrics.find((m) => m.key === k)?.value ?? null;

@@ -36,3 +36,4 @@ export {
 export { averagePrecision } from "./average_precision.ts";
 export { logLoss } from "./log_loss.ts";
 export { evaluate, type Evaluation } from "./evaluate.ts";
+export { type Interval, newcombeInterval, normalQuantile, wilsonInterval } from "./interval.ts";

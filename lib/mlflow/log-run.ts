@@ -223,40 +223,20 @@ async function logTo(
   const params = Object.fromEntries(
     Object.entries(run.params).map(([k, v]) => [k, paramText(v)]),
   );
-  let logging: ModelLogging | null = null;
-  let model: ModelRef | null = null;
+  let model: ModelRef | null;
   try {
-    // First the logged model, so that the metrics can name it (MLflow shows them on its page).
-    if (run.model) {
-      logging = await startModel(store, {
-        experimentId,
-        runId: info.runId,
-        artifactUri: info.artifactUri,
-        params,
-        runTags: tags,
-      });
-    }
-    const modelId = logging?.model?.modelId;
-    const now = Date.now();
-    await store.logBatch(info.runId, {
+    model = await logToRun(store, { ...info, experimentId, tags }, {
       params,
-      metrics: Object.entries(run.metrics).map(([key, value]) => ({
-        key,
-        value,
-        timestamp: now,
-        step: 0,
-        ...(modelId ? { modelId } : {}),
-      })),
+      modelMetrics: run.metrics,
       tags: rest,
-    });
-    if (run.dataset) await logDataset(store, info.runId, run.dataset, warn);
-    for (const a of run.artifacts) await store.logArtifact(info.runId, a.localPath, a.artifactPath);
-    if (run.model && logging) model = await finishModel(store, logging, run.model);
+      dataset: run.dataset,
+      artifacts: run.artifacts,
+      model: run.model,
+    }, warn);
     await store.updateRun(info.runId, "FINISHED", Date.now());
   } catch (e) {
     // An unreachable server cannot be told; anything else marks the run failed.
     if (!(e instanceof MlflowUnavailableError)) {
-      await failModel(store, logging);
       await store.updateRun(info.runId, "FAILED", Date.now()).catch(() => {});
     }
     throw e;
@@ -285,6 +265,82 @@ async function logTo(
     pendingSync: null,
     modelVersion,
   };
+}
+
+/** What {@link logToRun} adds to a run. */
+export interface RunContent {
+  params?: Record<string, string>;
+  /** Metrics of the model: linked to the logged model where the store has them. */
+  modelMetrics?: Record<string, number>;
+  /** Metrics of the run alone (counts, summaries of other runs). */
+  runMetrics?: Record<string, number>;
+  tags?: Record<string, string>;
+  dataset?: TrainingRunLog["dataset"];
+  artifacts?: TrainingRunLog["artifacts"];
+  /** The model bundle, logged as the run's model (a logged model, or `model/`). */
+  model?: { bundlePath: string; signature?: ModelSignature | null };
+}
+
+/**
+ * Logs a trained model and what goes with it into an existing, running
+ * run: the one path for `mlops train` (a run of its own, via
+ * {@link logTrainingRun}) and a sweep's refit (its parent run). The logged
+ * model is created first so the metrics can name it. On failure the logged
+ * model is marked failed; the run's status is the caller's.
+ *
+ * @example
+ * ```ts
+ * import { logToRun, openStore } from "./mod.ts";
+ *
+ * const store = openStore();
+ * const run = await store.getRun(runId);
+ * await logToRun(store, { ...run.info, tags: run.data.tags }, {
+ *   modelMetrics: { accuracy: 0.81 },
+ *   model: { bundlePath: "out/model/model.mlops.json" },
+ * });
+ * ```
+ */
+export async function logToRun(
+  store: TrackingStore,
+  run: { runId: string; experimentId: string; artifactUri: string; tags: Record<string, string> },
+  c: RunContent,
+  warn: (m: string) => void = (m) => console.error(printable(m)),
+): Promise<ModelRef | null> {
+  let logging: ModelLogging | null = null;
+  try {
+    if (c.model) {
+      logging = await startModel(store, {
+        experimentId: run.experimentId,
+        runId: run.runId,
+        artifactUri: run.artifactUri,
+        params: c.params ?? {},
+        runTags: run.tags,
+      });
+    }
+    const modelId = logging?.model?.modelId;
+    const now = Date.now();
+    const metrics = (m: Record<string, number> | undefined, linked: boolean) =>
+      Object.entries(m ?? {}).map(([key, value]) => ({
+        key,
+        value,
+        timestamp: now,
+        step: 0,
+        ...(linked && modelId ? { modelId } : {}),
+      }));
+    await store.logBatch(run.runId, {
+      params: c.params ?? {},
+      metrics: [...metrics(c.modelMetrics, true), ...metrics(c.runMetrics, false)],
+      tags: c.tags ?? {},
+    });
+    if (c.dataset) await logDataset(store, run.runId, c.dataset, warn);
+    for (const a of c.artifacts ?? []) {
+      await store.logArtifact(run.runId, a.localPath, a.artifactPath);
+    }
+    return c.model && logging ? await finishModel(store, logging, c.model) : null;
+  } catch (e) {
+    if (!(e instanceof MlflowUnavailableError)) await failModel(store, logging);
+    throw e;
+  }
 }
 
 /**
@@ -433,18 +489,41 @@ export function datasetInput(d: NonNullable<TrainingRunLog["dataset"]>): Dataset
   };
 }
 
-/** MLflow's standard run tags, then the caller's (which may override them). */
-async function standardTags(
-  run: TrainingRunLog,
-  options: LogRunOptions,
+// One `git rev-parse` per process, however many runs it logs.
+let head: Promise<string | null> | undefined;
+
+/**
+ * MLflow's standard source tags of a run logged by mlops: `mlflow.user`,
+ * `mlflow.source.name` (default the entry script), `mlflow.source.type` and
+ * `mlflow.source.git.commit` when in a git checkout. Every run mlops logs
+ * (train, sweep parents and children) carries these.
+ *
+ * @example
+ * ```ts
+ * import { sourceTags } from "./log-run.ts";
+ *
+ * const tags = await sourceTags({ sourceName: "mlops sweep" });
+ * ```
+ */
+export async function sourceTags(
+  options: Pick<LogRunOptions, "user" | "sourceName" | "gitCommit"> = {},
 ): Promise<Record<string, string>> {
   const tags: Record<string, string> = {
     "mlflow.user": options.user ?? currentUser(),
     "mlflow.source.name": options.sourceName ?? entryScript(),
     "mlflow.source.type": "LOCAL",
   };
-  const commit = await (options.gitCommit ?? gitHead)();
+  const commit = await (options.gitCommit ? options.gitCommit() : (head ??= gitHead()));
   if (commit) tags["mlflow.source.git.commit"] = commit;
+  return tags;
+}
+
+/** MLflow's standard run tags, then the caller's (which may override them). */
+async function standardTags(
+  run: TrainingRunLog,
+  options: LogRunOptions,
+): Promise<Record<string, string>> {
+  const tags = await sourceTags(options);
   if (run.parentRunId) tags["mlflow.parentRunId"] = run.parentRunId;
   Object.assign(tags, run.tags);
   tags["mlflow.runName"] = run.runName ?? run.tags?.["mlflow.runName"] ?? "";

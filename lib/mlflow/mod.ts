@@ -72,14 +72,23 @@ export { credentialsFromEnv, defaultBackoff, RestClient } from "./rest-client.ts
 export type { Credentials, RestClientOptions } from "./rest-client.ts";
 export { chunkBatch, LOG_BATCH_LIMITS } from "./batch.ts";
 export {
+  datasetInput,
   ensureExperiment,
   fallbackStoreUri,
+  logToRun,
   logTrainingRun,
   paramText,
   registerModelVersion,
+  sourceTags,
   SYNC_TAGS,
 } from "./log-run.ts";
-export type { LoggedRun, LogRunOptions, ParamValue, TrainingRunLog } from "./log-run.ts";
+export type {
+  LoggedRun,
+  LogRunOptions,
+  ParamValue,
+  RunContent,
+  TrainingRunLog,
+} from "./log-run.ts";
 export { currentUser } from "./log-run.ts";
 export { colSpecsFromSchema, signatureFromSchema, writeMlmodel } from "./mlmodel.ts";
 export type { ColSpec, ColType, MlmodelOptions, ModelSignature } from "./mlmodel.ts";
@@ -103,4 +112,4 @@ export {
   resolveModelVersion,
 } from "./model-uri.ts";
 export type { ModelUri } from "./model-uri.ts";
-export { checkExperimentName, checkModelName } from "./_names.ts";
+export { checkAlias, checkExperimentName, checkModelName } from "./_names.ts";

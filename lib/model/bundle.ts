@@ -102,6 +102,19 @@ export function formatVersionOf(forest: PackedForest): number {
  * ```
  */
 export function serializeBundle(bundle: ModelBundle): string {
+  return encodeBundle(bundle).text;
+}
+
+/**
+ * {@link serializeBundle} with the checksum it wrote, for callers that
+ * report it (the edge export prints and records it).
+ *
+ * @example
+ * ```ts
+ * const { text, checksum } = encodeBundle(bundle); // checksum: "sha256:..."
+ * ```
+ */
+export function encodeBundle(bundle: ModelBundle): { text: string; checksum: string } {
   const { forest, ...rest } = bundle;
   const q = quantizedLayoutOf(forest) ?? quantizeForest(forest);
   const body = q
@@ -109,7 +122,7 @@ export function serializeBundle(bundle: ModelBundle): string {
     : { ...rest, formatVersion: forest.leafClass ? 2 : 1, forest: encodePacked(forest) };
   const json = JSON.stringify(body);
   const checksum = `sha256:${sha256(encoder.encode(json)).toHex()}`;
-  return `${json.slice(0, -1)},"checksum":${JSON.stringify(checksum)}}`;
+  return { text: `${json.slice(0, -1)},"checksum":${JSON.stringify(checksum)}}`, checksum };
 }
 
 /**

@@ -6,7 +6,7 @@
  * @module
  */
 import { UserError } from "../errors.ts";
-import { parseBundleBytes, serializeBundle } from "./bundle.ts";
+import { encodeBundle, parseBundleBytes } from "./bundle.ts";
 import { BUNDLE_FILE, type ModelBundle } from "./types.ts";
 
 /**
@@ -68,28 +68,36 @@ async function readWhole(file: string): Promise<Uint8Array> {
   return (await f.read(new Uint8Array(1))) === null ? bytes : await Deno.readFile(file);
 }
 
+/** A bundle file as written, and the checksum inside it. */
+export interface WrittenBundle {
+  file: string;
+  /** `sha256:...`, what `parseBundle` verifies. */
+  checksum: string;
+}
+
 /**
  * Writes a bundle into directory `dir` atomically (temp file + rename), so a
- * reader never sees half a model; returns the file path.
+ * reader never sees half a model; returns the file path and its checksum.
  *
  * @example
  * ```ts
- * const file = await writeBundle("out/model", bundle);
+ * const { file, checksum } = await writeBundle("out/model", bundle);
  * ```
  */
-export async function writeBundle(dir: string, bundle: ModelBundle): Promise<string> {
+export async function writeBundle(dir: string, bundle: ModelBundle): Promise<WrittenBundle> {
   await Deno.mkdir(dir, { recursive: true });
   const file = joinPath(dir, BUNDLE_FILE);
   const tmp = `${file}.tmp-${crypto.randomUUID()}`;
+  const { text, checksum } = encodeBundle(bundle);
   try {
-    await Deno.writeTextFile(tmp, serializeBundle(bundle));
+    await Deno.writeTextFile(tmp, text);
     await Deno.rename(tmp, file);
   } catch (e) {
     // A full disk must not also be left holding half a bundle.
     await Deno.remove(tmp).catch(() => {});
     throw e;
   }
-  return file;
+  return { file, checksum };
 }
 
 /** `dir/name` (no `node:path`: see bundle.ts). */

@@ -1,25 +1,23 @@
 /**
- * Hyperparameter sweeps and gated promotion.
+ * Hyperparameter sweeps.
  *
  * A sweep expands a grid (or draws random configurations from it), keeps
  * this shard's share, cross-validates each configuration on the training
  * part with stratified folds, logs a child run per configuration under one
  * MLflow parent run, and refits the winner on all training rows for the
- * holdout. Reruns resume; `collectSweep` joins shards. `promote` registers
- * the best run as a new model version if it beats the current champion,
- * moves the alias and exports the edge bundle.
+ * holdout. Reruns resume; `collectSweep` joins shards. Promoting the
+ * winner is the registry's job (`lib/registry`).
  *
  * @example
  * ```ts
  * import { openStore } from "../mlflow/open.ts";
  * import { loadTrainingData } from "../train/mod.ts";
- * import { promote, resolveSettings, runSweep } from "./mod.ts";
+ * import { resolveSettings, runSweep } from "./mod.ts";
  *
  * const store = openStore("./mlruns");
  * const settings = resolveSettings({ grid: ["trees=100,200", "max-depth=none,10"], cv: 3 }, null);
  * const report = await runSweep({ store, data: await loadTrainingData({}), source: {}, testSize: 0.2, settings });
- * const result = await promote({ store, out: "edge/model", minDelta: 0.001 });
- * console.log(report.best?.mean.accuracy, result.status, result.checksum);
+ * console.log(report.best?.mean.accuracy);
  * ```
  *
  * @module
@@ -66,15 +64,5 @@ export {
   type FoldScore,
 } from "./cv.ts";
 export { type ConfigSummary, cvResultsCsv, pickBest, summarize } from "./results.ts";
-export { type Direction, METRIC_DIRECTIONS, metricDirection } from "./metric.ts";
+export { type Direction, improvement, METRIC_DIRECTIONS, metricDirection } from "./metric.ts";
 export { SWEEP_TAGS, type SweepSpec } from "./tracking.ts";
-export { metricOf } from "./candidates.ts";
-export {
-  CONFLICT_EXIT_CODE,
-  defaultModelName,
-  promote,
-  PROMOTE_TAGS,
-  type PromoteOptions,
-  type PromoteResult,
-} from "./promote.ts";
-export { DEFAULT_EDGE_DIR, exportEdgeBundle } from "./edge_bundle.ts";

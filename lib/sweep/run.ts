@@ -13,18 +13,19 @@
  *
  * @module
  */
-import { stratifiedSplit, subsetLabels, subsetMatrix } from "../data/split.ts";
 import { UserError } from "../errors.ts";
 import { defaultWorkers, type ForestPool } from "../forest/pool.ts";
 import { DEFAULT_PARAMS } from "../forest/types.ts";
 import type { Run, TrackingStore } from "../mlflow/types.ts";
 import {
+  holdoutSplit,
   type LoadOptions,
   loadTrainingData,
   type TrainingData,
   trainModel,
   type TrainResult,
 } from "../train/mod.ts";
+import { datasetLog } from "../train/tracking.ts";
 import { shortHash } from "./config_id.ts";
 import { crossValidate, cvTreeCount } from "./cv.ts";
 import { type ConfigSummary, cvResultsCsv, pickBest, summarize } from "./results.ts";
@@ -171,7 +172,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepReport> {
     shard: shardText,
     role: "parent",
     spec,
-    dataset: datasetInfo(data),
+    dataset: datasetLog(data),
     settings: { "sweep.grid": gridText(settings) },
   });
   const ownPool = o.pool ? null : await createForestPool(o.workers ?? defaultWorkers());
@@ -194,7 +195,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepReport> {
           spec,
           summary,
           index: index.get(scores.config.id)!,
-          dataset: datasetInfo(data),
+          dataset: datasetLog(data),
         });
         fresh.set(scores.config.id, summary);
       },
@@ -325,7 +326,7 @@ export async function collectSweep(o: CollectOptions): Promise<SweepReport> {
     shard: "collect",
     role: "collect",
     spec: { ...spec, metric },
-    dataset: datasetInfo(data),
+    dataset: datasetLog(data),
     settings: {},
   });
   const ownPool = o.pool ? null : await createForestPool(o.workers ?? defaultWorkers());
@@ -356,12 +357,10 @@ export async function collectSweep(o: CollectOptions): Promise<SweepReport> {
   }
 }
 
-/** The rows CV may see: everything but the holdout (which `trainModel` splits off identically). */
+/** The rows CV may see: everything but the holdout, split off as `trainModel` does. */
 function trainingPart(data: TrainingData, testSize: number, seed: number) {
-  const classes = data.schema.classes;
-  if (data.test) return { X: data.X, y: data.y, classes };
-  const { train } = stratifiedSplit(data.y, classes.length, testSize, seed, classes);
-  return { X: subsetMatrix(data.X, train), y: subsetLabels(data.y, train), classes };
+  const { X, y } = holdoutSplit(data, testSize, seed).train;
+  return { X, y, classes: data.schema.classes };
 }
 
 async function refitBest(
@@ -433,14 +432,4 @@ function gridText(s: SweepSettings): string {
   )
     .join(" ");
   return s.search === "random" ? `${grid} (random, ${s.trials} trials)` : grid;
-}
-
-function datasetInfo(data: TrainingData) {
-  return {
-    name: data.dataset.name,
-    path: data.dataset.path,
-    digest: data.dataset.digest,
-    rows: data.dataset.rows,
-    schema: data.schema,
-  };
 }

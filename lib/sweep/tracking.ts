@@ -13,26 +13,33 @@
  *
  * This talks to `lib/mlflow`'s {@link TrackingStore} directly: a sweep's
  * parent must exist before its children and finish after them, which the
- * one-call `logTrainingRun` cannot express.
+ * one-call `logTrainingRun` cannot express. The refit model is logged the
+ * way `mlops train` logs its model (`logToRun` with `trainedRunContent`),
+ * so both runs carry the same metrics, tags, input and artifacts.
  *
  * @module
  */
 import { join } from "node:path";
-import type { DatasetSchema } from "../data/types.ts";
 import type { ForestParams } from "../forest/types.ts";
-import { datasetInput, ensureExperiment, gitHead } from "../mlflow/log-run.ts";
-import { failModel, finishModel, type ModelLogging, startModel } from "../mlflow/log-model.ts";
-import { signatureFromSchema } from "../mlflow/mlmodel.ts";
-import type { DatasetInput, Run, TrackingStore } from "../mlflow/types.ts";
+import {
+  currentUser,
+  datasetInput,
+  ensureExperiment,
+  logToRun,
+  type Run,
+  sourceTags,
+  type TrackingStore,
+  type TrainingRunLog,
+} from "../mlflow/mod.ts";
 import { UserError } from "../errors.ts";
 import { writeArtifacts } from "../train/artifacts.ts";
 import type { TrainResult } from "../train/mod.ts";
+import { FIT_TIME_METRIC, trainedRunContent } from "../train/tracking.ts";
 import { canonicalParams, configId } from "./config_id.ts";
 import type { FoldScore } from "./cv.ts";
 import type { SweepConfig } from "./grid.ts";
 import { lookupHyperParam, mlflowParams } from "./hyperparams.ts";
 import type { ConfigSummary } from "./results.ts";
-import { currentUser } from "./_user.ts";
 
 /** Tag keys the sweep writes and reads. */
 export const SWEEP_TAGS = {
@@ -73,31 +80,17 @@ export interface SweepSpec {
   datasetDigest: string;
 }
 
-/** The dataset, as logged on parent runs. */
-export interface DatasetInfo {
-  name: string;
-  path: string;
-  digest: string;
-  rows: number;
-  schema: DatasetSchema;
-}
+/** The dataset, as logged on parent and child runs (see `datasetLog`). */
+export type DatasetInfo = NonNullable<TrainingRunLog["dataset"]>;
 
 /** Opens (or creates) the experiment; returns its id. */
 export function sweepExperiment(store: TrackingStore, name: string): Promise<string> {
   return ensureExperiment(store, name);
 }
 
-// One `git rev-parse` per process, however many runs a sweep logs.
-let commit: Promise<string | null> | undefined;
-
-async function baseTags(): Promise<Record<string, string>> {
-  const sha = await (commit ??= gitHead());
-  return {
-    "mlflow.user": currentUser(),
-    "mlflow.source.name": "mlops sweep",
-    "mlflow.source.type": "LOCAL",
-    ...(sha ? { "mlflow.source.git.commit": sha } : {}),
-  };
+/** The standard tags every mlops run carries, with this command's name. */
+function baseTags(): Promise<Record<string, string>> {
+  return sourceTags({ sourceName: "mlops sweep" });
 }
 
 /**
@@ -149,16 +142,12 @@ export async function startParentRun(
       "sweep.seed": String(o.spec.seed),
       test_size: String(o.spec.testSize),
       target: o.spec.target,
-      data: o.spec.data ?? o.dataset.path,
+      data: o.spec.data ?? o.dataset.source,
       ...o.settings,
     },
   });
-  await store.logInputs(info.runId, [inputOf(o.dataset)]);
+  await store.logInputs(info.runId, [datasetInput(o.dataset)]);
   return info.runId;
-}
-
-function inputOf(d: DatasetInfo): DatasetInput {
-  return datasetInput({ ...d, source: d.path });
 }
 
 /**
@@ -212,14 +201,14 @@ export async function logChildRun(
       { key: "cv_mean_fit_time_ms", value: fitMs.mean, timestamp: now, step: 0 },
       { key: "cv_std_fit_time_ms", value: fitMs.std, timestamp: now, step: 0 },
       {
-        key: "fit_time_ms",
+        key: FIT_TIME_METRIC,
         value: folds.reduce((a, f) => a + f.fitMs, 0),
         timestamp: now,
         step: 0,
       },
     ];
     await store.logBatch(info.runId, { params: mlflowParams(config.params), metrics });
-    await store.logInputs(info.runId, [inputOf(o.dataset)]);
+    await store.logInputs(info.runId, [datasetInput(o.dataset)]);
     await store.updateRun(info.runId, "FINISHED", Date.now());
   } catch (e) {
     await store.updateRun(info.runId, "FAILED", Date.now()).catch(() => {});
@@ -353,8 +342,9 @@ export async function adoptChildren(
 
 /**
  * Completes a parent run: best params and CV scores, counts,
- * `cv_results.csv`, and — when the best configuration was refit — holdout
- * metrics, plots and the `model/` directory.
+ * `cv_results.csv`, and — when the best configuration was refit — what any
+ * trained model logs (`trainedRunContent`, as `mlops train` does): holdout
+ * metrics, fit time, plots and the model.
  *
  * @example
  * ```ts
@@ -371,64 +361,37 @@ export async function finishParentRun(
     refit: TrainResult | null;
   },
 ): Promise<void> {
-  const now = Date.now();
-  const metric = (key: string, value: number) => ({ key, value, timestamp: now, step: 0 });
-  const metrics = Object.entries(o.counts).map(([k, v]) => metric(`configs_${k}`, v));
+  const runMetrics: Record<string, number> = {};
+  for (const [k, v] of Object.entries(o.counts)) runMetrics[`configs_${k}`] = v;
   const tags: Record<string, string> = {};
   let params: Record<string, string> = {};
   if (o.best) {
-    for (const [m, v] of Object.entries(o.best.mean)) metrics.push(metric(`best_cv_mean_${m}`, v));
-    for (const [m, v] of Object.entries(o.best.std)) metrics.push(metric(`best_cv_std_${m}`, v));
+    for (const [m, v] of Object.entries(o.best.mean)) runMetrics[`best_cv_mean_${m}`] = v;
+    for (const [m, v] of Object.entries(o.best.std)) runMetrics[`best_cv_std_${m}`] = v;
     params = mlflowParams(o.best.config.params);
     tags[SWEEP_TAGS.bestConfig] = o.best.config.id;
     if (o.best.runId) tags[SWEEP_TAGS.bestChild] = o.best.runId;
   }
-  // The refit model is a logged model of the parent; its holdout metrics name it.
-  let logging: ModelLogging | null = null;
-  if (o.refit) {
-    const run = await store.getRun(runId);
-    logging = await startModel(store, {
-      experimentId: run.info.experimentId,
-      runId,
-      artifactUri: run.info.artifactUri,
-      params,
-      runTags: run.data.tags,
-    });
-    const modelId = logging.model?.modelId;
-    const holdout = (key: string, value: number) => ({
-      ...metric(key, value),
-      ...(modelId ? { modelId } : {}),
-    });
-    for (const [k, v] of Object.entries(o.refit.bundle.training.metrics)) {
-      if (Number.isFinite(v)) metrics.push(holdout(k, v));
-    }
-    const oob = o.refit.bundle.training.oobScore;
-    if (oob !== null) metrics.push(holdout("oob_score", oob));
-    metrics.push(metric("fit_ms", o.refit.timings.fitMs));
-  }
+  const dir = await Deno.makeTempDir({ prefix: "mlops-sweep-" });
   try {
-    await store.logBatch(runId, { params, metrics, tags });
-    const dir = await Deno.makeTempDir({ prefix: "mlops-sweep-" });
-    try {
-      const csv = join(dir, "cv_results.csv");
-      await Deno.writeTextFile(csv, o.csv);
-      await store.logArtifact(runId, csv, "");
-      if (o.refit && logging) {
-        const paths = await writeArtifacts(join(dir, "out"), o.refit);
-        await finishModel(store, logging, {
-          bundlePath: paths.bundleFile,
-          signature: signatureFromSchema(o.refit.bundle.schema),
-        });
-        await store.logArtifact(runId, join(dir, "out", "plots"), "plots");
-        await store.logArtifact(runId, paths.importanceCsv, "");
-        await store.logArtifact(runId, paths.metricsJson, "");
-      }
-    } finally {
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
-    }
-  } catch (e) {
-    await failModel(store, logging);
-    throw e;
+    const csv = join(dir, "cv_results.csv");
+    await Deno.writeTextFile(csv, o.csv);
+    const artifacts = [{ localPath: csv, artifactPath: "" }];
+    // The refit model is a logged model of the parent; its holdout metrics name it.
+    const trained = o.refit
+      ? trainedRunContent(o.refit, await writeArtifacts(join(dir, "out"), o.refit))
+      : null;
+    const run = await store.getRun(runId);
+    await logToRun(store, { ...run.info, tags: run.data.tags }, {
+      params,
+      runMetrics,
+      tags,
+      modelMetrics: trained?.modelMetrics,
+      artifacts: [...artifacts, ...trained?.artifacts ?? []],
+      model: trained?.model,
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
   await store.updateRun(runId, "FINISHED", Date.now());
 }

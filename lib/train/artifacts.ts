@@ -33,7 +33,7 @@ export async function writeArtifacts(outDir: string, result: TrainResult): Promi
   const { bundle, evaluation } = result;
   const { confusion } = evaluation;
   const modelDir = join(outDir, "model");
-  const bundleFile = await writeBundle(modelDir, bundle);
+  const { file: bundleFile } = await writeBundle(modelDir, bundle);
   const plotDir = join(outDir, "plots");
   await Deno.mkdir(plotDir, { recursive: true });
   const classes = bundle.schema.classes;

@@ -139,25 +139,9 @@ export async function trainModel(
   const { schema } = data;
   const K = schema.classes.length;
 
-  let Xtr: Matrix, ytr: Int32Array, Xte: Matrix, yte: Int32Array, trainTable: RawTable;
-  if (data.test) {
-    Xtr = data.X;
-    ytr = data.y;
-    trainTable = data.table;
-    Xte = data.test.X;
-    yte = data.test.y;
-  } else {
-    const testSize = options.testSize ?? 0.2;
-    if (!(testSize > 0 && testSize < 1)) {
-      throw new UserError(`--test-size must be between 0 and 1 (exclusive), got ${testSize}`);
-    }
-    const split = stratifiedSplit(data.y, K, testSize, params.seed, schema.classes);
-    Xtr = subsetMatrix(data.X, split.train);
-    ytr = subsetLabels(data.y, split.train);
-    Xte = subsetMatrix(data.X, split.test);
-    yte = subsetLabels(data.y, split.test);
-    trainTable = { ...data.table, rows: Array.from(split.train, (i) => data.table.rows[i]) };
-  }
+  const { train, test } = holdoutSplit(data, options.testSize ?? 0.2, params.seed);
+  const { X: Xtr, y: ytr, table: trainTable } = train;
+  const { X: Xte, y: yte } = test;
 
   let forest, importances: ArrayLike<number>, oobScore: number | null, fitMs: number;
   let binMs = 0, workers = 1;
@@ -225,6 +209,50 @@ export async function trainModel(
     timings: { fitMs, binMs, evalMs },
     workers,
   };
+}
+
+/** The training or holdout part of the data. */
+export interface DataPart {
+  X: Matrix;
+  y: Int32Array;
+  table: RawTable;
+}
+
+/**
+ * The holdout split every consumer shares: the separate test CSV when one
+ * was given, else a stratified split seeded with `seed` — so a sweep's
+ * cross-validation sees exactly the rows `trainModel` trains on.
+ *
+ * @example
+ * ```ts
+ * import { holdoutSplit, loadTrainingData } from "./mod.ts";
+ *
+ * const { train, test } = holdoutSplit(await loadTrainingData(), 0.2, 42);
+ * console.log(train.X.nRows, test.X.nRows);
+ * ```
+ */
+export function holdoutSplit(
+  data: TrainingData,
+  testSize: number,
+  seed: number,
+): { train: DataPart; test: DataPart } {
+  if (data.test) {
+    return {
+      train: { X: data.X, y: data.y, table: data.table },
+      test: { X: data.test.X, y: data.test.y, table: data.test.table },
+    };
+  }
+  if (!(testSize > 0 && testSize < 1)) {
+    throw new UserError(`--test-size must be between 0 and 1 (exclusive), got ${testSize}`);
+  }
+  const { classes } = data.schema;
+  const split = stratifiedSplit(data.y, classes.length, testSize, seed, classes);
+  const part = (rows: Int32Array): DataPart => ({
+    X: subsetMatrix(data.X, rows),
+    y: subsetLabels(data.y, rows),
+    table: { ...data.table, rows: Array.from(rows, (i) => data.table.rows[i]) },
+  });
+  return { train: part(split.train), test: part(split.test) };
 }
 
 /** Share of rows per class index. */

@@ -1,11 +1,13 @@
 /**
- * Calls to the bot's backends (Prometheus, Alertmanager, the edge), bounded
- * in time, with every failure turned into one line that names the backend
- * and what went wrong — which is what the chat shows instead of silence.
+ * Calls to HTTP backends (Prometheus, Alertmanager, the edge) from the bot
+ * and the CLI, bounded in time and size, with every failure turned into one
+ * line that names the backend and what went wrong — which is what the chat
+ * and the terminal show instead of silence or a stack trace.
  *
  * @module
  */
-import { redactUri } from "../../lib/redact.ts";
+import { readCapped } from "./read_capped.ts";
+import { redactUri } from "./redact.ts";
 
 /** A backend that is not configured, unreachable, or answered an error. */
 export class BackendError extends Error {
@@ -14,6 +16,9 @@ export class BackendError extends Error {
     super(message);
   }
 }
+
+/** Most bytes of an answer read: a hostile or broken backend cannot exhaust memory. */
+export const BACKEND_MAX_BYTES = 16 << 20;
 
 /** Default time a backend gets to answer. */
 export const BACKEND_TIMEOUT_MS = 4000;
@@ -64,7 +69,14 @@ export async function fetchOk(
       : "unreachable";
     throw new BackendError(backend, `${where} is down: ${why}`);
   }
-  const text = await res.text().catch(() => "");
+  const text = await readCapped(res.body ?? new Blob().stream(), {
+    maxBytes: BACKEND_MAX_BYTES,
+    tooLarge: () =>
+      new BackendError(backend, `${where} answered more than ${BACKEND_MAX_BYTES >> 20} MiB`),
+  }).then((b) => new TextDecoder().decode(b), (e) => {
+    if (e instanceof BackendError) throw e;
+    return "";
+  });
   if (!res.ok) {
     let detail = "";
     try {

@@ -5,20 +5,43 @@
  *
  * @module
  */
-import { readBundle, writeBundle } from "../model/io.ts";
+import { readBundle, writeBundle, type WrittenBundle } from "../model/io.ts";
 import type { ModelBundle } from "../model/types.ts";
-import { resolveModel } from "../mlflow/model-uri.ts";
-import type { TrackingStore } from "../mlflow/types.ts";
+import { checkAlias, resolveModel, type TrackingStore } from "../mlflow/mod.ts";
 
-/** Default edge bundle directory, relative to the working directory. */
+/** Default edge bundle directory of the champion, relative to the working directory. */
 export const DEFAULT_EDGE_DIR = "edge/model";
+
+/**
+ * Where an alias's bundle goes by default: the champion's in
+ * {@link DEFAULT_EDGE_DIR}, any other alias's in a folder of that name
+ * inside it (`edge/model/challenger`, what the edge's
+ * `CHALLENGER_MODEL_PATH` points at). The alias must be a valid MLflow
+ * alias, so it cannot climb out of the folder.
+ *
+ * @example
+ * ```ts
+ * import { edgeDirFor } from "./edge_bundle.ts";
+ *
+ * edgeDirFor("champion"); // "edge/model"
+ * edgeDirFor("challenger"); // "edge/model/challenger"
+ * ```
+ */
+export function edgeDirFor(alias: string): string {
+  checkAlias(alias);
+  return alias === "champion" ? DEFAULT_EDGE_DIR : `${DEFAULT_EDGE_DIR}/${alias}`;
+}
 
 /**
  * Reads the bundle of a model directory in MLflow, e.g. `runs:/<id>/model`.
  *
  * @example
  * ```ts
- * const bundle = await fetchBundle(store, `runs:/${runId}/model`);
+ * import { openStore } from "../mlflow/mod.ts";
+ * import { fetchBundle } from "./edge_bundle.ts";
+ *
+ * const runId = "0123456789abcdef0123456789abcdef";
+ * const bundle = await fetchBundle(openStore(), `runs:/${runId}/model`);
  * ```
  */
 export async function fetchBundle(store: TrackingStore, uri: string): Promise<ModelBundle> {
@@ -36,7 +59,10 @@ export async function fetchBundle(store: TrackingStore, uri: string): Promise<Mo
  *
  * @example
  * ```ts
- * const bundle = await fetchVersionBundle(store, "churn", "3");
+ * import { openStore } from "../mlflow/mod.ts";
+ * import { fetchVersionBundle } from "./edge_bundle.ts";
+ *
+ * const bundle = await fetchVersionBundle(openStore(), "churn", "3");
  * ```
  */
 export async function fetchVersionBundle(
@@ -53,6 +79,10 @@ export async function fetchVersionBundle(
  *
  * @example
  * ```ts
+ * import { readBundle } from "../model/io.ts";
+ * import { exportEdgeBundle } from "./edge_bundle.ts";
+ *
+ * const bundle = await readBundle("out/model");
  * const { file, checksum } = await exportEdgeBundle(bundle, "edge/model", {
  *   name: "churn",
  *   version: "3",
@@ -64,10 +94,6 @@ export async function exportEdgeBundle(
   bundle: ModelBundle,
   dir: string,
   stamp: { name: string; version: string | null; promotedAt: string | null },
-): Promise<{ file: string; checksum: string }> {
-  const file = await writeBundle(dir, { ...bundle, ...stamp });
-  const text = await Deno.readTextFile(file);
-  // serializeBundle appends the checksum as the last field.
-  const checksum = /"checksum":"([^"]+)"\}\s*$/.exec(text)?.[1] ?? "";
-  return { file, checksum };
+): Promise<WrittenBundle> {
+  return await writeBundle(dir, { ...bundle, ...stamp });
 }

@@ -4,17 +4,19 @@
  *
  * @module
  */
-import { modelOfRun } from "../mlflow/log-model.ts";
-import type { Run, TrackingStore } from "../mlflow/types.ts";
+import { modelOfRun, type Run, type TrackingStore } from "../mlflow/mod.ts";
 import { UserError } from "../errors.ts";
-import { type Direction, metricDirection } from "./metric.ts";
-import { SWEEP_TAGS } from "./tracking.ts";
+import { type Direction, metricDirection, SWEEP_TAGS } from "../sweep/mod.ts";
 
 /**
  * The latest value of metric `key` on a run, or undefined.
  *
  * @example
  * ```ts
+ * import { openStore } from "../mlflow/mod.ts";
+ * import { metricOf } from "./candidates.ts";
+ *
+ * const run = await openStore().getRun("0123456789abcdef0123456789abcdef");
  * metricOf(run, "accuracy"); // 0.81
  * ```
  */
@@ -35,7 +37,10 @@ export function metricOf(run: Run, key: string): number | undefined {
  *
  * @example
  * ```ts
- * const { experimentId, name } = await latestSweepExperiment(store);
+ * import { openStore } from "../mlflow/mod.ts";
+ * import { latestSweepExperiment } from "./candidates.ts";
+ *
+ * const { experimentId, name } = await latestSweepExperiment(openStore());
  * ```
  */
 export async function latestSweepExperiment(
@@ -72,7 +77,12 @@ export async function hasModel(store: TrackingStore, run: Run): Promise<boolean>
  *
  * @example
  * ```ts
- * const run = await bestRun(store, experimentId, "churn", "roc_auc");
+ * import { openStore } from "../mlflow/mod.ts";
+ * import { bestRun, latestSweepExperiment } from "./candidates.ts";
+ *
+ * const store = openStore();
+ * const { experimentId, name } = await latestSweepExperiment(store);
+ * const run = await bestRun(store, experimentId, name, "roc_auc");
  * ```
  */
 export async function bestRun(
