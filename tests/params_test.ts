@@ -18,7 +18,7 @@ import {
 import { mlRandomForestOptions } from "../lib/forest/ml_random_forest.ts";
 import { configId } from "../lib/sweep/config_id.ts";
 import { expandGrid, parseGridArgs } from "../lib/sweep/grid.ts";
-import { FileStore } from "../lib/mlflow/file-store.ts";
+import { FileStore } from "../lib/mlflow/file_store.ts";
 
 const tmp = await moduleTempDir("mlops-params-");
 

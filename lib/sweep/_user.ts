@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { currentUser } from "../mlflow/log-run.ts";
+import { currentUser } from "../mlflow/log_run.ts";
 
 export { currentUser };
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { modelOfRun } from "../mlflow/log-model.ts";
+import { modelOfRun } from "../mlflow/log_model.ts";
 import type { Run, TrackingStore } from "../mlflow/types.ts";
 import { UserError } from "../errors.ts";
 import { type Direction, metricDirection } from "./metric.ts";

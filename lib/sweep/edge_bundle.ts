@@ -7,7 +7,7 @@
  */
 import { readBundle, writeBundle } from "../model/io.ts";
 import type { ModelBundle } from "../model/types.ts";
-import { resolveModel } from "../mlflow/model-uri.ts";
+import { resolveModel } from "../mlflow/model_uri.ts";
 import type { TrackingStore } from "../mlflow/types.ts";
 
 /** Default edge bundle directory, relative to the working directory. */

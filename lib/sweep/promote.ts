@@ -11,8 +11,8 @@
  * @module
  */
 import type { ModelVersion, Run, TrackingStore } from "../mlflow/types.ts";
-import { modelOfRun, type ModelRef } from "../mlflow/log-model.ts";
-import { registerModelVersion } from "../mlflow/log-run.ts";
+import { modelOfRun, type ModelRef } from "../mlflow/log_model.ts";
+import { registerModelVersion } from "../mlflow/log_run.ts";
 import { UserError } from "../errors.ts";
 import { hasErrorCode } from "../mlflow/errors.ts";
 import { bestRun, latestSweepExperiment, metricOf } from "./candidates.ts";

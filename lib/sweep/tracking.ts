@@ -20,8 +20,8 @@
 import { join } from "node:path";
 import type { DatasetSchema } from "../data/types.ts";
 import type { ForestParams } from "../forest/types.ts";
-import { datasetInput, ensureExperiment, gitHead } from "../mlflow/log-run.ts";
-import { failModel, finishModel, type ModelLogging, startModel } from "../mlflow/log-model.ts";
+import { datasetInput, ensureExperiment, gitHead } from "../mlflow/log_run.ts";
+import { failModel, finishModel, type ModelLogging, startModel } from "../mlflow/log_model.ts";
 import { signatureFromSchema } from "../mlflow/mlmodel.ts";
 import type { DatasetInput, Run, TrackingStore } from "../mlflow/types.ts";
 import { UserError } from "../errors.ts";

@@ -136,7 +136,7 @@ interface RunLocation {
  *
  * @example
  * ```ts
- * import { FileStore } from "./file-store.ts";
+ * import { FileStore } from "./file_store.ts";
  *
  * const store = new FileStore("./mlruns");
  * const experimentId = await store.createExperiment("churn");
