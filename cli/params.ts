@@ -7,7 +7,8 @@
  */
 import { type Command, InvalidArgumentError, Option } from "commander";
 import * as parse from "../lib/forest/parse.ts";
-import { DEFAULT_PARAMS, type ForestParams, type MaxFeatures } from "../lib/forest/types.ts";
+import { PARAM_LIST, type ParamEntry } from "../lib/forest/params.ts";
+import { DEFAULT_PARAMS, type ForestParams } from "../lib/forest/types.ts";
 
 /** Turns a lib parser's RangeError into commander's one-line option error. */
 function option<T>(parse: (v: string) => T): (v: string) => T {
@@ -24,11 +25,6 @@ function option<T>(parse: (v: string) => T): (v: string) => T {
 export const intAtLeast = (min: number): (v: string) => number => option(parse.intAtLeast(min));
 /** Option parser: number strictly between 0 and 1. */
 export const fraction: (v: string) => number = option(parse.fraction);
-/** Option parser: `none` or a positive depth. */
-export const maxDepth: (v: string) => number | null = option(parse.maxDepth);
-/** Option parser: `sqrt|log2|all|fraction|count`. */
-export const maxFeatures: (v: string) => MaxFeatures = option(parse.maxFeatures);
-export { formatMaxFeatures } from "../lib/forest/parse.ts";
 
 /** Comma-separated list. */
 export function list(v: string): string[] {
@@ -45,38 +41,34 @@ export function dataOptions(cmd: Command): Command {
     .option("--test-size <f>", "holdout share for a stratified split", fraction, 0.2);
 }
 
-/** Adds the forest hyperparameter options to a command. */
+/** `--max-depth` for the catalogue's `max-depth`. */
+const flagOf = (p: ParamEntry) => `--${p.name}`;
+/** commander's attribute for a flag: `--max-depth` → `maxDepth`. */
+const attributeOf = (p: ParamEntry) =>
+  p.name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * Adds the forest hyperparameter options to a command: one per catalogue
+ * entry with a placeholder (`lib/forest/params.ts`), parsed by its parser.
+ */
 export function forestOptions(cmd: Command): Command {
-  return cmd
-    .option("--trees <n>", "number of trees", intAtLeast(1), DEFAULT_PARAMS.nTrees)
-    .option("--max-depth <d>", "maximum tree depth, or none", maxDepth, null)
-    .option("--min-samples-split <n>", "minimum rows to split a node", intAtLeast(2), 2)
-    .option("--min-samples-leaf <n>", "minimum rows in a leaf", intAtLeast(1), 1)
-    .option(
-      "--max-features <f>",
-      "features per split: sqrt|log2|all|fraction|count",
-      maxFeatures,
-      "sqrt",
-    )
-    .addOption(
-      new Option("--criterion <c>", "split criterion").choices(["gini", "entropy"]).default("gini"),
-    )
-    .addOption(new Option("--class-weight <w>", "class weights").choices(["balanced"]))
-    .option("--seed <s>", "random seed", intAtLeast(0), DEFAULT_PARAMS.seed)
-    .option("--workers <n>", "parallel workers (default: cores)", intAtLeast(1));
+  for (const p of PARAM_LIST) {
+    if (p.arg === null) continue;
+    const format = p.format as (v: unknown) => string;
+    const o = new Option(`${flagOf(p)} <${p.arg}>`, p.help);
+    // choices() is for the help text; the catalogue's parser still reads the value.
+    if (p.choices) o.choices(p.choices);
+    cmd.addOption(
+      o.argParser(option(p.parse as (v: string) => unknown)).default(p.default, format(p.default)),
+    );
+  }
+  return cmd.option("--workers <n>", "parallel workers (default: cores)", intAtLeast(1));
 }
 
-/** Parsed values of {@link forestOptions}. */
+/** Parsed values of {@link forestOptions}: one per hyperparameter flag, and `workers`. */
 export interface ForestOptionValues {
-  trees: number;
-  maxDepth: number | null;
-  minSamplesSplit: number;
-  minSamplesLeaf: number;
-  maxFeatures: MaxFeatures;
-  criterion: "gini" | "entropy";
-  classWeight?: "balanced";
-  seed: number;
   workers?: number;
+  [attribute: string]: unknown;
 }
 
 /**
@@ -88,15 +80,7 @@ export interface ForestOptionValues {
  * ```
  */
 export function paramsFromOptions(o: ForestOptionValues): ForestParams {
-  return {
-    ...DEFAULT_PARAMS,
-    nTrees: o.trees,
-    maxDepth: o.maxDepth,
-    minSamplesSplit: o.minSamplesSplit,
-    minSamplesLeaf: o.minSamplesLeaf,
-    maxFeatures: o.maxFeatures,
-    criterion: o.criterion,
-    classWeight: o.classWeight ?? null,
-    seed: o.seed,
-  };
+  const params: Record<string, unknown> = { ...DEFAULT_PARAMS };
+  for (const p of PARAM_LIST) if (p.arg !== null) params[p.key] = o[attributeOf(p)];
+  return params as ForestParams;
 }

@@ -6,7 +6,7 @@ import {
   registerSecrets,
   stripCredentials,
 } from "../lib/redact.ts";
-import { splitCredentials } from "../lib/mlflow/rest-client.ts";
+import { splitCredentials } from "../lib/mlflow/rest_client.ts";
 
 Deno.test("redactUri: passwords and lone tokens in userinfo, credential query parameters", () => {
   assert.equal(redactUri("https://ada:s3cret@host:5000/x"), "https://ada:***@host:5000/x");

@@ -6,7 +6,7 @@ import { loadTrainingData } from "../lib/train/mod.ts";
 import { DEFAULT_PARAMS } from "../lib/forest/types.ts";
 import { createForestPool } from "../lib/forest/pool.ts";
 import { openStore } from "../lib/mlflow/open.ts";
-import { gitHead } from "../lib/mlflow/log-run.ts";
+import { gitHead } from "../lib/mlflow/log_run.ts";
 import {
   configId,
   crossValidate,

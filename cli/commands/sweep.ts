@@ -25,6 +25,7 @@ import {
   type SweepReport,
 } from "../../lib/sweep/mod.ts";
 import { dataOptions, intAtLeast } from "../params.ts";
+import { paramsJson } from "../../lib/forest/params.ts";
 import { createProgress, progressEnabled } from "../progress.ts";
 import { print } from "../output.ts";
 import { TRACKING_URI_HELP } from "../options.ts";
@@ -178,18 +179,6 @@ export function register(program: Command): void {
     });
 }
 
-function paramsJson(s: ConfigSummary) {
-  const out: Record<string, unknown> = {};
-  for (const h of HYPERPARAMS) {
-    const v = s.config.params[h.key];
-    out[h.sklearn === "n_estimators" ? "trees" : h.sklearn] = typeof v === "object" && v !== null
-      ? h.format(v)
-      : v;
-  }
-  out.seed = s.config.params.seed;
-  return out;
-}
-
 function jsonSummary(r: SweepReport, uri: string, totalMs: number) {
   return {
     sweep_id: r.sweepId,
@@ -210,7 +199,7 @@ function jsonSummary(r: SweepReport, uri: string, totalMs: number) {
       ? {
         config_id: r.best.config.id,
         run_id: r.best.runId,
-        params: paramsJson(r.best),
+        params: paramsJson(r.best.config.params),
         cv_mean: r.best.mean,
         cv_std: r.best.std,
       }

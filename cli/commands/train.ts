@@ -11,9 +11,9 @@ import {
   dataOptions,
   forestOptions,
   type ForestOptionValues,
-  formatMaxFeatures,
   paramsFromOptions,
 } from "../params.ts";
+import { paramsJson } from "../../lib/forest/params.ts";
 import { loadTrainingData, trainModel } from "../../lib/train/mod.ts";
 import { writeArtifacts } from "../../lib/train/artifacts.ts";
 import { checkRegistration, logTraining } from "../tracking.ts";
@@ -109,17 +109,7 @@ export function register(program: Command): void {
         // Rows and columns of confusion_matrix: the classes, or past 50 the 50 with most support + "other".
         confusion_labels: result.evaluation.confusion.labels,
         classes: data.schema.classes,
-        params: {
-          trees: params.nTrees,
-          max_depth: params.maxDepth,
-          min_samples_split: params.minSamplesSplit,
-          min_samples_leaf: params.minSamplesLeaf,
-          max_features: formatMaxFeatures(params.maxFeatures),
-          criterion: params.criterion,
-          class_weight: params.classWeight,
-          seed: params.seed,
-          engine: flags.engine,
-        },
+        params: { ...paramsJson(params), engine: flags.engine },
         dataset: { ...data.dataset, target: data.schema.target },
         dropped_columns: data.schema.dropped,
         features: data.schema.encodedNames.length,

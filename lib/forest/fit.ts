@@ -11,8 +11,11 @@ import { packForest } from "./pack.ts";
 import { createForestPool, defaultWorkers, type ForestPool } from "./pool.ts";
 import { createOobTally } from "./oob.ts";
 import { type GrownTree, growTree, type TreeData, type TreeParams } from "./tree.ts";
-import type { FitReport, ForestParams, MaxFeatures } from "./types.ts";
+import type { FitReport, ForestParams } from "./types.ts";
+import { checkParams, resolveMaxFeatures } from "./params.ts";
 import type { FromWorker, ToWorker } from "./worker.ts";
+
+export { resolveMaxFeatures };
 
 /** Options that change how, not what, is trained. */
 export interface FitOptions {
@@ -174,24 +177,6 @@ function treeData(
   };
 }
 
-/**
- * Number of features drawn per split for `maxFeatures` over `nFeatures`.
- *
- * @example
- * ```ts
- * resolveMaxFeatures("sqrt", 40); // 6
- * ```
- */
-export function resolveMaxFeatures(mf: MaxFeatures, nFeatures: number): number {
-  let k: number;
-  if (mf === "sqrt") k = Math.floor(Math.sqrt(nFeatures));
-  else if (mf === "log2") k = Math.floor(Math.log2(nFeatures));
-  else if (mf === "all") k = nFeatures;
-  else if ("fraction" in mf) k = Math.floor(mf.fraction * nFeatures);
-  else k = mf.count;
-  return Math.min(nFeatures, Math.max(1, k));
-}
-
 function resolveTreeParams(p: ForestParams, nFeatures: number): TreeParams {
   return {
     maxDepth: p.maxDepth ?? Infinity,
@@ -205,19 +190,6 @@ function resolveTreeParams(p: ForestParams, nFeatures: number): TreeParams {
 
 /** Throws RangeError on hyperparameters no forest can be trained with. */
 function validateParams(p: ForestParams, nFeatures: number): void {
-  const intAtLeast = (name: string, v: number, min: number) => {
-    if (!Number.isInteger(v) || v < min) {
-      throw new RangeError(`${name} must be an integer >= ${min}, got ${v}`);
-    }
-  };
-  intAtLeast("nTrees", p.nTrees, 1);
-  if (p.maxDepth !== null) intAtLeast("maxDepth", p.maxDepth, 1);
-  intAtLeast("minSamplesSplit", p.minSamplesSplit, 2);
-  intAtLeast("minSamplesLeaf", p.minSamplesLeaf, 1);
+  checkParams(p);
   if (nFeatures < 1) throw new RangeError("no features to train on");
-  const mf = p.maxFeatures;
-  if (typeof mf === "object" && "fraction" in mf && !(mf.fraction > 0 && mf.fraction <= 1)) {
-    throw new RangeError(`maxFeatures fraction must be in (0, 1], got ${mf.fraction}`);
-  }
-  if (typeof mf === "object" && "count" in mf) intAtLeast("maxFeatures", mf.count, 1);
 }

@@ -11,7 +11,7 @@
  */
 import { RandomForestClassifier } from "ml-random-forest";
 import type { Matrix } from "../data/types.ts";
-import { resolveMaxFeatures } from "./fit.ts";
+import { PARAM_LIST } from "./params.ts";
 import type { ForestParams, PackedForest } from "./types.ts";
 
 /** JSON shape of one ml-cart tree node. */
@@ -219,20 +219,37 @@ export function trainMlRandomForest(
     }
     rows.push(row);
   }
-  const rf = new RandomForestClassifier({
-    nEstimators: params.nTrees,
-    maxFeatures: resolveMaxFeatures(params.maxFeatures, X.nCols) / X.nCols,
-    replacement: params.bootstrap,
-    seed: params.seed,
-    noOOB: true,
-    treeOptions: {
-      maxDepth: params.maxDepth ?? Infinity,
-      minNumSamples: params.minSamplesSplit,
-    },
-  });
+  const rf = new RandomForestClassifier(mlRandomForestOptions(params, X.nCols));
   rf.train(rows, Array.from(y));
   const json = JSON.parse(JSON.stringify(rf.toJSON())) as MlRandomForestJSON;
   return fromMlRandomForest(json, X.nCols, nClasses);
+}
+
+/**
+ * The library's constructor options for `params`, from the catalogue's
+ * `mlRandomForest` mapping; hyperparameters it has no option for are not sent.
+ *
+ * @example
+ * ```ts
+ * mlRandomForestOptions(DEFAULT_PARAMS, 16).nEstimators; // 100
+ * ```
+ */
+export function mlRandomForestOptions(params: ForestParams, nFeatures: number) {
+  const options: Record<string, unknown> & { treeOptions: Record<string, unknown> } = {
+    noOOB: true,
+    treeOptions: {},
+  };
+  for (const p of PARAM_LIST) {
+    if (p.mlRandomForest === null) continue;
+    const { option, value } = p.mlRandomForest as {
+      option: string;
+      value(v: unknown, nFeatures: number): unknown;
+    };
+    const v = value(params[p.key], nFeatures);
+    if (option.startsWith("treeOptions.")) options.treeOptions[option.slice(12)] = v;
+    else options[option] = v;
+  }
+  return options;
 }
 
 /** Leaf `i`'s distribution over all classes (sparse leaves filled with zeros). */

@@ -17,6 +17,7 @@
  */
 export type { FitReport, ForestParams, MaxFeatures, PackedForest } from "./types.ts";
 export { DEFAULT_PARAMS } from "./types.ts";
+export { type Param, PARAM_LIST, type ParamEntry, PARAMS } from "./params.ts";
 export { fitForest, type FitOptions, resolveMaxFeatures } from "./fit.ts";
 export { argmaxRows, predictProbaMatrix, predictProbaRow } from "./predict.ts";
 export { createForestPool, defaultWorkers, type ForestPool } from "./pool.ts";

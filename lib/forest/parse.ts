@@ -42,19 +42,6 @@ export function fraction(v: string): number {
 }
 
 /**
- * `none` or a positive integer depth.
- *
- * @example
- * ```ts
- * maxDepth("none"); // null
- * ```
- */
-export function maxDepth(v: string): number | null {
-  if (v === "none" || v === "None") return null;
-  return intAtLeast(1)(v);
-}
-
-/**
  * `sqrt`, `log2`, `all`, a fraction in (0, 1] written with a dot (`0.5`,
  * `1.0`), or an integer count (`5`).
  *

@@ -13,38 +13,7 @@ export type MaxFeatures =
   | { fraction: number }
   | { count: number };
 
-/** Random-forest hyperparameters, named after scikit-learn's where they match. */
-export interface ForestParams {
-  nTrees: number;
-  /** `null` grows until leaves are pure or too small. */
-  maxDepth: number | null;
-  minSamplesSplit: number;
-  minSamplesLeaf: number;
-  maxFeatures: MaxFeatures;
-  criterion: "gini" | "entropy";
-  classWeight: "balanced" | null;
-  bootstrap: boolean;
-  /** Compute the out-of-bag score (needs `bootstrap`). */
-  oobScore: boolean;
-  seed: number;
-  /** Histogram bins per feature, at most 255 (bin 0 is reserved for missing). */
-  maxBins: number;
-}
-
-/** scikit-learn's defaults, which the CLI also uses. */
-export const DEFAULT_PARAMS: ForestParams = {
-  nTrees: 100,
-  maxDepth: null,
-  minSamplesSplit: 2,
-  minSamplesLeaf: 1,
-  maxFeatures: "sqrt",
-  criterion: "gini",
-  classWeight: null,
-  bootstrap: true,
-  oobScore: true,
-  seed: 42,
-  maxBins: 255,
-};
+export { DEFAULT_PARAMS, type ForestParams } from "./params.ts";
 
 /**
  * From this many classes on, leaves store only their nonzero classes

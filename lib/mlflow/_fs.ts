@@ -286,3 +286,15 @@ export function millis(value: unknown): number | null {
   const n = Number(value);
   return Number.isFinite(n) ? n : null;
 }
+
+/** Files of a folder (recursively) as key → content: params, tags, aliases. */
+export async function readValues(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const key of await walkFiles(dir)) out[key] = await Deno.readTextFile(join(dir, key));
+  return out;
+}
+
+/** A corrupt file in the store (see `readYaml`, `readMetricFile`, `aliasVersion`). */
+export function isCorrupt(e: unknown): e is UserError {
+  return e instanceof UserError && e.code === "MLFLOW_CORRUPT";
+}

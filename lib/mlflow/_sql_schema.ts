@@ -25,7 +25,7 @@ export const SCHEMA_REVISION = "bf29a5ff90ea";
  * arrived) to MLflow's master of 2026 (which adds a `workspace` column with a
  * default to the registry tables). A database at another revision is used
  * when the tables mlops touches have the columns it needs (see
- * `sql-store.ts`), else refused with these listed.
+ * `sql_store.ts`), else refused with these listed.
  */
 export const SUPPORTED_REVISIONS: readonly string[] = [
   "6953534de441",

@@ -21,8 +21,8 @@ import { exists, listDir } from "./_fs.ts";
 import { loggedModelDirIn, readModelMetrics } from "./_file_logged_models.ts";
 import { localPathOf } from "./_local_artifacts.ts";
 import type { SqlDb } from "./_sql_db.ts";
-import { FileStore } from "./file-store.ts";
-import { SqlStore } from "./sql-store.ts";
+import { FileStore } from "./file_store.ts";
+import { SqlStore } from "./sql_store.ts";
 import { LOGGED_MODEL_STATUSES, type Run } from "./types.ts";
 
 /** What a migration moved (counts include what was already there). */

@@ -63,13 +63,13 @@ export {
   resolveTrackingUri,
 } from "./open.ts";
 export type { TrackingTarget } from "./open.ts";
-export { FileStore } from "./file-store.ts";
-export { DEFAULT_SQL_ARTIFACT_ROOT, SqlStore } from "./sql-store.ts";
-export { RestStore } from "./rest-store.ts";
-export type { RestStoreOptions } from "./rest-store.ts";
-export { REGISTRY_TAG_PREFIX, registryTag, TagRegistry } from "./tag-registry.ts";
-export { credentialsFromEnv, defaultBackoff, RestClient } from "./rest-client.ts";
-export type { Credentials, RestClientOptions } from "./rest-client.ts";
+export { FileStore } from "./file_store.ts";
+export { DEFAULT_SQL_ARTIFACT_ROOT, SqlStore } from "./sql_store.ts";
+export { RestStore } from "./rest_store.ts";
+export type { RestStoreOptions } from "./rest_store.ts";
+export { REGISTRY_TAG_PREFIX, registryTag, TagRegistry } from "./tag_registry.ts";
+export { credentialsFromEnv, defaultBackoff, RestClient } from "./rest_client.ts";
+export type { Credentials, RestClientOptions } from "./rest_client.ts";
 export { chunkBatch, LOG_BATCH_LIMITS } from "./batch.ts";
 export {
   datasetInput,
@@ -81,15 +81,15 @@ export {
   registerModelVersion,
   sourceTags,
   SYNC_TAGS,
-} from "./log-run.ts";
+} from "./log_run.ts";
 export type {
   LoggedRun,
   LogRunOptions,
   ParamValue,
   RunContent,
   TrainingRunLog,
-} from "./log-run.ts";
-export { currentUser } from "./log-run.ts";
+} from "./log_run.ts";
+export { currentUser } from "./log_run.ts";
 export { colSpecsFromSchema, signatureFromSchema, writeMlmodel } from "./mlmodel.ts";
 export type { ColSpec, ColType, MlmodelOptions, ModelSignature } from "./mlmodel.ts";
 export {
@@ -99,8 +99,8 @@ export {
   MODEL_FLAVOR_TAG,
   modelOfRun,
   startModel,
-} from "./log-model.ts";
-export type { ModelLogging, ModelRef } from "./log-model.ts";
+} from "./log_model.ts";
+export type { ModelLogging, ModelRef } from "./log_model.ts";
 export { syncStore } from "./sync.ts";
 export type { SyncedRun, SyncReport } from "./sync.ts";
 export {
@@ -110,6 +110,6 @@ export {
   type ResolvedModel,
   resolveModel,
   resolveModelVersion,
-} from "./model-uri.ts";
-export type { ModelUri } from "./model-uri.ts";
+} from "./model_uri.ts";
+export type { ModelUri } from "./model_uri.ts";
 export { checkAlias, checkExperimentName, checkModelName } from "./_names.ts";

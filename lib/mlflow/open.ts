@@ -10,9 +10,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../errors.ts";
 import { env } from "./_env.ts";
-import { FileStore } from "./file-store.ts";
-import { RestStore, type RestStoreOptions } from "./rest-store.ts";
-import { SqlStore } from "./sql-store.ts";
+import { FileStore } from "./file_store.ts";
+import { RestStore, type RestStoreOptions } from "./rest_store.ts";
+import { SqlStore } from "./sql_store.ts";
 import type { TrackingStore } from "./types.ts";
 
 /** MLflow's default store since it retired the file store: a SQLite file in the working directory. */

@@ -26,7 +26,7 @@ import { md5Hex } from "./_ids.ts";
 import { stripCredentials } from "../redact.ts";
 import { exists, walkFiles } from "./_fs.ts";
 import { hasErrorCode, isUnsupported } from "./errors.ts";
-import { ensureExperiment, registerModelVersion, SYNC_TAGS } from "./log-run.ts";
+import { ensureExperiment, registerModelVersion, SYNC_TAGS } from "./log_run.ts";
 import { relinkMlmodel } from "./mlmodel.ts";
 import { openStore } from "./open.ts";
 import {

@@ -1,38 +1,16 @@
 /**
  * Stable ids for configurations: a hash of the canonical hyperparameters,
  * so every shard, every resume and every machine names a configuration the
- * same way, whatever order the grid was written in.
+ * same way, whatever order the grid was written in. Which hyperparameters
+ * count is the catalogue's `identity` (`lib/forest/params.ts`).
  *
  * @module
  */
 import { createHash } from "node:crypto";
+import { canonicalParams } from "../forest/params.ts";
 import type { ForestParams } from "../forest/types.ts";
-import { formatMaxFeatures } from "./hyperparams.ts";
 
-/**
- * The hyperparameters that decide what a fit learns, as sorted-key JSON.
- * `oobScore` is left out: it changes what is reported, not the trees.
- *
- * @example
- * ```ts
- * canonicalParams(DEFAULT_PARAMS); // '{"bootstrap":true,"classWeight":null,...}'
- * ```
- */
-export function canonicalParams(p: ForestParams): string {
-  const c: Record<string, unknown> = {
-    bootstrap: p.bootstrap,
-    classWeight: p.classWeight,
-    criterion: p.criterion,
-    maxBins: p.maxBins,
-    maxDepth: p.maxDepth,
-    maxFeatures: formatMaxFeatures(p.maxFeatures),
-    minSamplesLeaf: p.minSamplesLeaf,
-    minSamplesSplit: p.minSamplesSplit,
-    nTrees: p.nTrees,
-    seed: p.seed,
-  };
-  return JSON.stringify(c);
-}
+export { canonicalParams };
 
 /**
  * First 12 hex digits of the SHA-256 of `text`.

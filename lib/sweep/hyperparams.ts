@@ -1,16 +1,18 @@
 /**
- * The hyperparameters a sweep may vary, named like `mlops train`'s flags and
- * parsed by the same parsers, so `--grid max-depth=none,10` accepts exactly
- * what `--max-depth` accepts. Each also has its scikit-learn name, used for
- * MLflow params and `cv_results.csv` so our runs line up with sklearn's.
+ * The hyperparameters a sweep may vary: the catalogue's sweepable entries
+ * (`lib/forest/params.ts`), named like `mlops train`'s flags and parsed by the
+ * same parsers, so `--grid max-depth=none,10` accepts exactly what
+ * `--max-depth` accepts. Each also has its scikit-learn name, used for MLflow
+ * params and `cv_results.csv` so our runs line up with sklearn's.
  *
  * @module
  */
-import { formatMaxFeatures, intAtLeast, maxDepth, maxFeatures } from "../forest/parse.ts";
 import { UserError } from "../errors.ts";
-import type { ForestParams, MaxFeatures } from "../forest/types.ts";
+import { formatMaxFeatures } from "../forest/parse.ts";
+import { mlflowParams, PARAM_LIST, type ParamEntry } from "../forest/params.ts";
+import type { ForestParams } from "../forest/types.ts";
 
-/** One sweepable hyperparameter. */
+/** One sweepable hyperparameter: a catalogue entry, seen through untyped values. */
 export interface HyperParam {
   /** Flag name without dashes, e.g. "max-depth". */
   name: string;
@@ -24,66 +26,12 @@ export interface HyperParam {
   format(value: ForestParams[keyof ForestParams]): string;
 }
 
-function choice<T extends string>(...allowed: T[]): (text: string) => T {
-  return (text) => {
-    if ((allowed as string[]).includes(text)) return text as T;
-    throw new Error(`expected ${allowed.join(" or ")}, got "${text}"`);
-  };
-}
-
-export { formatMaxFeatures };
-
-const text = (v: unknown) => String(v);
+export { formatMaxFeatures, mlflowParams };
 
 /** Every sweepable hyperparameter, in the order grids are expanded and shown. */
-export const HYPERPARAMS: readonly HyperParam[] = [
-  { name: "trees", key: "nTrees", sklearn: "n_estimators", parse: intAtLeast(1), format: text },
-  {
-    name: "max-depth",
-    key: "maxDepth",
-    sklearn: "max_depth",
-    parse: maxDepth,
-    format: (v) => v === null ? "none" : String(v),
-  },
-  {
-    name: "min-samples-split",
-    key: "minSamplesSplit",
-    sklearn: "min_samples_split",
-    parse: intAtLeast(2),
-    format: text,
-  },
-  {
-    name: "min-samples-leaf",
-    key: "minSamplesLeaf",
-    sklearn: "min_samples_leaf",
-    parse: intAtLeast(1),
-    format: text,
-  },
-  {
-    name: "max-features",
-    key: "maxFeatures",
-    sklearn: "max_features",
-    parse: maxFeatures,
-    format: (v) => formatMaxFeatures(v as MaxFeatures),
-  },
-  {
-    name: "criterion",
-    key: "criterion",
-    sklearn: "criterion",
-    parse: choice("gini", "entropy"),
-    format: text,
-  },
-  {
-    name: "class-weight",
-    key: "classWeight",
-    sklearn: "class_weight",
-    parse: (t) => t === "none" || t === "None" ? null : choice("balanced")(t),
-    format: (v) => v === null ? "none" : String(v),
-  },
-];
-
-// Names people bring from scikit-learn; `max_depth` style is handled by normalising "_".
-const ALIASES: Record<string, string> = { "n-estimators": "trees" };
+export const HYPERPARAMS: readonly HyperParam[] = PARAM_LIST
+  .filter((p): p is ParamEntry & { sklearn: string } => p.sweep && p.sklearn !== null)
+  .map((p) => p as unknown as HyperParam);
 
 /**
  * The hyperparameter called `name` (a train flag name, its snake_case form,
@@ -97,7 +45,8 @@ const ALIASES: Record<string, string> = { "n-estimators": "trees" };
  */
 export function lookupHyperParam(name: string, where: string): HyperParam {
   const norm = name.trim().toLowerCase().replaceAll("_", "-");
-  const found = HYPERPARAMS.find((h) => h.name === (ALIASES[norm] ?? norm));
+  // Names people bring from scikit-learn (`n_estimators`) are read too.
+  const found = HYPERPARAMS.find((h) => h.name === norm || h.sklearn.replaceAll("_", "-") === norm);
   if (!found) {
     throw new UserError(
       `${where}: unknown hyperparameter "${name}" (known: ${
@@ -125,25 +74,4 @@ export function parseHyperValue(h: HyperParam, value: string, where: string) {
     const why = e instanceof Error ? e.message : String(e);
     throw new UserError(`${where} ${h.name}=${value}: ${why}`, { code: "BAD_GRID" });
   }
-}
-
-/**
- * The hyperparameters as MLflow params, with scikit-learn's names and
- * Python-style text (`None`), so they compare with sklearn-logged runs.
- *
- * @example
- * ```ts
- * mlflowParams({ ...DEFAULT_PARAMS, maxDepth: null }).max_depth; // "None"
- * ```
- */
-export function mlflowParams(p: ForestParams): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const h of HYPERPARAMS) {
-    const v = p[h.key];
-    out[h.sklearn] = v === null ? "None" : h.format(v);
-  }
-  out.bootstrap = p.bootstrap ? "True" : "False";
-  out.max_bins = String(p.maxBins);
-  out.random_state = String(p.seed);
-  return out;
 }

@@ -64,7 +64,7 @@ const DELETED_STAGE = "Deleted_Internal";
  *
  * @example
  * ```ts
- * import { SqlStore } from "./sql-store.ts";
+ * import { SqlStore } from "./sql_store.ts";
  *
  * const store = new SqlStore("sqlite:///mlflow.db");
  * const experimentId = await store.createExperiment("churn");

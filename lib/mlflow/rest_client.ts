@@ -98,7 +98,7 @@ const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
  *
  * @example
  * ```ts
- * import { credentialsFromEnv } from "./rest-client.ts";
+ * import { credentialsFromEnv } from "./rest_client.ts";
  *
  * const creds = credentialsFromEnv(); // null when none are set
  * ```
@@ -119,7 +119,7 @@ export function credentialsFromEnv(): Credentials | null {
  *
  * @example
  * ```ts
- * import { defaultBackoff } from "./rest-client.ts";
+ * import { defaultBackoff } from "./rest_client.ts";
  *
  * const ms = defaultBackoff(3); // somewhere in [0, 2000)
  * ```
@@ -139,7 +139,7 @@ export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
  *
  * @example
  * ```ts
- * import { splitCredentials } from "./rest-client.ts";
+ * import { splitCredentials } from "./rest_client.ts";
  *
  * splitCredentials("https://ada:pw@host/"); // { url: "https://host", credentials: {...} }
  * ```
@@ -171,7 +171,7 @@ export function splitCredentials(raw: string): { url: string; credentials: Crede
  *
  * @example
  * ```ts
- * import { RestClient } from "./rest-client.ts";
+ * import { RestClient } from "./rest_client.ts";
  *
  * const client = new RestClient("http://127.0.0.1:5000");
  * const res = await client.call<{ experiment: { experiment_id: string } }>(

@@ -21,8 +21,8 @@ import {
 } from "./_server_paths.ts";
 import { chunkBatch } from "./batch.ts";
 import { hasErrorCode, isUnsupported, MlflowError } from "./errors.ts";
-import { RestClient, type RestClientOptions } from "./rest-client.ts";
-import { TagRegistry } from "./tag-registry.ts";
+import { RestClient, type RestClientOptions } from "./rest_client.ts";
+import { TagRegistry } from "./tag_registry.ts";
 import {
   type ArtifactFile,
   type CreateLoggedModelOptions,
@@ -81,7 +81,7 @@ export interface RestStoreOptions extends RestClientOptions {
  *
  * @example
  * ```ts
- * import { RestStore } from "./rest-store.ts";
+ * import { RestStore } from "./rest_store.ts";
  *
  * const store = new RestStore("http://127.0.0.1:5000");
  * const experiments = await store.listExperiments();

@@ -13,6 +13,9 @@
  *   .mlops-experiments.lock, models/.mlops-model-<md5(name)>.lock   (ours; MLflow ignores files there)
  * ```
  *
+ * This module holds experiments, runs and logged models; the registry
+ * (`models/`) is `file_registry.ts`, which `FileStore` serves through.
+ *
  * Crash safety: every file is written to a temp file and renamed into place.
  * A new run is assembled in a hidden `.tmp-*` folder and published when it
  * reaches a terminal status: the folder is renamed to `<run_id>` and only
@@ -34,9 +37,10 @@ import {
   atomicWrite,
   exists,
   field,
-  isDir,
+  isCorrupt,
   listDir,
   millis,
+  readValues,
   readYaml,
   STALE_TMP_MS,
   tmpPath,
@@ -44,6 +48,7 @@ import {
   walkFiles,
   withLock,
 } from "./_fs.ts";
+import { FileRegistry } from "./file_registry.ts";
 import { md5Hex, newExperimentId, newRunId, randomRunName } from "./_ids.ts";
 import {
   appendModelMetrics,
@@ -59,7 +64,7 @@ import {
 } from "./_file_logged_models.ts";
 import { formatMetricValue, parseMetricInt, parseMetricValue } from "./_metric_values.ts";
 import { copyArtifacts, listArtifactFolder, localPathOf } from "./_local_artifacts.ts";
-import { checkAlias, checkArtifactPath, checkKey, checkModelName } from "./_names.ts";
+import { checkArtifactPath, checkKey } from "./_names.ts";
 import { printable } from "../printable.ts";
 import { MlflowError } from "./errors.ts";
 import {
@@ -102,8 +107,6 @@ const EXPERIMENTS_LOCK = ".mlops-experiments.lock";
 const RESERVED_IN_EXPERIMENT = new Set(["tags", "datasets", "traces", "models"]);
 /** MLflow's `SourceType.LOCAL`, written in every run's meta.yaml. */
 const SOURCE_TYPE_LOCAL = 4;
-/** Stage of versions MLflow has deleted but keeps on disk. */
-const DELETED_STAGE = "Deleted_Internal";
 
 /** Options of {@link FileStore}. */
 export interface FileStoreOptions {
@@ -136,7 +139,7 @@ interface RunLocation {
  *
  * @example
  * ```ts
- * import { FileStore } from "./file-store.ts";
+ * import { FileStore } from "./file_store.ts";
  *
  * const store = new FileStore("./mlruns");
  * const experimentId = await store.createExperiment("churn");
@@ -156,9 +159,18 @@ export class FileStore implements TrackingStore {
   #heartbeat: ReturnType<typeof setInterval> | null = null;
   /** Set once the root was found to be a folder (or absent, to be created). */
   #rootChecked: Promise<void> | null = null;
+  /** Registered models and their versions (`models/`), in their own module. */
+  readonly #registry: FileRegistry;
 
   constructor(root: string, options: FileStoreOptions = {}) {
     this.root = resolve(root);
+    this.#registry = new FileRegistry({
+      root: this.root,
+      checkRoot: () => this.#checkRoot(),
+      ensureRoot: () => this.#ensureRoot(),
+      getLoggedModel: (id) => this.getLoggedModel(id),
+      skip: (what, e) => this.#skip(what, e),
+    });
     this.uri = pathToFileURL(this.root).href;
     this.#warn = options.warn ?? ((m) => console.error(printable(`mlops: warning: ${m}`)));
   }
@@ -391,194 +403,46 @@ export class FileStore implements TrackingStore {
     return path;
   }
 
-  // ---- model registry ----------------------------------------------------
+  // ---- model registry (file_registry.ts) ---------------------------------
 
-  async createRegisteredModel(name: string, description?: string): Promise<RegisteredModel> {
-    checkModelName(name);
-    await this.#ensureRoot();
-    const dir = this.#modelDir(name);
-    if (await exists(join(dir, META))) {
-      throw new MlflowError(
-        "RESOURCE_ALREADY_EXISTS",
-        `registered model '${name}' already exists`,
-      );
-    }
-    const now = Date.now();
-    const model: RegisteredModel = {
-      name,
-      creationTimestamp: now,
-      lastUpdatedTimestamp: now,
-      description: description ?? null,
-      aliases: {},
-      tags: {},
-    };
-    // Assembled under a hidden name, then renamed: MLflow lists every folder
-    // under models/ and fails on one without meta.yaml.
-    const modelsDir = join(this.root, MODELS);
-    const tmp = await tmpPath(modelsDir, "model");
-    await Deno.mkdir(tmp, { recursive: true });
-    await atomicWrite(join(tmp, META), registeredModelYaml(model), tmp);
-    try {
-      await Deno.rename(tmp, dir);
-    } catch (e) {
-      await Deno.remove(tmp, { recursive: true }).catch(() => {});
-      if (await exists(join(dir, META))) {
-        throw new MlflowError(
-          "RESOURCE_ALREADY_EXISTS",
-          `registered model '${name}' already exists`,
-        );
-      }
-      throw e;
-    }
-    return model;
+  createRegisteredModel(name: string, description?: string): Promise<RegisteredModel> {
+    return this.#registry.createRegisteredModel(name, description);
   }
 
-  async getRegisteredModel(name: string): Promise<RegisteredModel | null> {
-    checkModelName(name);
-    await this.#checkRoot();
-    const dir = this.#modelDir(name);
-    const path = join(dir, META);
-    if (!await exists(path)) return null;
-    const meta = await readYaml(path);
-    return {
-      name: String(field(meta, "name", path)),
-      creationTimestamp: millis(meta.creation_timestamp) ?? 0,
-      lastUpdatedTimestamp: millis(meta.last_updated_timestamp) ?? 0,
-      description: meta.description == null ? null : String(meta.description),
-      aliases: await this.#readAliases(name),
-      tags: await readValues(join(dir, "tags")),
-    };
+  getRegisteredModel(name: string): Promise<RegisteredModel | null> {
+    return this.#registry.getRegisteredModel(name);
   }
 
-  async createModelVersion(options: CreateModelVersionOptions): Promise<ModelVersion> {
-    const model = await this.#requireModel(options.name);
-    const dir = this.#modelDir(model.name);
-    // Each failed attempt means another writer took that number; allow many.
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const versions = await this.#versionNumbers(dir);
-      const version = String(versions.length ? Math.max(...versions) + 1 : 1);
-      const now = Date.now();
-      const mv: ModelVersion = {
-        name: model.name,
-        version,
-        creationTimestamp: now,
-        lastUpdatedTimestamp: now,
-        currentStage: "None",
-        description: options.description ?? null,
-        source: options.source,
-        runId: options.runId ?? null,
-        status: "READY",
-        aliases: [],
-        tags: { ...options.tags },
-        modelId: options.modelId ?? null,
-      };
-      // As MLflow: a version of a logged model is stored where the model's files are.
-      const storage = mv.modelId
-        ? (await this.getLoggedModel(mv.modelId)).artifactLocation
-        : mv.source;
-      // Hidden while assembled: MLflow reads every `version-*` folder.
-      const tmp = await tmpPath(dir, `version-${version}`);
-      await Deno.mkdir(tmp, { recursive: true });
-      await atomicWrite(join(tmp, META), modelVersionYaml(mv, storage), tmp);
-      for (const [k, v] of Object.entries(mv.tags)) {
-        checkKey("tag", k);
-        await atomicWrite(join(tmp, "tags", k), v, tmp);
-      }
-      try {
-        if (await exists(join(dir, `version-${version}`))) throw new Error("taken");
-        await Deno.rename(tmp, join(dir, `version-${version}`));
-      } catch {
-        // Another writer took this number: try the next one.
-        await Deno.remove(tmp, { recursive: true }).catch(() => {});
-        continue;
-      }
-      await this.#touchModel(model.name, now);
-      return mv;
-    }
-    throw new MlflowError("INTERNAL_ERROR", `could not create a version of '${model.name}'`);
+  createModelVersion(options: CreateModelVersionOptions): Promise<ModelVersion> {
+    return this.#registry.createModelVersion(options);
   }
 
-  async getModelVersion(name: string, version: string): Promise<ModelVersion> {
-    await this.#requireModel(name);
-    const mv = await this.#readVersion(name, version);
-    if (!mv) {
-      throw new MlflowError(
-        "RESOURCE_DOES_NOT_EXIST",
-        `model version ${name}/${version} not found in ${this.root}`,
-      );
-    }
-    return mv;
+  getModelVersion(name: string, version: string): Promise<ModelVersion> {
+    return this.#registry.getModelVersion(name, version);
   }
 
-  async searchModelVersions(filter: ModelVersionFilter): Promise<ModelVersion[]> {
-    await this.#checkRoot();
-    const names = filter.name !== undefined
-      ? [filter.name]
-      : (await listDir(join(this.root, MODELS))).filter((e) => e.isDirectory).map((e) => e.name);
-    const out: ModelVersion[] = [];
-    for (const name of names) {
-      checkModelName(name);
-      for (const v of await this.#versionNumbers(this.#modelDir(name))) {
-        const mv = await this.#readVersion(name, String(v));
-        if (mv && (filter.runId === undefined || mv.runId === filter.runId)) out.push(mv);
-      }
-    }
-    return out.sort((a, b) =>
-      a.name.localeCompare(b.name) || Number(b.version) - Number(a.version)
-    );
+  searchModelVersions(filter: ModelVersionFilter): Promise<ModelVersion[]> {
+    return this.#registry.searchModelVersions(filter);
   }
 
-  async setModelVersionTag(name: string, version: string, key: string, value: string) {
-    checkKey("tag", key);
-    const mv = await this.getModelVersion(name, version);
-    const vdir = join(this.#modelDir(mv.name), `version-${mv.version}`);
-    await atomicWrite(join(vdir, "tags", key), value, vdir);
-    await this.#touchModel(name);
+  setModelVersionTag(name: string, version: string, key: string, value: string): Promise<void> {
+    return this.#registry.setModelVersionTag(name, version, key, value);
   }
 
-  async setAlias(name: string, alias: string, version: string): Promise<void> {
-    checkAlias(alias);
-    const mv = await this.getModelVersion(name, version);
-    const dir = this.#modelDir(name);
-    await atomicWrite(join(dir, "aliases", alias), mv.version, dir);
-    await this.#touchModel(name);
+  setAlias(name: string, alias: string, version: string): Promise<void> {
+    return this.#registry.setAlias(name, alias, version);
   }
 
-  async deleteAlias(name: string, alias: string): Promise<void> {
-    checkAlias(alias);
-    await this.#requireModel(name);
-    await Deno.remove(join(this.#modelDir(name), "aliases", alias)).catch((e) => {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    });
-    await this.#touchModel(name);
+  deleteAlias(name: string, alias: string): Promise<void> {
+    return this.#registry.deleteAlias(name, alias);
   }
 
-  async lockRegisteredModel<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    checkModelName(name);
-    await this.#checkRoot();
-    // Beside the model's folder, not in it: the folder may not exist yet, and
-    // MLflow reads every folder under models/ as a model (files it ignores).
-    const lock = join(this.root, MODELS, `.mlops-model-${md5Hex(name)}.lock`);
-    return await withLock(lock, `changing registered model '${name}'`, fn);
+  lockRegisteredModel<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return this.#registry.lockRegisteredModel(name, fn);
   }
 
-  async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
-    checkAlias(alias);
-    await this.#checkRoot();
-    const dir = this.#modelDir(name);
-    if (!await exists(join(dir, META))) await this.#requireModel(name); // throws: no such model
-    const path = join(dir, "aliases", alias);
-    const text = await Deno.readTextFile(path).catch((e) => {
-      if (e instanceof Deno.errors.NotFound) return null;
-      throw e;
-    });
-    if (text === null) {
-      throw new MlflowError(
-        "RESOURCE_DOES_NOT_EXIST",
-        `registered model '${name}' has no alias '${alias}'`,
-      );
-    }
-    return await this.getModelVersion(name, aliasVersion(text, path));
+  getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
+    return this.#registry.getModelVersionByAlias(name, alias);
   }
 
   // ---- logged models (MLflow 3: <experiment>/models/<id>/) --------------
@@ -968,121 +832,12 @@ export class FileStore implements TrackingStore {
     if (forWrite || await exists(target)) return target;
     return own;
   }
-
-  // ---- internals: registry -----------------------------------------------
-
-  #modelDir(name: string): string {
-    checkModelName(name);
-    return join(this.root, MODELS, name);
-  }
-
-  async #requireModel(name: string): Promise<RegisteredModel> {
-    const model = await this.getRegisteredModel(name);
-    if (!model) {
-      throw new MlflowError(
-        "RESOURCE_DOES_NOT_EXIST",
-        `registered model '${name}' not found in ${this.root}`,
-      );
-    }
-    return model;
-  }
-
-  async #versionNumbers(modelDir: string): Promise<number[]> {
-    const out: number[] = [];
-    for (const e of await listDir(modelDir)) {
-      const m = /^version-(\d+)$/.exec(e.name);
-      if (m && e.isDirectory && await exists(join(modelDir, e.name, META))) out.push(Number(m[1]));
-    }
-    return out.sort((a, b) => a - b);
-  }
-
-  async #readVersion(name: string, version: string): Promise<ModelVersion | null> {
-    if (!/^\d+$/.test(version)) return null;
-    const modelDir = this.#modelDir(name);
-    const dir = join(modelDir, `version-${Number(version)}`);
-    const path = join(dir, META);
-    if (!await isDir(dir) || !await exists(path)) return null;
-    const meta = await readYaml(path);
-    const stage = String(meta.current_stage ?? "None");
-    if (stage === DELETED_STAGE) return null;
-    const v = String(field(meta, "version", path));
-    const aliases = await this.#readAliases(name);
-    return {
-      name: String(meta.name ?? name),
-      version: v,
-      creationTimestamp: millis(meta.creation_timestamp) ?? 0,
-      lastUpdatedTimestamp: millis(meta.last_updated_timestamp) ?? 0,
-      currentStage: stage,
-      description: meta.description == null ? null : String(meta.description),
-      source: String(meta.source ?? meta.storage_location ?? ""),
-      runId: meta.run_id == null || meta.run_id === "" ? null : String(meta.run_id),
-      status: String(meta.status ?? "READY"),
-      aliases: Object.keys(aliases).filter((a) => aliases[a] === v).sort(),
-      tags: await readValues(join(dir, "tags")),
-      modelId: meta.model_id ? String(meta.model_id) : null,
-    };
-  }
-
-  /**
-   * A registered model's aliases (alias → version). An alias whose file does
-   * not hold a version number is left out, with a warning naming the file.
-   */
-  async #readAliases(name: string): Promise<Record<string, string>> {
-    const dir = join(this.#modelDir(name), "aliases");
-    const out: Record<string, string> = {};
-    for (const [alias, text] of Object.entries(await readValues(dir))) {
-      try {
-        out[alias] = aliasVersion(text, join(dir, alias));
-      } catch (e) {
-        if (!isCorrupt(e)) throw e;
-        this.#skip(`alias '${alias}' of registered model '${name}'`, e);
-      }
-    }
-    return out;
-  }
-
-  /** Bumps `last_updated_timestamp` and mirrors the aliases, as MLflow does. */
-  async #touchModel(name: string, when = Date.now()): Promise<void> {
-    const model = await this.#requireModel(name);
-    const dir = this.#modelDir(name);
-    await atomicWrite(
-      join(dir, META),
-      registeredModelYaml({ ...model, lastUpdatedTimestamp: when }),
-      dir,
-    );
-  }
 }
 
 // ---- module helpers ------------------------------------------------------
 
 /** The local path of a `file:` URI or absolute path, else null. */
 const localPath = localPathOf;
-
-/** Files of a folder (recursively) as key → content: params, tags, aliases. */
-async function readValues(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const key of await walkFiles(dir)) out[key] = await Deno.readTextFile(join(dir, key));
-  return out;
-}
-
-/**
- * The version an alias file names. Whitespace around it is ignored (a file
- * written with `echo 2 > aliases/champion` ends in a newline); anything but
- * decimal digits is a corrupt alias, reported with its file.
- */
-function aliasVersion(text: string, path: string): string {
-  const t = text.trim();
-  if (/^\d{1,15}$/.test(t)) return String(Number(t));
-  const shown = JSON.stringify(t.length > 40 ? `${t.slice(0, 40)}…` : t);
-  throw new UserError(`corrupted MLflow alias in ${path}: ${shown} is not a version number`, {
-    code: "MLFLOW_CORRUPT",
-  });
-}
-
-/** A corrupt file in the store (see `readYaml`, `readMetricFile`, `aliasVersion`). */
-function isCorrupt(e: unknown): e is UserError {
-  return e instanceof UserError && e.code === "MLFLOW_CORRUPT";
-}
 
 function stringRecord(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
@@ -1133,35 +888,5 @@ function latest(history: Metric[]): Metric {
     const d = m.step - best.step || m.timestamp - best.timestamp ||
       (Number.isNaN(best.value) ? 1 : m.value - best.value);
     return d > 0 ? m : best;
-  });
-}
-
-function registeredModelYaml(m: RegisteredModel): string {
-  return toYaml({
-    aliases: { ...m.aliases },
-    creation_timestamp: m.creationTimestamp,
-    description: m.description,
-    last_updated_timestamp: m.lastUpdatedTimestamp,
-    name: m.name,
-  });
-}
-
-function modelVersionYaml(mv: ModelVersion, storageLocation: string): string {
-  return toYaml({
-    aliases: [],
-    creation_timestamp: mv.creationTimestamp,
-    current_stage: mv.currentStage,
-    description: mv.description,
-    last_updated_timestamp: mv.lastUpdatedTimestamp,
-    ...(mv.modelId ? { model_id: mv.modelId } : {}),
-    name: mv.name,
-    run_id: mv.runId,
-    run_link: null,
-    source: mv.source,
-    status: mv.status,
-    status_message: null,
-    storage_location: storageLocation,
-    user_id: null,
-    version: Number(mv.version),
   });
 }

@@ -29,7 +29,7 @@ export type ModelUri =
  *
  * @example
  * ```ts
- * import { parseModelUri } from "./model-uri.ts";
+ * import { parseModelUri } from "./model_uri.ts";
  *
  * parseModelUri("models:/churn@champion"); // { name: "churn", alias: "champion" }
  * parseModelUri("models:/churn/3");        // { name: "churn", version: "3" }
@@ -67,7 +67,7 @@ export function parseModelUri(uri: string): ModelUri | null {
  *
  * @example
  * ```ts
- * import { parseLoggedModelUri } from "./model-uri.ts";
+ * import { parseLoggedModelUri } from "./model_uri.ts";
  *
  * parseLoggedModelUri("models:/m-0123456789abcdef0123456789abcdef"); // "m-0123…"
  * parseLoggedModelUri("models:/churn@champion"); // null
@@ -96,7 +96,7 @@ function cacheName(name: string): string {
  *
  * @example
  * ```ts
- * import { cacheRoot } from "./model-uri.ts";
+ * import { cacheRoot } from "./model_uri.ts";
  *
  * console.log(cacheRoot()); // e.g. /home/ada/.cache/mlops
  * ```
@@ -120,7 +120,7 @@ export function cacheRoot(): string {
  *
  * @example
  * ```ts
- * import { resolveModel } from "./model-uri.ts";
+ * import { resolveModel } from "./model_uri.ts";
  *
  * const bundle = await resolveModel("models:/churn@champion");
  * // e.g. ~/.cache/mlops/models/<server>/churn/3/model.mlops.json

@@ -24,7 +24,7 @@ import {
   type ModelLogging,
   type ModelRef,
   startModel,
-} from "./log-model.ts";
+} from "./log_model.ts";
 import { colSpecsFromSchema, type ModelSignature } from "./mlmodel.ts";
 import { defaultTrackingUri, openStore, parseTrackingUri } from "./open.ts";
 import type { DatasetInput, ModelVersion, TrackingStore } from "./types.ts";
@@ -104,7 +104,7 @@ export interface LogRunOptions {
  *
  * @example
  * ```ts
- * import { fallbackStoreUri } from "./log-run.ts";
+ * import { fallbackStoreUri } from "./log_run.ts";
  *
  * console.log(fallbackStoreUri()); // "sqlite:///mlflow.db" unless MLOPS_FALLBACK_STORE is set
  * ```
@@ -131,7 +131,7 @@ export const SYNC_TAGS = {
  *
  * @example
  * ```ts
- * import { paramText } from "./log-run.ts";
+ * import { paramText } from "./log_run.ts";
  * import { strict as assert } from "node:assert";
  *
  * assert.equal(paramText(null), "None");
@@ -460,7 +460,7 @@ function isDatasetSchema(s: unknown): s is DatasetSchema {
  *
  * @example
  * ```ts
- * import { datasetInput } from "./log-run.ts";
+ * import { datasetInput } from "./log_run.ts";
  *
  * const input = datasetInput({ name: "churn", digest: "9f2c", source: "churn.csv", rows: 7043, schema: null });
  * ```
@@ -500,7 +500,7 @@ let head: Promise<string | null> | undefined;
  *
  * @example
  * ```ts
- * import { sourceTags } from "./log-run.ts";
+ * import { sourceTags } from "./log_run.ts";
  *
  * const tags = await sourceTags({ sourceName: "mlops sweep" });
  * ```
@@ -537,7 +537,7 @@ async function standardTags(
  *
  * @example
  * ```ts
- * import { currentUser } from "./log-run.ts";
+ * import { currentUser } from "./log_run.ts";
  * console.log(currentUser());
  * ```
  */
