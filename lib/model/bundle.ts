@@ -32,6 +32,9 @@ const OPTIONAL: ReadonlySet<ArrayName> = new Set(["leafClass"]);
  *
  * @example
  * ```ts
+ * import type { ModelBundle } from "./types.ts";
+ *
+ * declare const bundle: ModelBundle;
  * formatVersionOf(bundle.forest); // 1
  * ```
  */
@@ -44,6 +47,9 @@ export function formatVersionOf(forest: PackedForest): number {
  *
  * @example
  * ```ts
+ * import type { ModelBundle } from "./types.ts";
+ *
+ * declare const bundle: ModelBundle;
  * await Deno.writeTextFile("model.mlops.json", serializeBundle(bundle));
  * ```
  */
@@ -61,6 +67,7 @@ export function serializeBundle(bundle: ModelBundle): string {
  *
  * @example
  * ```ts
+ * const path = "out/model/model.mlops.json";
  * const bundle = parseBundle(await Deno.readTextFile(path), path);
  * ```
  */

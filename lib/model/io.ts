@@ -56,6 +56,9 @@ export async function readBundle(path: string): Promise<ModelBundle> {
  *
  * @example
  * ```ts
+ * import type { ModelBundle } from "./types.ts";
+ *
+ * declare const bundle: ModelBundle;
  * const file = await writeBundle("out/model", bundle);
  * ```
  */

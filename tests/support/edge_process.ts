@@ -27,6 +27,7 @@ export interface EdgeProcess extends AsyncDisposable {
  *
  * @example
  * ```ts
+ * const dir = await Deno.makeTempDir(); // holding a model bundle
  * await using edge = await startEdgeProcess({ MODEL_PATH: dir });
  * await fetch(`${edge.url}/readyz`);
  * ```

@@ -104,6 +104,8 @@ export type MlflowView = any;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const view = await readWithMlflow("sqlite:////tmp/x/mlflow.db");
  * assert.deepEqual(view.errors, []);
  * ```
@@ -150,6 +152,8 @@ export interface RealMlflow extends AsyncDisposable {
  *
  * @example
  * ```ts
+ * import { openStore } from "../../lib/mlflow/open.ts";
+ *
  * await using mlflow = await startRealMlflow();
  * const store = openStore(mlflow.url);
  * ```
