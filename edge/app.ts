@@ -70,7 +70,10 @@ export const LIVE_ROUTES: ReadonlySet<string> = new Set([
  *
  * @example
  * ```ts
- * const app = createApp(config, { holder, monitor, log, scrape: meters.scrape, board, instanceId });
+ * import { configFromEnv } from "./config.ts";
+ *
+ * declare const deps: AppDeps; // holder, monitor, log, scrape, board, instanceId
+ * const app = createApp(configFromEnv((name) => Deno.env.get(name)), deps);
  * const res = await app.request("/healthz"); // 200
  * ```
  */

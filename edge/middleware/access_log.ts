@@ -13,7 +13,10 @@ import { methodLabel, routeLabel } from "./route_label.ts";
  *
  * @example
  * ```ts
- * if (config.accessLog) app.use(accessLog());
+ * import { Hono } from "hono";
+ *
+ * const app = new Hono();
+ * app.use(accessLog());
  * // {"ts":"2025-01-01T00:00:00.000Z","method":"POST","route":"/v1/predict","status":200,"ms":0.41}
  * ```
  */

@@ -17,6 +17,11 @@ import { printable } from "../../lib/printable.ts";
  *
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ * import type { Monitor } from "../telemetry/monitor.ts";
+ *
+ * declare const monitor: Monitor;
+ * const app = new Hono();
  * app.onError(errorHandler(monitor));
  * ```
  */
@@ -47,6 +52,9 @@ export function errorHandler(monitor: Monitor): ErrorHandler {
  *
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ *
+ * const app = new Hono();
  * app.notFound(notFound);
  * ```
  */

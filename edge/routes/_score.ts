@@ -14,6 +14,14 @@ import type { Monitor } from "../telemetry/monitor.ts";
  *
  * @example
  * ```ts
+ * import type { Context } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ * import { parsePredictBody } from "../payloads/predict_request.ts";
+ * import type { Monitor } from "../telemetry/monitor.ts";
+ *
+ * declare const c: Context<EdgeEnv>;
+ * declare const monitor: Monitor;
+ * const body = { instances: [{ tenure: 3, Contract: "Month-to-month" }] };
  * const batch = score(c.get("model"), parsePredictBody(body, 1000), monitor);
  * ```
  */
@@ -33,6 +41,10 @@ export function score(
  *
  * @example
  * ```ts
+ * import type { BatchPrediction, ServingModel } from "../serving/serving_model.ts";
+ *
+ * declare const model: ServingModel;
+ * declare const batch: BatchPrediction;
  * labelsOf(model, batch); // ["No", "Yes", "No"]
  * ```
  */

@@ -32,7 +32,16 @@ export interface FeedbackDeps {
  *
  * @example
  * ```ts
- * app.post("/v1/feedback", guarded(requireModel(holder))(feedbackHandler({ monitor, log, body })));
+ * import { Hono } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ * import type { ModelHolder } from "../serving/model_holder.ts";
+ * import { guarded } from "../middleware/guard.ts";
+ * import { requireModel } from "../middleware/require_model.ts";
+ *
+ * declare const holder: ModelHolder;
+ * declare const deps: FeedbackDeps; // monitor, log, body
+ * const app = new Hono<EdgeEnv>();
+ * app.post("/v1/feedback", guarded(requireModel(holder))(feedbackHandler(deps)));
  * ```
  */
 export function feedbackHandler(deps: FeedbackDeps): Handler<EdgeEnv> {

@@ -13,6 +13,9 @@ import type { ModelHolder } from "../serving/model_holder.ts";
  *
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ *
+ * const app = new Hono();
  * app.get("/healthz", healthz);
  * ```
  */
@@ -26,7 +29,12 @@ export const healthz: Handler = function healthz(c) {
  *
  * @example
  * ```ts
- * app.get("/readyz", readyz(holder));
+ * import { Hono } from "hono";
+ * import { ModelHolder } from "../serving/model_holder.ts";
+ *
+ * const holder = new ModelHolder();
+ * const app = new Hono();
+ * app.get("/readyz", readyz(holder)); // 503 until holder.load(...) succeeds
  * ```
  */
 export function readyz(holder: ModelHolder): Handler {

@@ -13,6 +13,9 @@ import type { ServingModel } from "../serving/serving_model.ts";
  *
  * @example
  * ```ts
+ * import type { ServingModel } from "../serving/serving_model.ts";
+ *
+ * declare const model: ServingModel;
  * describeModel(model).classes; // ["No", "Yes"]
  * ```
  */
@@ -56,6 +59,14 @@ export function describeModel(model: ServingModel): Record<string, unknown> {
  *
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ * import type { ModelHolder } from "../serving/model_holder.ts";
+ * import { guarded } from "../middleware/guard.ts";
+ * import { requireModel } from "../middleware/require_model.ts";
+ *
+ * declare const holder: ModelHolder;
+ * const app = new Hono<EdgeEnv>();
  * app.get("/v1/model", guarded(requireModel(holder))(modelHandler));
  * ```
  */

@@ -39,6 +39,10 @@ export class PredictionJson {
   /**
    * @example
    * ```ts
+   * import type { BatchPrediction, ServingModel } from "../serving/serving_model.ts";
+   *
+   * declare const model: ServingModel;
+   * declare const batch: BatchPrediction;
    * const json = new PredictionJson(model);
    * const text = json.single(batch, ["9f86d081884c7d659a2feaa0c55ad015-1z"]); // '{"prediction_id":"9f86…","label":"No",…}'
    * ```

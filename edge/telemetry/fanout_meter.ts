@@ -113,6 +113,9 @@ class FanoutMeter implements Meter {
  * @example
  * ```ts
  * import { metrics } from "@opentelemetry/api";
+ * import { MeterProvider } from "@opentelemetry/sdk-metrics";
+ *
+ * const sdkProvider = new MeterProvider();
  * const meter = fanoutMeter([sdkProvider.getMeter("mlops-edge"), metrics.getMeter("mlops-edge")]);
  * meter.createCounter("mlops_http_requests_total").add(1); // lands in both
  * ```

@@ -80,6 +80,7 @@ const SPARSE_RATIO = 4;
  *
  * @example
  * ```ts
+ * declare const data: TreeData;
  * const tree = growTree(data, { maxDepth: Infinity, minSamplesSplit: 2, minSamplesLeaf: 1,
  *   mtry: 3, criterion: "gini", bootstrap: true }, 1234);
  * ```

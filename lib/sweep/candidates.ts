@@ -15,6 +15,9 @@ import { SWEEP_TAGS } from "./tracking.ts";
  *
  * @example
  * ```ts
+ * import type { Run } from "../mlflow/types.ts";
+ *
+ * declare const run: Run;
  * metricOf(run, "accuracy"); // 0.81
  * ```
  */
@@ -35,6 +38,9 @@ export function metricOf(run: Run, key: string): number | undefined {
  *
  * @example
  * ```ts
+ * import type { TrackingStore } from "../mlflow/types.ts";
+ *
+ * declare const store: TrackingStore;
  * const { experimentId, name } = await latestSweepExperiment(store);
  * ```
  */
@@ -72,6 +78,10 @@ export async function hasModel(store: TrackingStore, run: Run): Promise<boolean>
  *
  * @example
  * ```ts
+ * import type { TrackingStore } from "../mlflow/types.ts";
+ *
+ * declare const store: TrackingStore;
+ * const { experimentId } = await latestSweepExperiment(store);
  * const run = await bestRun(store, experimentId, "churn", "roc_auc");
  * ```
  */

@@ -15,6 +15,8 @@ import { formatMaxFeatures } from "./hyperparams.ts";
  *
  * @example
  * ```ts
+ * import { DEFAULT_PARAMS } from "../forest/types.ts";
+ *
  * canonicalParams(DEFAULT_PARAMS); // '{"bootstrap":true,"classWeight":null,...}'
  * ```
  */
@@ -51,6 +53,8 @@ export function shortHash(text: string): string {
  *
  * @example
  * ```ts
+ * import { DEFAULT_PARAMS } from "../forest/types.ts";
+ *
  * configId({ ...DEFAULT_PARAMS, nTrees: 200 }) === configId({ ...DEFAULT_PARAMS, nTrees: 200 }); // true
  * ```
  */

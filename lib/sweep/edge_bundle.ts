@@ -18,6 +18,10 @@ export const DEFAULT_EDGE_DIR = "edge/model";
  *
  * @example
  * ```ts
+ * import type { TrackingStore } from "../mlflow/types.ts";
+ *
+ * declare const store: TrackingStore;
+ * const runId = "0a1b2c3d";
  * const bundle = await fetchBundle(store, `runs:/${runId}/model`);
  * ```
  */
@@ -36,6 +40,9 @@ export async function fetchBundle(store: TrackingStore, uri: string): Promise<Mo
  *
  * @example
  * ```ts
+ * import type { TrackingStore } from "../mlflow/types.ts";
+ *
+ * declare const store: TrackingStore;
  * const bundle = await fetchVersionBundle(store, "churn", "3");
  * ```
  */
@@ -53,6 +60,9 @@ export async function fetchVersionBundle(
  *
  * @example
  * ```ts
+ * import type { ModelBundle } from "../model/types.ts";
+ *
+ * declare const bundle: ModelBundle;
  * const { file, checksum } = await exportEdgeBundle(bundle, "edge/model", {
  *   name: "churn",
  *   version: "3",

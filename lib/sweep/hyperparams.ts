@@ -133,6 +133,8 @@ export function parseHyperValue(h: HyperParam, value: string, where: string) {
  *
  * @example
  * ```ts
+ * import { DEFAULT_PARAMS } from "../forest/types.ts";
+ *
  * mlflowParams({ ...DEFAULT_PARAMS, maxDepth: null }).max_depth; // "None"
  * ```
  */
