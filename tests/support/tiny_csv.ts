@@ -25,7 +25,7 @@ export async function writeTinyCsv(dir: string): Promise<string> {
  *
  * @example
  * ```ts
- * const csv = "data/tiny.csv";
+ * const csv = await writeTinyCsv(await Deno.makeTempDir());
  * const r = await trainTiny({ csv, out: "out", trackingUri: "mlruns" }, "--json");
  * ```
  */
