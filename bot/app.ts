@@ -96,6 +96,8 @@ function memo<T>(read: () => Promise<T>, ms = 500): () => Promise<T> {
  *
  * @example
  * ```ts
+ * import { configFromEnv } from "./config.ts";
+ *
  * const app = await createBotApp(configFromEnv((k) => Deno.env.get(k)));
  * Deno.serve({ port: 8081 }, app.http.fetch);
  * await app.start("polling");

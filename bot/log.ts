@@ -17,6 +17,9 @@ export type Log = (line: string) => void;
  *
  * @example
  * ```ts
+ * import type { BotConfig } from "./config.ts";
+ *
+ * declare const config: BotConfig;
  * const log = createLog([config.token, config.alertToken]);
  * log("sent"); // "mlops bot: sent"
  * ```

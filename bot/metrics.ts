@@ -58,6 +58,9 @@ export interface BotMetrics {
  *
  * @example
  * ```ts
+ * import type { Outbox } from "./store/outbox.ts";
+ *
+ * declare const outbox: Outbox;
  * const m = createBotMetrics({ outbox: () => outbox.stats(), watchdogLastSeen: async () => null });
  * m.commands.add(1, { command: "status", outcome: "ok" });
  * ```

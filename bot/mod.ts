@@ -7,7 +7,7 @@
  * a grammY composer in `features/`, testable alone.
  *
  * ```ts
- * import { configFromEnv, createBotApp } from "./bot/mod.ts";
+ * import { configFromEnv, createBotApp } from "./mod.ts";
  *
  * const app = await createBotApp(configFromEnv((k) => Deno.env.get(k)));
  * Deno.serve({ port: 8081 }, app.http.fetch);

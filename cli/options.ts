@@ -32,8 +32,9 @@ export function withTrackingUri(cmd: Command): Command {
 }
 
 /**
- * Adds `--json`: machine-readable output on stdout, with full ids and
- * full-precision numbers.
+ * Adds `--json` (default false): machine-readable output on stdout, with
+ * full ids and full-precision numbers. `help` says what the JSON holds when
+ * the command has something more specific to say.
  *
  * @example
  * ```ts
@@ -41,10 +42,14 @@ export function withTrackingUri(cmd: Command): Command {
  * import { withJson } from "./options.ts";
  *
  * withJson(new Command("show")).action((opts) => console.log(opts.json === true));
+ * withJson(new Command("smoke"), "print one JSON object to stdout");
  * ```
  */
-export function withJson(cmd: Command): Command {
-  return cmd.option("--json", "print JSON (full ids, full-precision values)");
+export function withJson(
+  cmd: Command,
+  help = "print JSON (full ids, full-precision values)",
+): Command {
+  return cmd.option("--json", help, false);
 }
 
 /**

@@ -76,7 +76,10 @@ export interface ForestOptionValues {
  *
  * @example
  * ```ts
- * const params = paramsFromOptions(cmd.opts());
+ * import { Command } from "commander";
+ *
+ * const cmd = forestOptions(new Command("train"));
+ * const params = paramsFromOptions(cmd.parse().opts<ForestOptionValues>());
  * ```
  */
 export function paramsFromOptions(o: ForestOptionValues): ForestParams {

@@ -57,6 +57,12 @@ export function checkRegistration(
  *
  * @example
  * ```ts
+ * import { writeArtifacts } from "../lib/train/artifacts.ts";
+ * import { loadTrainingData, trainModel } from "../lib/train/mod.ts";
+ *
+ * const data = await loadTrainingData();
+ * const result = await trainModel(data);
+ * const paths = await writeArtifacts("out", result);
  * const tracked = await logTraining({ experiment: "churn", data, result, paths });
  * ```
  */

@@ -142,6 +142,8 @@ export const DEFAULTS: Omit<EdgeConfig, "model"> = {
  *
  * @example
  * ```ts
+ * import { createEdge } from "./edge.ts";
+ *
  * const config = configFromEnv((name) => Deno.env.get(name));
  * Deno.serve({ port: config.port }, createEdge(config).app.fetch);
  * ```

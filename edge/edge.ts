@@ -49,6 +49,8 @@ export interface Edge extends AsyncDisposable {
  *
  * @example
  * ```ts
+ * import { configFromEnv } from "./config.ts";
+ *
  * await using edge = createEdge(configFromEnv((k) => Deno.env.get(k)));
  * Deno.serve(edge.app.fetch);
  * await edge.load();

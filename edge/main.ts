@@ -23,6 +23,8 @@ export interface Serving {
  *
  * @example
  * ```ts
+ * import { configFromEnv } from "./config.ts";
+ *
  * const server = await serve(configFromEnv((k) => Deno.env.get(k)));
  * ```
  */

@@ -80,6 +80,9 @@ function draw(cumulative: Float64Array, n: number, rand: Rng, counts: Float64Arr
  *
  * @example
  * ```ts
+ * import { readBundle } from "../lib/model/io.ts";
+ *
+ * const bundle = await readBundle("edge/model/");
  * const report = simulateFalseAlarms(bundle.featureStats, { trials: 2000 });
  * report.anyFeature[0]; // share of windows where some feature's PSI > 0.2
  * ```

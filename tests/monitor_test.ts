@@ -6,6 +6,7 @@
 import { strict as assert } from "node:assert";
 import { writeBundle } from "../lib/model/io.ts";
 import { monitorPlan } from "../monitoring/stack.ts";
+import { spawnChild } from "./support/child.ts";
 import { startEdgeProcess } from "./support/edge_process.ts";
 import { freePort } from "./support/monitoring_parts.ts";
 import { needs, PARTS } from "./support/parts.ts";
@@ -92,7 +93,7 @@ Deno.test(needs(["promtool"], {
 
 /** `deno task monitor` as a child process; resolves once it printed that all is up. */
 async function runMonitor(env: Record<string, string>) {
-  const child = new Deno.Command(Deno.execPath(), {
+  const child = spawnChild(Deno.execPath(), {
     args: [
       "run",
       "--allow-run",
@@ -104,35 +105,17 @@ async function runMonitor(env: Record<string, string>) {
     ],
     cwd: ROOT,
     env: { NO_COLOR: "1", PATH: "/usr/bin:/bin", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let text = "";
-  const decoder = new TextDecoder();
-  const pump = async (s: ReadableStream<Uint8Array>) => {
-    for await (const c of s) text += decoder.decode(c, { stream: true });
-  };
-  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
-  const deadline = Date.now() + 40_000;
-  while (!text.includes("mlops monitoring is up") || !text.includes("Ctrl-C stops")) {
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      await child.status;
-      await pumps;
-      throw new Error(`monitor did not come up:\n${text}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    killAfterMs: 20_000,
+  });
+  await child.waitFor(
+    (out) => out.includes("mlops monitoring is up") && out.includes("Ctrl-C stops"),
+    { timeoutMs: 40_000, intervalMs: 100, what: "monitor did not come up" },
+  );
   return {
-    output: () => text,
+    output: child.output,
     /** Ctrl-C, then the exit code. */
     async interrupt(): Promise<number> {
-      child.kill("SIGINT");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-      const { code } = await child.status;
-      clearTimeout(timer);
-      await pumps;
-      return code;
+      return (await child.stop("SIGINT")).code;
     },
   };
 }

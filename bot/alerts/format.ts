@@ -135,6 +135,7 @@ function alertBlock(a: Alert, view: MessageView, o: FormatOptions): string[] {
  *
  * @example
  * ```ts
+ * declare const view: MessageView;
  * const html = renderMessage(view, { fullAlerts: 10, timeZone: "UTC", runbookUrl: null, now: Date.now() });
  * ```
  */

@@ -42,6 +42,10 @@ export async function replyHtml(ctx: BotContext, answer: Answer): Promise<void> 
  *
  * @example
  * ```ts
+ * import { Composer } from "grammy";
+ * import type { BotContext } from "../context.ts";
+ *
+ * const composer = new Composer<BotContext>();
  * composer.command("help", answer("help", () => "<b>Commands</b> …"));
  * ```
  */

@@ -18,8 +18,15 @@ const BEARER = /^bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
  *
  * @example
  * ```ts
- * const auth = requireBearer(token, () => metrics.intake.add(1, { outcome: "unauthorized" }));
- * app.post("/alerts", (c) => { auth(c); ... });
+ * import { Hono } from "hono";
+ *
+ * let refusals = 0;
+ * const auth = requireBearer("s3cret-token", () => refusals++);
+ * const app = new Hono();
+ * app.post("/alerts", (c) => {
+ *   auth(c); // throws the 401 ApiError unless `Authorization: Bearer s3cret-token`
+ *   return c.json({ status: "ok" });
+ * });
  * ```
  */
 export function requireBearer(token: string, refused: () => void): (c: Context) => void {

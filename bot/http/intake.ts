@@ -38,7 +38,11 @@ export interface IntakeOptions {
  *
  * @example
  * ```ts
- * app.post("/alerts", intakeHandler({ token, outbox, watchdog, ... }));
+ * import { Hono } from "hono";
+ *
+ * declare const options: IntakeOptions; // token, outbox, metrics, chats, …
+ * const app = new Hono();
+ * app.post("/alerts", intakeHandler(options));
  * ```
  */
 export function intakeHandler(o: IntakeOptions): Handler {

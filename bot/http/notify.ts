@@ -42,7 +42,11 @@ export interface NotifyOptions {
  *
  * @example
  * ```ts
- * app.post("/notify", notifyHandler({ token, outbox, metrics, chats, dedupWindowMs, queued }));
+ * import { Hono } from "hono";
+ *
+ * declare const options: NotifyOptions; // token, outbox, metrics, chats, dedupWindowMs, queued
+ * const app = new Hono();
+ * app.post("/notify", notifyHandler(options));
  * ```
  */
 export function notifyHandler(o: NotifyOptions): Handler {

@@ -70,6 +70,10 @@ export const runtimeFetch =
  *
  * @example
  * ```ts
+ * import type { BotMetrics } from "../metrics.ts";
+ *
+ * declare const metrics: BotMetrics;
+ * const token = Deno.env.get("TELEGRAM_BOT_TOKEN") ?? "";
  * const bot = createTelegramBot({ token, apiRoot: "https://api.telegram.org", metrics });
  * ```
  */

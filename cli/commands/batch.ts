@@ -32,6 +32,7 @@ import { checkOutDir } from "../out_path.ts";
 import { print, printError } from "../output.ts";
 import { predictionsCsv } from "../predictions.ts";
 import { deliver, notDelivered } from "./notify.ts";
+import { withJson, withTrackingUri } from "../options.ts";
 
 interface BatchFlags {
   model: string;
@@ -59,21 +60,21 @@ Example (what .github/workflows/batch.yml runs nightly):
 
 /** Registers `batch`. */
 export function register(program: Command): void {
-  program
-    .command("batch")
-    .description("batch inference: score a CSV, log the run to MLflow, notify")
-    .requiredOption("--model <ref>", "bundle file, model directory, or models:/<name>@<alias>")
-    .requiredOption("--data <csv>", "CSV to score: a path or an http(s) URL")
-    .option("--out <dir>", "where predictions.csv and summary.json go", "out/batch")
-    .option(
-      "--tracking-uri <uri>",
-      "MLflow tracking URI (default: $MLFLOW_TRACKING_URI or ./mlruns)",
+  withJson(
+    withTrackingUri(
+      program
+        .command("batch")
+        .description("batch inference: score a CSV, log the run to MLflow, notify")
+        .requiredOption("--model <ref>", "bundle file, model directory, or models:/<name>@<alias>")
+        .requiredOption("--data <csv>", "CSV to score: a path or an http(s) URL")
+        .option("--out <dir>", "where predictions.csv and summary.json go", "out/batch"),
     )
-    .option("--experiment <name>", "MLflow experiment for the run")
-    .option("--no-track", "do not log to MLflow")
-    .option("--notify", "send the summary (or the failure) to the configured channels", false)
-    .option("--url <url>", "link the notification points to (a CI run)")
-    .option("--json", "print the summary as one JSON object", false)
+      .option("--experiment <name>", "MLflow experiment for the run")
+      .option("--no-track", "do not log to MLflow")
+      .option("--notify", "send the summary (or the failure) to the configured channels", false)
+      .option("--url <url>", "link the notification points to (a CI run)"),
+    "print the summary as one JSON object",
+  )
     .addHelpText("after", HELP)
     .action(async (flags: BatchFlags) => {
       const t0 = performance.now();

@@ -11,6 +11,7 @@ import { DEFAULT_EDGE_DIR, exportEdgeBundle } from "../../lib/registry/mod.ts";
 import { loadModel } from "../model_uri.ts";
 import { checkOutDir } from "../out_path.ts";
 import { print } from "../output.ts";
+import { withJson, withTrackingUri } from "../options.ts";
 
 interface ExportFlags {
   model: string;
@@ -21,16 +22,19 @@ interface ExportFlags {
 
 /** Registers `export`. */
 export function register(program: Command): void {
-  program
-    .command("export")
-    .description("write a model's edge bundle to a folder (the registry is not changed)")
-    .requiredOption(
-      "--model <ref>",
-      "models:/<name>@<alias>, models:/<name>/<version>, a bundle or folder",
-    )
-    .option("--out <dir>", "where model.mlops.json goes", DEFAULT_EDGE_DIR)
-    .option("--tracking-uri <uri>", "MLflow tracking URI for models:/ URIs")
-    .option("--json", "print one JSON object to stdout", false)
+  withJson(
+    withTrackingUri(
+      program
+        .command("export")
+        .description("write a model's edge bundle to a folder (the registry is not changed)")
+        .requiredOption(
+          "--model <ref>",
+          "models:/<name>@<alias>, models:/<name>/<version>, a bundle or folder",
+        )
+        .option("--out <dir>", "where model.mlops.json goes", DEFAULT_EDGE_DIR),
+    ),
+    "print one JSON object to stdout",
+  )
     .action(async (flags: ExportFlags) => {
       await checkOutDir(flags.out, "export");
       const bundle = await loadModel(flags.model, flags.trackingUri);

@@ -15,6 +15,7 @@ import { bundlePath, writeBundle } from "../../lib/model/io.ts";
 import { VERSION } from "../../lib/version.ts";
 import { loadModel } from "../model_uri.ts";
 import { print, printError } from "../output.ts";
+import { withJson, withTrackingUri } from "../options.ts";
 
 /** The checkout holding the Dockerfile: the build context. */
 const CONTEXT = fileURLToPath(new URL("../../", import.meta.url));
@@ -58,19 +59,27 @@ Examples:
 /** Registers `image build`. */
 export function register(program: Command): void {
   const image = program.command("image").description("build container images");
-  image
-    .command("build")
-    .description("build the edge (with a model), cli or bot image from the Dockerfile")
-    .option("--target <t>", `image to build: ${TARGETS.join(", ")}`, "edge")
-    .option("--model <ref>", "model to bake into the edge image (default: what edge/model/ holds)")
-    .option("--tag <name>", "image name (default: mlops-edge:<model>-v<version>, mlops:<version>)")
-    .option(
-      "--engine <e>",
-      `${ENGINES.join(" or ")} (default: $MLOPS_CONTAINER_ENGINE, else the one on PATH)`,
-    )
-    .option("--tracking-uri <uri>", "MLflow tracking URI for models:/ URIs")
-    .option("--dry-run", "print the build command; build nothing", false)
-    .option("--json", "print one JSON object to stdout", false)
+  withJson(
+    withTrackingUri(
+      image
+        .command("build")
+        .description("build the edge (with a model), cli or bot image from the Dockerfile")
+        .option("--target <t>", `image to build: ${TARGETS.join(", ")}`, "edge")
+        .option(
+          "--model <ref>",
+          "model to bake into the edge image (default: what edge/model/ holds)",
+        )
+        .option(
+          "--tag <name>",
+          "image name (default: mlops-edge:<model>-v<version>, mlops:<version>)",
+        )
+        .option(
+          "--engine <e>",
+          `${ENGINES.join(" or ")} (default: $MLOPS_CONTAINER_ENGINE, else the one on PATH)`,
+        ),
+    ).option("--dry-run", "print the build command; build nothing", false),
+    "print one JSON object to stdout",
+  )
     .argument("[engine-args...]", "passed to the engine's build command (after --)")
     .addHelpText("after", HELP)
     .action(async (engineArgs: string[], flags: ImageBuildFlags) => {

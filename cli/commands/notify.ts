@@ -15,6 +15,7 @@ import {
   SEVERITIES,
   type Severity,
 } from "../../lib/notify/mod.ts";
+import { withJson } from "../options.ts";
 import { print, printError } from "../output.ts";
 
 /** Exit code when no configured channel took the notification. */
@@ -43,15 +44,17 @@ Example:
 
 /** Registers `notify`. */
 export function register(program: Command): void {
-  program
-    .command("notify")
-    .description("send a notification to the bot, Telegram and/or Slack")
-    .requiredOption("--title <text>", "one line")
-    .option("--text <text>", "the message (plain text)")
-    .option("--text-file <path>", "read the message from this file")
-    .option("--severity <s>", `${SEVERITIES.join(", ")}`, "info")
-    .option("--url <url>", "a link to more (a CI run, an MLflow run)")
-    .option("--json", "print one JSON object to stdout", false)
+  withJson(
+    program
+      .command("notify")
+      .description("send a notification to the bot, Telegram and/or Slack")
+      .requiredOption("--title <text>", "one line")
+      .option("--text <text>", "the message (plain text)")
+      .option("--text-file <path>", "read the message from this file")
+      .option("--severity <s>", `${SEVERITIES.join(", ")}`, "info")
+      .option("--url <url>", "a link to more (a CI run, an MLflow run)"),
+    "print one JSON object to stdout",
+  )
     .addHelpText("after", HELP)
     .action(async (flags: NotifyFlags) => {
       const severity = checkSeverity(flags.severity);

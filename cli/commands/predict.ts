@@ -12,6 +12,7 @@ import { loadModel } from "../model_uri.ts";
 import { print, printError, writeData } from "../output.ts";
 import { checkOutFile } from "../out_path.ts";
 import { predictionsCsv } from "../predictions.ts";
+import { withJson, withTrackingUri } from "../options.ts";
 
 interface PredictFlags {
   model: string;
@@ -23,17 +24,20 @@ interface PredictFlags {
 
 /** Registers `predict`. */
 export function register(program: Command): void {
-  program
-    .command("predict")
-    .description("predict a CSV with a model (path, directory, or models:/name@alias)")
-    .requiredOption(
-      "--model <path>",
-      "bundle file, model directory, or models:/<name>/<version|@alias>",
-    )
-    .requiredOption("--data <csv>", "CSV to score (columns in any order; target ignored)")
-    .option("--out <csv>", "write predictions here instead of stdout")
-    .option("--tracking-uri <uri>", "MLflow tracking URI for models:/ URIs")
-    .option("--json", "print a JSON summary (and predictions when no --out)", false)
+  withJson(
+    withTrackingUri(
+      program
+        .command("predict")
+        .description("predict a CSV with a model (path, directory, or models:/name@alias)")
+        .requiredOption(
+          "--model <path>",
+          "bundle file, model directory, or models:/<name>/<version|@alias>",
+        )
+        .requiredOption("--data <csv>", "CSV to score (columns in any order; target ignored)")
+        .option("--out <csv>", "write predictions here instead of stdout"),
+    ),
+    "print a JSON summary (and predictions when no --out)",
+  )
     .action(async (flags: PredictFlags) => {
       if (flags.out) await checkOutFile(flags.out);
       const bundle = await loadModel(flags.model, flags.trackingUri);

@@ -10,6 +10,7 @@ import type { Command } from "commander";
 import { UserError } from "../../lib/errors.ts";
 import { networkReason } from "../../lib/net.ts";
 import { redactUrl } from "../../lib/redact.ts";
+import { withJson } from "../options.ts";
 import { print, printError } from "../output.ts";
 
 /** Exit code when the edge answers but is not serving what it should. */
@@ -34,14 +35,16 @@ Example:
 
 /** Registers `smoke`. */
 export function register(program: Command): void {
-  program
-    .command("smoke")
-    .description("smoke-test a running edge: ready, the expected model, one prediction")
-    .argument("<url>", "the edge's base URL")
-    .option("--expect-version <v>", "the model version that must be served")
-    .option("--expect-model <name>", "the model name that must be served")
-    .option("--timeout <s>", "seconds to wait for /readyz", "120")
-    .option("--json", "print one JSON object to stdout", false)
+  withJson(
+    program
+      .command("smoke")
+      .description("smoke-test a running edge: ready, the expected model, one prediction")
+      .argument("<url>", "the edge's base URL")
+      .option("--expect-version <v>", "the model version that must be served")
+      .option("--expect-model <name>", "the model name that must be served")
+      .option("--timeout <s>", "seconds to wait for /readyz", "120"),
+    "print one JSON object to stdout",
+  )
     .addHelpText("after", HELP)
     .action(async (url: string, flags: SmokeFlags) => {
       const timeoutS = Number(flags.timeout);

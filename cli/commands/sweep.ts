@@ -28,7 +28,7 @@ import { dataOptions, intAtLeast } from "../params.ts";
 import { paramsJson } from "../../lib/forest/params.ts";
 import { createProgress, progressEnabled } from "../progress.ts";
 import { print } from "../output.ts";
-import { TRACKING_URI_HELP } from "../options.ts";
+import { withJson, withTrackingUri } from "../options.ts";
 
 interface SweepFlags {
   data?: string;
@@ -80,32 +80,42 @@ with a finished child run are not trained again.`;
 
 /** Registers `sweep`. */
 export function register(program: Command): void {
-  dataOptions(
-    program
-      .command("sweep")
-      .description("search hyperparameters with cross-validation; log runs to MLflow"),
+  withJson(
+    withTrackingUri(
+      dataOptions(
+        program
+          .command("sweep")
+          .description("search hyperparameters with cross-validation; log runs to MLflow"),
+      )
+        .option(
+          "--grid <name=values...>",
+          "hyperparameter values, e.g. trees=100,200 max-depth=none,10",
+        )
+        .option("--config <file>", "sweep file (YAML or JSON)")
+        .option("--search <kind>", "grid or random (default grid)")
+        .option("--trials <n>", "configurations to draw for --search random")
+        .option("--cv <k>", `cross-validation folds, at least 2 (default ${DEFAULT_CV})`)
+        .option(
+          "--metric <m>",
+          `metric that picks the best configuration (default ${DEFAULT_METRIC})`,
+        )
+        .option(
+          "--seed <s>",
+          "seed for the holdout split, folds, random search and forests (default 42)",
+        )
+        .option("--workers <n>", "parallel workers (default: cores)", intAtLeast(1))
+        .option("--shard <I/N>", "run only shard I of N (same --sweep-id on every shard)")
+        .option("--sweep-id <id>", "sweep id (default: derived from data, grid and settings)")
+        .option("--collect <sweep-id>", "join a sharded sweep: pick the winner, refit it, log it")
+        .option(
+          "--allow-partial",
+          "with --collect: accept configurations that never finished",
+          false,
+        )
+        .option("--experiment <name>", "MLflow experiment (default: dataset name)"),
+    ),
+    "print one JSON object to stdout",
   )
-    .option(
-      "--grid <name=values...>",
-      "hyperparameter values, e.g. trees=100,200 max-depth=none,10",
-    )
-    .option("--config <file>", "sweep file (YAML or JSON)")
-    .option("--search <kind>", "grid or random (default grid)")
-    .option("--trials <n>", "configurations to draw for --search random")
-    .option("--cv <k>", `cross-validation folds, at least 2 (default ${DEFAULT_CV})`)
-    .option("--metric <m>", `metric that picks the best configuration (default ${DEFAULT_METRIC})`)
-    .option(
-      "--seed <s>",
-      "seed for the holdout split, folds, random search and forests (default 42)",
-    )
-    .option("--workers <n>", "parallel workers (default: cores)", intAtLeast(1))
-    .option("--shard <I/N>", "run only shard I of N (same --sweep-id on every shard)")
-    .option("--sweep-id <id>", "sweep id (default: derived from data, grid and settings)")
-    .option("--collect <sweep-id>", "join a sharded sweep: pick the winner, refit it, log it")
-    .option("--allow-partial", "with --collect: accept configurations that never finished", false)
-    .option("--experiment <name>", "MLflow experiment (default: dataset name)")
-    .option("--tracking-uri <uri>", TRACKING_URI_HELP)
-    .option("--json", "print one JSON object to stdout", false)
     .addHelpText("after", HELP)
     .action(async (flags: SweepFlags) => {
       const t0 = performance.now();

@@ -70,7 +70,12 @@ export function keyIdentity(key: string): string {
  *
  * @example
  * ```ts
- * app.post("/v1/predict", guarded(apiKeyAuth(config.apiKeys))(handler));
+ * import { Hono } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ * import { guarded } from "./guard.ts";
+ *
+ * const app = new Hono<EdgeEnv>();
+ * app.post("/v1/predict", guarded(apiKeyAuth(["k3y-one", "k3y-two"]))((c) => c.json({ ok: true })));
  * ```
  */
 export function apiKeyAuth<E extends ClientEnv>(keys: readonly string[]): Guard<E> {

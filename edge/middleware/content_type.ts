@@ -13,7 +13,11 @@ import type { Guard } from "./guard.ts";
  *
  * @example
  * ```ts
- * app.post("/echo", guarded(requireContentType("application/json"))(handler));
+ * import { Hono } from "hono";
+ * import { guarded } from "./guard.ts";
+ *
+ * const app = new Hono();
+ * app.post("/echo", guarded(requireContentType("application/json"))(async (c) => c.json(await c.req.json())));
  * ```
  */
 export function requireContentType<E extends Env>(...types: string[]): Guard<E> {

@@ -28,7 +28,18 @@ export type Guard<E extends Env = EdgeEnv> = (c: Context<E>) => void;
  *
  * @example
  * ```ts
- * const scoring = guarded(apiKeyAuth(keys), requireModel(holder), requireContentType("application/json"));
+ * import { Hono } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ * import { apiKeyAuth } from "./api_key.ts";
+ * import { requireContentType } from "./content_type.ts";
+ * import { requireModel } from "./require_model.ts";
+ * import { predictHandler, type PredictDeps } from "../routes/predict.ts";
+ * import type { ModelHolder } from "../serving/model_holder.ts";
+ *
+ * declare const holder: ModelHolder;
+ * declare const deps: PredictDeps;
+ * const app = new Hono<EdgeEnv>();
+ * const scoring = guarded(apiKeyAuth(["k3y"]), requireModel(holder), requireContentType("application/json"));
  * app.post("/v1/predict", scoring(predictHandler(deps)));
  * ```
  */

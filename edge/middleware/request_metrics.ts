@@ -30,6 +30,11 @@ export interface RequestMetricsOptions {
  *
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ * import type { Monitor } from "../telemetry/monitor.ts";
+ *
+ * declare const monitor: Monitor;
+ * const routes = new Hono().get("/healthz", (c) => c.text("ok"));
  * const app = withRequestMetrics(routes, monitor, { liveRoutes: new Set(["/v1/predict"]) });
  * Deno.serve(app.fetch);
  * ```

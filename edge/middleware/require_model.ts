@@ -16,6 +16,13 @@ import type { Guard } from "./guard.ts";
  *
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ * import type { ModelHolder } from "../serving/model_holder.ts";
+ * import { guarded } from "./guard.ts";
+ *
+ * declare const holder: ModelHolder;
+ * const app = new Hono<EdgeEnv>();
  * app.get("/v1/model", guarded(requireModel(holder))((c) => c.json(c.get("model").classes)));
  * ```
  */

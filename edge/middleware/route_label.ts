@@ -17,6 +17,9 @@ const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIO
  *
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ *
+ * const app = new Hono();
  * app.use(async (c, next) => {
  *   await next();
  *   console.log(routeLabel(c)); // "/v1/predict" or "unmatched"
@@ -34,6 +37,9 @@ export function routeLabel(c: Context): string {
  *
  * @example
  * ```ts
+ * import type { Context } from "hono";
+ *
+ * declare const c: Context;
  * methodLabel(c); // "POST", or "OTHER" for e.g. PROPFIND
  * ```
  */

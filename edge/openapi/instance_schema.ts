@@ -17,6 +17,9 @@ export type JsonSchema = Record<string, unknown>;
  *
  * @example
  * ```ts
+ * import type { ModelBundle } from "../../lib/model/types.ts";
+ *
+ * declare const bundle: ModelBundle;
  * instanceSchema(bundle).required; // ["gender", "SeniorCitizen", ...]
  * ```
  */
@@ -40,6 +43,9 @@ export function instanceSchema(bundle: ModelBundle): JsonSchema {
  *
  * @example
  * ```ts
+ * import type { ModelBundle } from "../../lib/model/types.ts";
+ *
+ * declare const bundle: ModelBundle;
  * exampleInstance(bundle); // { gender: "Male", tenure: 29, ... }
  * ```
  */

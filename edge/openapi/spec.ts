@@ -34,6 +34,9 @@ const error = (description: string) => ({ description, content: json(ref("Error"
  *
  * @example
  * ```ts
+ * import type { ModelHolder } from "../serving/model_holder.ts";
+ *
+ * declare const holder: ModelHolder;
  * const spec = buildOpenApi(holder.model, { maxBatch: 1000, maxBodyBytes: 1 << 20, auth: false });
  * spec.openapi; // "3.1.0"
  * ```

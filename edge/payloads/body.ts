@@ -44,6 +44,9 @@ export const FAST_PATH_BYTES = 64 * 1024;
  *
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ *
+ * const app = new Hono();
  * const body = new BodyReader({ maxBytes: 1 << 20, timeoutMs: 10_000 });
  * app.post("/echo", async (c) => c.json(await body.json(c)));
  * ```

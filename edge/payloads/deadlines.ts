@@ -33,6 +33,7 @@ export class Deadlines {
   /**
    * @example
    * ```ts
+   * declare const request: Request;
    * const deadlines = new Deadlines(10_000);
    * const body = await deadlines.within(request.json(), () => new Error("too slow"));
    * ```

@@ -46,6 +46,14 @@ export function pickModels(c: Context<EdgeEnv>, challenger: Challenger | null): 
  *
  * @example
  * ```ts
+ * import type { Context } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ * import { parsePredictBody } from "../payloads/predict_request.ts";
+ * import type { Monitor } from "../telemetry/monitor.ts";
+ *
+ * declare const c: Context<EdgeEnv>;
+ * declare const monitor: Monitor;
+ * const body = { instances: [{ tenure: 3, Contract: "Month-to-month" }] };
  * const batch = score(c.get("model"), parsePredictBody(body, 1000), monitor);
  * ```
  */
@@ -97,6 +105,10 @@ export function shadowScore(
  *
  * @example
  * ```ts
+ * import type { BatchPrediction, ServingModel } from "../serving/serving_model.ts";
+ *
+ * declare const model: ServingModel;
+ * declare const batch: BatchPrediction;
  * labelsOf(model, batch); // ["No", "Yes", "No"]
  * ```
  */

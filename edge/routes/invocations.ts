@@ -28,6 +28,20 @@ export interface InvocationsDeps {
  *
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ * import type { ModelHolder } from "../serving/model_holder.ts";
+ * import { guarded } from "../middleware/guard.ts";
+ * import { requireModel } from "../middleware/require_model.ts";
+ *
+ * declare const holder: ModelHolder;
+ * import { requireContentType } from "../middleware/content_type.ts";
+ * import { BodyReader } from "../payloads/body.ts";
+ * import type { Monitor } from "../telemetry/monitor.ts";
+ *
+ * declare const monitor: Monitor;
+ * const body = new BodyReader({ maxBytes: 1 << 20, timeoutMs: 10_000 });
+ * const app = new Hono<EdgeEnv>();
  * const scoring = guarded(requireModel(holder), requireContentType("application/json", "text/csv"));
  * app.post("/invocations", scoring(invocationsHandler({ monitor, maxBatch: 1000, body, challenger: null })));
  * ```

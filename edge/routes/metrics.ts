@@ -15,6 +15,10 @@ export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8
  *
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ * import { createMeters } from "../telemetry/meters.ts";
+ *
+ * const app = new Hono();
  * const meters = createMeters({ otlp: false });
  * app.get("/metrics", metricsHandler(meters.scrape));
  * ```

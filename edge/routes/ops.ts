@@ -78,6 +78,13 @@ export interface StatusBody {
  *
  * @example
  * ```ts
+ * import type { ModelHolder } from "../serving/model_holder.ts";
+ * import type { Meters } from "../telemetry/meters.ts";
+ * import type { Monitor } from "../telemetry/monitor.ts";
+ *
+ * declare const holder: ModelHolder;
+ * declare const monitor: Monitor;
+ * declare const meters: Meters;
  * opsOf(holder, monitor, meters.instanceId).traffic.rps; // 12.5
  * ```
  */
@@ -151,7 +158,19 @@ export function opsOf(holder: ModelHolder, monitor: Monitor, instanceId: string)
  *
  * @example
  * ```ts
- * app.get("/v1/ops", guarded(auth)(opsHandler(holder, monitor, meters.instanceId)));
+ * import { Hono } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ * import { apiKeyAuth } from "../middleware/api_key.ts";
+ * import { guarded } from "../middleware/guard.ts";
+ * import type { ModelHolder } from "../serving/model_holder.ts";
+ * import type { Meters } from "../telemetry/meters.ts";
+ * import type { Monitor } from "../telemetry/monitor.ts";
+ *
+ * declare const holder: ModelHolder;
+ * declare const monitor: Monitor;
+ * declare const meters: Meters;
+ * const app = new Hono<EdgeEnv>();
+ * app.get("/v1/ops", guarded(apiKeyAuth(["k3y"]))(opsHandler(holder, monitor, meters.instanceId)));
  * ```
  */
 export function opsHandler(holder: ModelHolder, monitor: Monitor, instanceId: string): Handler {

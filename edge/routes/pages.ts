@@ -18,6 +18,9 @@ import { STATUS_PAGE_HTML } from "../ui/status_page.ts";
  *
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ *
+ * const app = new Hono();
  * app.get("/", statusPage);
  * ```
  */
@@ -31,6 +34,9 @@ export const statusPage: Handler = function statusPage(c) {
  *
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ *
+ * const app = new Hono();
  * app.get("/ops", opsPage);
  * ```
  */
@@ -43,6 +49,11 @@ export const opsPage: Handler = function opsPage(c) {
  *
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ * import type { StatusBoard } from "../status/public_status.ts";
+ *
+ * declare const board: StatusBoard;
+ * const app = new Hono();
  * app.get("/v1/status", publicStatusHandler(board));
  * ```
  */
@@ -59,6 +70,11 @@ export function publicStatusHandler(board: StatusBoard): Handler {
  *
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ * import type { ModelHolder } from "../serving/model_holder.ts";
+ *
+ * declare const holder: ModelHolder;
+ * const app = new Hono();
  * app.get("/openapi.json", openApiHandler(holder, { maxBatch: 1000, maxBodyBytes: 1 << 20, auth: false }));
  * ```
  */
@@ -74,7 +90,12 @@ export function openApiHandler(holder: ModelHolder, options: SpecOptions): Handl
  *
  * @example
  * ```ts
- * app.get("/docs", docsHandler(holder, options));
+ * import { Hono } from "hono";
+ * import type { ModelHolder } from "../serving/model_holder.ts";
+ *
+ * declare const holder: ModelHolder;
+ * const app = new Hono();
+ * app.get("/docs", docsHandler(holder, { maxBatch: 1000, maxBodyBytes: 1 << 20, auth: true }));
  * ```
  */
 export function docsHandler(holder: ModelHolder, options: SpecOptions): Handler {

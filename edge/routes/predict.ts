@@ -37,6 +37,20 @@ const JSON_HEADERS = { "content-type": "application/json" };
  *
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ * import type { ModelHolder } from "../serving/model_holder.ts";
+ * import { guarded } from "../middleware/guard.ts";
+ * import { requireModel } from "../middleware/require_model.ts";
+ *
+ * declare const holder: ModelHolder;
+ * import { BodyReader } from "../payloads/body.ts";
+ * import type { Monitor } from "../telemetry/monitor.ts";
+ * import type { PredictionLog } from "../serving/prediction_log.ts";
+ *
+ * declare const monitor: Monitor;
+ * declare const log: PredictionLog;
+ * const app = new Hono<EdgeEnv>();
  * const body = new BodyReader({ maxBytes: 1 << 20, timeoutMs: 10_000 });
  * const deps = { monitor, ids: createPredictionIds({ secrets, ttlMs }), maxBatch: 1000, body, challenger: null };
  * app.post("/v1/predict", guarded(requireModel(holder))(predictHandler(deps)));

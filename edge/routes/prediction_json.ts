@@ -39,6 +39,10 @@ export class PredictionJson {
   /**
    * @example
    * ```ts
+   * import type { BatchPrediction, ServingModel } from "../serving/serving_model.ts";
+   *
+   * declare const model: ServingModel;
+   * declare const batch: BatchPrediction;
    * const json = new PredictionJson(model);
    * const text = json.single(batch, ["p1.eyJtIjoi….Qm9v…"]); // '{"prediction_id":"p1.eyJtIjoi…","label":"No",…}'
    * ```

@@ -38,7 +38,9 @@ export class ModelHolder {
    * @example
    * ```ts
    * const holder = new ModelHolder();
-   * await holder.load(() => loadBundle(config.model));
+   * import { readBundle } from "../../lib/model/io.ts";
+   *
+   * await holder.load(() => readBundle("edge/model/"));
    * if (holder.state.status === "failed") console.error(holder.state.reason);
    * ```
    */

@@ -66,6 +66,8 @@ export class ServingModel {
    *
    * @example
    * ```ts
+   * import { readBundle } from "../../lib/model/io.ts";
+   *
    * const model = new ServingModel(await readBundle("edge/model/"));
    * const r = model.predict([{ tenure: 3, Contract: "Month-to-month" }], (_i, f) => f ?? "");
    * ```

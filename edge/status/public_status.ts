@@ -174,7 +174,19 @@ export class StatusBoard {
   /**
    * @example
    * ```ts
-   * const board = new StatusBoard({ holder, monitor, instanceId, prometheusUrl: null, alertmanagerUrl: null, job: "mlops-edge" });
+   * import type { ModelHolder } from "../serving/model_holder.ts";
+   * import type { Monitor } from "../telemetry/monitor.ts";
+   *
+   * declare const holder: ModelHolder;
+   * declare const monitor: Monitor;
+   * const board = new StatusBoard({
+   *   holder,
+   *   monitor,
+   *   instanceId: crypto.randomUUID(),
+   *   prometheusUrl: null,
+   *   alertmanagerUrl: null,
+   *   job: "mlops-edge",
+   * });
    * (await board.status()).headline; // "All systems operational"
    * ```
    */

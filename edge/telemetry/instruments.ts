@@ -81,6 +81,8 @@ export interface Histograms {
  *
  * @example
  * ```ts
+ * import { createMeters } from "./meters.ts";
+ *
  * const h = createHistograms(createMeters({ otlp: false }).meter);
  * h.duration.record(0.0008, { method: "POST", route: "/v1/predict" });
  * ```
@@ -158,7 +160,10 @@ export type ModelAttrs = {
  *
  * @example
  * ```ts
- * observeAll(meter, monitorSources);
+ * import { createMeters } from "./meters.ts";
+ *
+ * declare const sources: Sources; // what the monitor reads its gauges and counters from
+ * observeAll(createMeters({ otlp: false }).meter, sources);
  * ```
  */
 export function observeAll(meter: Meter, sources: Sources): void {

@@ -150,6 +150,10 @@ export class Monitor implements Disposable {
   /**
    * @example
    * ```ts
+   * import { createMeters } from "./meters.ts";
+   * import { ModelHolder } from "../serving/model_holder.ts";
+   *
+   * const holder = new ModelHolder();
    * const { meter } = createMeters({ otlp: false });
    * const monitor = new Monitor(meter, holder, { driftWindow: 5000, accuracyWindow: 500 });
    * const predict = monitor.route("POST", "/v1/predict", true);

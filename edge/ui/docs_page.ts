@@ -91,7 +91,11 @@ function inline(text: string): string {
  *
  * @example
  * ```ts
- * const html = renderDocsPage(buildOpenApi(holder.model, options));
+ * import { buildOpenApi } from "../openapi/spec.ts";
+ * import type { ModelHolder } from "../serving/model_holder.ts";
+ *
+ * declare const holder: ModelHolder;
+ * const html = renderDocsPage(buildOpenApi(holder.model, { maxBatch: 1000, maxBodyBytes: 1 << 20, auth: false }));
  * ```
  */
 export function renderDocsPage(spec: Record<string, unknown>): string {

@@ -113,6 +113,7 @@ function modelLabel(m: { name: string; version: string | null }): string {
  *
  * @example
  * ```ts
+ * declare const summary: BatchSummary;
  * batchNotification(summary, { runId: "0a1b…", url: "https://github.com/me/mlops/actions/runs/1" });
  * ```
  */

@@ -17,6 +17,8 @@ const ROW_SEP = "\x1e";
  *
  * @example
  * ```ts
+ * import { parseCsv } from "./csv.ts";
+ *
  * const digest = await digestTable(parseCsv("a,b\n1,2\n")); // e.g. "3f1c9a07"
  * ```
  */

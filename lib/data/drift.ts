@@ -30,6 +30,10 @@ export const DRIFT_THRESHOLD = 0.2;
  *
  * @example
  * ```ts
+ * import type { ModelBundle } from "../model/types.ts";
+ * import { readCsvFile } from "./csv.ts";
+ *
+ * declare const bundle: ModelBundle;
  * const drift = tableDrift(bundle.schema, bundle.featureStats, await readCsvFile("new.csv"));
  * drift.filter((d) => (d.psi ?? 0) > DRIFT_THRESHOLD); // the shifted features
  * ```

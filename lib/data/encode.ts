@@ -71,6 +71,9 @@ export type RecordEncoder = (
  *
  * @example
  * ```ts
+ * import { readCsvFile } from "./csv.ts";
+ * import { inferSchema } from "./schema.ts";
+ *
  * const table = await readCsvFile("data/telco-customer-churn.csv");
  * const schema = inferSchema(table, { target: "Churn" });
  * const { X, y } = encodeTable(schema, table, { requireTarget: true });
@@ -146,6 +149,9 @@ export function encodeTable(
  *
  * @example
  * ```ts
+ * import type { DatasetSchema } from "./types.ts";
+ *
+ * declare const schema: DatasetSchema;
  * const encode = createRecordEncoder(schema);
  * const out = new Float64Array(schema.encodedNames.length);
  * const { errors, unknown } = encode({ tenure: 12, Contract: "One year" }, out);
@@ -209,6 +215,9 @@ const encoders = new WeakMap<DatasetSchema, RecordEncoder>();
  *
  * @example
  * ```ts
+ * import type { DatasetSchema } from "./types.ts";
+ *
+ * declare const schema: DatasetSchema;
  * const out = new Float64Array(schema.encodedNames.length);
  * const { errors } = encodeRecord(schema, { tenure: "12", Contract: null }, out);
  * ```

@@ -24,7 +24,6 @@
 export type {
   CategoricalFeature,
   CategoricalStats,
-  Dataset,
   DatasetSchema,
   DroppedColumn,
   FeatureSpec,

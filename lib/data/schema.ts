@@ -66,6 +66,8 @@ function looksLikeIdName(name: string): boolean {
  *
  * @example
  * ```ts
+ * import { parseCsv } from "./csv.ts";
+ *
  * const table = parseCsv("id,age,plan,y\n1,30,a,No\n2,,b,Yes\n3,41,a,No\n");
  * const schema = inferSchema(table, { target: "y" });
  * schema.encodedNames; // ["age", "plan=b"]

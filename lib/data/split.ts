@@ -71,6 +71,7 @@ export function stratifiedSplit(
  *
  * @example
  * ```ts
+ * const y = Int32Array.from({ length: 20 }, (_, i) => i % 2);
  * const folds = stratifiedKFold(y, 2, 5, 42);
  * folds.length; // 5
  * ```
@@ -126,6 +127,10 @@ export function stratifiedKFold(
  *
  * @example
  * ```ts
+ * import type { Matrix } from "./types.ts";
+ *
+ * declare const X: Matrix;
+ * const split = stratifiedSplit(Int32Array.from([0, 1, 0, 1, 0, 1]), 2, 0.5, 42);
  * const Xtrain = subsetMatrix(X, split.train);
  * ```
  */
@@ -145,6 +150,8 @@ export function subsetMatrix(X: Matrix, rows: ArrayLike<number>): Matrix {
  *
  * @example
  * ```ts
+ * const y = Int32Array.from([0, 1, 0, 1, 0, 1]);
+ * const split = stratifiedSplit(y, 2, 0.5, 42);
  * const yTrain = subsetLabels(y, split.train);
  * ```
  */

@@ -33,6 +33,10 @@ export const PSI_EPSILON = 1e-4;
  *
  * @example
  * ```ts
+ * import type { DatasetSchema, RawTable } from "./types.ts";
+ *
+ * declare const schema: DatasetSchema;
+ * declare const table: RawTable;
  * const stats = featureStats(schema, table);
  * stats[0]; // { name: "gender", kind: "categorical", count: 7043, missing: 0, ... }
  * ```
@@ -47,8 +51,8 @@ export function featureStats(schema: DatasetSchema, data: RawTable | Matrix): Fe
  *
  * @example
  * ```ts
- * binNumeric({ edges: [10, 20] } as NumericStats, 15); // 1
- * binNumeric({ edges: [10, 20] } as NumericStats, NaN); // -1
+ * binNumeric({ edges: [10, 20] }, 15); // 1
+ * binNumeric({ edges: [10, 20] }, NaN); // -1
  * ```
  */
 export function binNumeric(stats: Pick<NumericStats, "edges">, value: number): number {
@@ -71,6 +75,8 @@ export function binNumeric(stats: Pick<NumericStats, "edges">, value: number): n
  *
  * @example
  * ```ts
+ * import type { CategoricalFeature } from "./types.ts";
+ *
  * const f = { name: "c", kind: "categorical", encoding: "binary", categories: ["No", "Yes"] };
  * binCategory(f as CategoricalFeature, "Yes"); // 1
  * binCategory(f as CategoricalFeature, "Maybe"); // -1

@@ -73,14 +73,6 @@ export interface Matrix {
   nCols: number;
 }
 
-/** An encoded dataset ready for training or evaluation. */
-export interface Dataset {
-  schema: DatasetSchema;
-  X: Matrix;
-  /** Class index per row (into `schema.classes`). */
-  y: Int32Array;
-}
-
 /** Per-feature training statistics, kept in the bundle for drift monitoring. */
 export type FeatureStats = NumericStats | CategoricalStats;
 

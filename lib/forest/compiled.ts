@@ -35,6 +35,9 @@ const cache = new WeakMap<PackedForest, CompiledForest>();
  *
  * @example
  * ```ts
+ * import type { ModelBundle } from "../model/types.ts";
+ *
+ * declare const bundle: ModelBundle;
  * const c = compileForest(bundle.forest);
  * ```
  */
@@ -76,7 +79,13 @@ export function compileForest(forest: PackedForest): CompiledForest {
  *
  * @example
  * ```ts
- * const roots = preorder(forest, (old, id, rightOf) => { ... });
+ * import type { PackedForest } from "./types.ts";
+ *
+ * declare const forest: PackedForest;
+ * const newId = new Int32Array(forest.feature.length);
+ * const roots = preorder(forest, (old, id) => {
+ *   newId[old] = id;
+ * });
  * ```
  */
 export function preorder(

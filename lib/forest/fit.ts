@@ -35,6 +35,11 @@ export interface FitOptions {
  *
  * @example
  * ```ts
+ * import type { Matrix } from "../data/types.ts";
+ * import { DEFAULT_PARAMS } from "./types.ts";
+ *
+ * declare const X: Matrix; // encoded features, row-major
+ * declare const y: Int32Array; // class indices
  * const report = await fitForest(X, y, 2, { ...DEFAULT_PARAMS, nTrees: 50 }, { workers: 2 });
  * console.log(report.oobScore, report.fitMs);
  * ```

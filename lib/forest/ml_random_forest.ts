@@ -67,6 +67,9 @@ function nextDown(x: number): number {
  * @example
  * ```ts
  * import { RandomForestClassifier } from "ml-random-forest";
+ * import type { PackedForest } from "./types.ts";
+ *
+ * declare const forest: PackedForest;
  * const rf = RandomForestClassifier.load(toMlRandomForest(forest));
  * rf.predict([[0, 1, 29.85]]);
  * ```
@@ -113,6 +116,9 @@ export function toMlRandomForest(forest: PackedForest): MlRandomForestJSON {
  *
  * @example
  * ```ts
+ * import type { PackedForest } from "./types.ts";
+ *
+ * declare const forest: PackedForest;
  * const cls = hardVote(forest, [0, 1, 29.85]);
  * ```
  */
@@ -147,7 +153,13 @@ export function hardVote(forest: PackedForest, row: ArrayLike<number>): number {
  *
  * @example
  * ```ts
- * const forest = fromMlRandomForest(rf.toJSON(), nFeatures, 2);
+ * import { RandomForestClassifier } from "ml-random-forest";
+ *
+ * const rf = new RandomForestClassifier({ nEstimators: 10 });
+ * rf.train([[0, 1], [1, 0], [1, 1], [0, 0]], [0, 1, 1, 0]);
+ * // its JSON form, as saved to a file
+ * const json = JSON.parse(JSON.stringify(rf.toJSON())) as MlRandomForestJSON;
+ * const forest = fromMlRandomForest(json, 2, 2);
  * ```
  */
 export function fromMlRandomForest(
@@ -200,6 +212,12 @@ export function fromMlRandomForest(
  *
  * @example
  * ```ts
+ * import type { Matrix } from "../data/types.ts";
+ * import { DEFAULT_PARAMS } from "./types.ts";
+ *
+ * declare const X: Matrix;
+ * declare const y: Int32Array;
+ * const fill = new Float64Array(X.nCols); // what a missing value becomes
  * const forest = trainMlRandomForest(X, y, 2, { ...DEFAULT_PARAMS, nTrees: 10 }, fill);
  * ```
  */

@@ -9,6 +9,10 @@
  * @example
  * ```ts
  * import { DEFAULT_PARAMS, fitForest, predictProbaMatrix } from "./mod.ts";
+ * import type { Matrix } from "../data/types.ts";
+ *
+ * declare const X: Matrix, Xtest: Matrix;
+ * declare const y: Int32Array;
  * const { forest, oobScore } = await fitForest(X, y, 2, { ...DEFAULT_PARAMS, nTrees: 200 });
  * const proba = predictProbaMatrix(forest, Xtest);
  * ```

@@ -36,8 +36,14 @@ export interface OobTally {
  *
  * @example
  * ```ts
+ * import { deriveSeed } from "../rng.ts";
+ * import { growTree, type TreeData, type TreeParams } from "./tree.ts";
+ *
+ * declare const data: TreeData; // 3 classes
+ * declare const params: TreeParams;
+ * const { y } = data;
  * const tally = createOobTally(y.length, 3, 10);
- * for (let t = 0; t < 10; t++) tally.add(growTree(data, params, deriveSeed(seed, t), true));
+ * for (let t = 0; t < 10; t++) tally.add(growTree(data, params, deriveSeed(42, t), true));
  * tally.score(y); // e.g. 0.93
  * ```
  */

@@ -14,7 +14,11 @@ import type { PackedForest } from "./types.ts";
  *
  * @example
  * ```ts
- * const forest = packForest(trees, binned.thresholds, nFeatures, nClasses);
+ * import type { GrownTree } from "./tree.ts";
+ *
+ * declare const trees: GrownTree[];
+ * declare const thresholds: Float64Array[]; // per feature, the bin edges the trees split on
+ * const forest = packForest(trees, thresholds, thresholds.length, 2);
  * ```
  */
 export function packForest(

@@ -17,8 +17,18 @@ export interface ForestPool {
  *
  * @example
  * ```ts
+ * import type { Matrix } from "../data/types.ts";
+ * import { fitForest } from "./fit.ts";
+ * import { DEFAULT_PARAMS } from "./types.ts";
+ *
+ * declare const X: Matrix;
+ * declare const y: Int32Array;
  * const pool = await createForestPool(2);
- * try { await fitForest(X, y, 2, params, { pool }); } finally { pool.close(); }
+ * try {
+ *   await fitForest(X, y, 2, DEFAULT_PARAMS, { pool });
+ * } finally {
+ *   pool.close();
+ * }
  * ```
  */
 export async function createForestPool(size: number): Promise<ForestPool> {

@@ -21,6 +21,9 @@ export { argmaxRows } from "../metrics/argmax.ts";
  *
  * @example
  * ```ts
+ * import type { PackedForest } from "./types.ts";
+ *
+ * declare const forest: PackedForest;
  * const p = predictProbaRow(forest, Float64Array.from([0, 1, 29.85]), new Float64Array(2));
  * ```
  */
@@ -42,6 +45,10 @@ export function predictProbaRow(
  *
  * @example
  * ```ts
+ * import type { PackedForest } from "./types.ts";
+ *
+ * declare const forest: PackedForest;
+ * const row = Float64Array.from([0, 1, 29.85]);
  * const p = predictProbaRowScalar(forest, row, new Float64Array(forest.nClasses));
  * ```
  */
@@ -76,6 +83,11 @@ export function predictProbaRowScalar(
  *
  * @example
  * ```ts
+ * import type { Matrix } from "../data/types.ts";
+ * import type { PackedForest } from "./types.ts";
+ *
+ * declare const forest: PackedForest;
+ * declare const X: Matrix;
  * const proba = predictProbaMatrix(forest, X); // proba[r * K + c]
  * ```
  */
@@ -92,6 +104,11 @@ export function predictProbaMatrix(forest: PackedForest, X: Matrix): Float64Arra
  *
  * @example
  * ```ts
+ * import type { Matrix } from "../data/types.ts";
+ * import type { PackedForest } from "./types.ts";
+ *
+ * declare const forest: PackedForest;
+ * declare const X: Matrix;
  * const proba = predictProbaMatrixScalar(forest, X);
  * ```
  */

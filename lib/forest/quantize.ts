@@ -13,6 +13,9 @@ import type { PackedForest } from "./types.ts";
  *
  * @example
  * ```ts
+ * import type { PackedForest } from "./types.ts";
+ *
+ * declare const forest: PackedForest;
  * const cuts = forestCuts(forest); // cuts[f]: Float64Array, ascending
  * ```
  */
@@ -62,6 +65,9 @@ export function quantize(cuts: Float64Array, v: number): number {
  *
  * @example
  * ```ts
+ * import type { PackedForest } from "./types.ts";
+ *
+ * declare const forest: PackedForest;
  * codeBytes(forestCuts(forest)); // 1 for forests trained here (≤ 255 bins)
  * ```
  */

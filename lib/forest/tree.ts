@@ -92,6 +92,7 @@ const HIST_ENTRIES_PER_ROW = 3;
  *
  * @example
  * ```ts
+ * declare const data: TreeData;
  * const tree = growTree(data, { maxDepth: Infinity, minSamplesSplit: 2, minSamplesLeaf: 1,
  *   mtry: 3, criterion: "gini", bootstrap: true }, 1234);
  * ```

@@ -39,6 +39,11 @@ const cache = new WeakMap<PackedForest | QuantizedForest, Walker | null>();
  *
  * @example
  * ```ts
+ * import type { PackedForest } from "./types.ts";
+ *
+ * declare const forest: PackedForest;
+ * const row = Float64Array.from([0, 1, 29.85]);
+ * const out = new Float64Array(forest.nClasses);
  * const w = loadWalker(forest);
  * if (w) w.predictRow(row, out);
  * ```

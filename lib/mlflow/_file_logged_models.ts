@@ -2,7 +2,7 @@
  * MLflow 3 logged models in the file store, in the layout MLflow's own
  * `FileStore` writes:
  *
- * ```
+ * ```text
  * <experiment>/models/<model id>/meta.yaml, params/<key>, tags/<key>,
  *                                metrics/<key>   (lines: timestamp value step run_id)
  *                                artifacts/...   (the model's files)

@@ -2,7 +2,7 @@
  * The file store: an `mlruns` folder in the exact layout MLflow's own file
  * store writes, so `mlflow ui` shows our runs and we read runs MLflow wrote.
  *
- * ```
+ * ```text
  * mlruns/
  *   <experiment_id>/meta.yaml
  *   <experiment_id>/datasets/<md5(name+digest)>/meta.yaml

@@ -53,7 +53,12 @@ export interface ModelRef {
  *
  * @example
  * ```ts
- * const logging = await startModel(store, { experimentId, runId, artifactUri, params, tags });
+ * import type { TrackingStore } from "./types.ts";
+ *
+ * declare const store: TrackingStore;
+ * const run = await store.getRun("0a1b2c3d");
+ * const { experimentId, runId, artifactUri } = run.info;
+ * const logging = await startModel(store, { experimentId, runId, artifactUri, runTags: run.data.tags });
  * ```
  */
 export async function startModel(
@@ -92,7 +97,12 @@ export async function startModel(
  *
  * @example
  * ```ts
- * const { source, modelId } = await finishModel(store, logging, { bundlePath, signature });
+ * import type { TrackingStore } from "./types.ts";
+ *
+ * declare const store: TrackingStore;
+ * declare const logging: ModelLogging; // from startModel
+ * const bundlePath = "out/model/model.mlops.json";
+ * const { source, modelId } = await finishModel(store, logging, { bundlePath, signature: null });
  * ```
  */
 export async function finishModel(
@@ -138,6 +148,10 @@ export async function failModel(store: TrackingStore, logging: ModelLogging | nu
  *
  * @example
  * ```ts
+ * import type { TrackingStore } from "./types.ts";
+ *
+ * declare const store: TrackingStore;
+ * const run = await store.getRun("0a1b2c3d");
  * const found = await modelOfRun(store, run); // { uri: "models:/m-…", ... } or null
  * ```
  */

@@ -13,7 +13,7 @@
  * and {@link resolveModel} turns `models:/name@alias` into a local bundle.
  *
  * ```ts
- * import { logTrainingRun, openStore, resolveModel } from "./lib/mlflow/mod.ts";
+ * import { logTrainingRun, openStore, resolveModel } from "./mod.ts";
  *
  * const store = openStore(); // --tracking-uri / MLFLOW_TRACKING_URI / sqlite:///mlflow.db
  * const { runId } = await logTrainingRun(store, {

@@ -50,7 +50,11 @@ export function registryTag(name: string, field: string): string {
  *
  * @example
  * ```ts
- * const registry = new TagRegistry(restStore);
+ * import { RestStore } from "./rest-store.ts";
+ *
+ * const registry = new TagRegistry(new RestStore("http://127.0.0.1:5000"));
+ * const runId = "0a1b2c3d";
+ * const source = `runs:/${runId}/model`;
  * const mv = await registry.createModelVersion({ name: "churn", source, runId });
  * await registry.setAlias("churn", "champion", mv.version);
  * ```

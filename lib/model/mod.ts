@@ -6,6 +6,9 @@
  * @example
  * ```ts
  * import { predictTable, readBundle } from "./mod.ts";
+ * import { readCsvFile } from "../data/csv.ts";
+ *
+ * const table = await readCsvFile("new_customers.csv");
  * const bundle = await readBundle("out/model");
  * const { labels } = predictTable(bundle, table);
  * ```

@@ -15,6 +15,10 @@ import type { ModelBundle, Predictions } from "./types.ts";
  *
  * @example
  * ```ts
+ * import { readCsvFile } from "../data/csv.ts";
+ * import type { ModelBundle } from "./types.ts";
+ *
+ * declare const bundle: ModelBundle;
  * const table = await readCsvFile("new_customers.csv");
  * const { labels, proba } = predictTable(bundle, table);
  * ```

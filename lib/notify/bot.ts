@@ -5,7 +5,7 @@
  *
  * ## The contract
  *
- * ```
+ * ```http
  * POST $BOT_URL/notify
  * Authorization: Bearer $ALERT_WEBHOOK_TOKEN
  * Content-Type: application/json

@@ -70,6 +70,8 @@ interface Fold {
  *
  * @example
  * ```ts
+ * import { expandGrid, parseGridArgs } from "./grid.ts";
+ *
  * cvTreeCount(expandGrid(parseGridArgs(["trees=100,200"])), 3); // 600, not 900
  * ```
  */
@@ -83,9 +85,14 @@ export function cvTreeCount(configs: readonly SweepConfig[], k: number): number 
  *
  * @example
  * ```ts
+ * import { createForestPool } from "../forest/pool.ts";
+ * import { expandGrid, parseGridArgs } from "./grid.ts";
+ *
+ * declare const data: CvData; // { X, y, classes }
+ * const configs = expandGrid(parseGridArgs(["trees=100,200"]));
  * const pool = await createForestPool(2);
  * try {
- *   const scores = await crossValidate({ X, y, classes }, configs, { k: 3, seed: 42, pool });
+ *   const scores = await crossValidate(data, configs, { k: 3, seed: 42, pool });
  *   scores[0].folds.map((f) => f.metrics.accuracy);
  * } finally {
  *   pool.close();

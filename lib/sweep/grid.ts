@@ -156,6 +156,7 @@ export function expandGrid(grid: Grid, base: ForestParams = DEFAULT_PARAMS): Swe
  *
  * @example
  * ```ts
+ * const grid = parseGridArgs(["trees=100,200,400", "max-depth=4,8,None"]);
  * const configs = sampleGrid(grid, 10, 42);
  * ```
  */

@@ -30,7 +30,10 @@ export interface ConfigSummary {
  *
  * @example
  * ```ts
- * const s = summarize(scores, runId);
+ * import type { ConfigScores } from "./cv.ts";
+ *
+ * declare const scores: ConfigScores; // one configuration's fold scores
+ * const s = summarize(scores, "0a1b2c3d");
  * s.mean.accuracy; s.std.accuracy;
  * ```
  */
@@ -58,6 +61,7 @@ function meanStd(xs: number[]): [number, number] {
  *
  * @example
  * ```ts
+ * declare const summaries: ConfigSummary[];
  * pickBest(summaries, "log_loss").config.id;
  * ```
  */
@@ -92,6 +96,7 @@ function better(a: number, b: number, dir: Direction): boolean {
  *
  * @example
  * ```ts
+ * declare const summaries: ConfigSummary[];
  * await Deno.writeTextFile("cv_results.csv", cvResultsCsv(summaries));
  * ```
  */

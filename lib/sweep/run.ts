@@ -123,6 +123,10 @@ export function checkSweepId(id: string, flag = "--sweep-id"): string {
  *
  * @example
  * ```ts
+ * import { openStore } from "../mlflow/open.ts";
+ * import { loadTrainingData } from "../train/mod.ts";
+ * import { resolveSettings } from "./settings.ts";
+ *
  * const data = await loadTrainingData({});
  * const report = await runSweep({
  *   store: openStore("./mlruns"),
@@ -259,6 +263,8 @@ export interface CollectOptions extends SweepHooks {
  *
  * @example
  * ```ts
+ * import { openStore } from "../mlflow/open.ts";
+ *
  * const report = await collectSweep({ store: openStore(), sweepId: "nightly-42" });
  * report.parentRunId; // the run to promote
  * ```

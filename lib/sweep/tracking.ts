@@ -99,6 +99,12 @@ function baseTags(): Promise<Record<string, string>> {
  *
  * @example
  * ```ts
+ * import type { TrackingStore } from "../mlflow/types.ts";
+ *
+ * declare const store: TrackingStore;
+ * declare const spec: SweepSpec;
+ * declare const dataset: DatasetInfo;
+ * const experimentId = "1", sweepId = "sweep-1a2b3c";
  * const parent = await startParentRun(store, { experimentId, sweepId, shard: "1/2", role: "parent", spec, dataset, settings: {} });
  * ```
  */
@@ -156,7 +162,15 @@ export async function startParentRun(
  *
  * @example
  * ```ts
- * const runId = await logChildRun(store, { experimentId, parentRunId, sweepId, shard: "1/1", spec, summary });
+ * import type { TrackingStore } from "../mlflow/types.ts";
+ * import type { ConfigSummary } from "./results.ts";
+ *
+ * declare const store: TrackingStore;
+ * declare const spec: SweepSpec;
+ * declare const dataset: DatasetInfo;
+ * declare const summary: ConfigSummary;
+ * const experimentId = "1", parentRunId = "0a1b2c3d", sweepId = "sweep-1a2b3c";
+ * const runId = await logChildRun(store, { experimentId, parentRunId, sweepId, shard: "1/1", spec, summary, index: 0, dataset });
  * ```
  */
 export async function logChildRun(
@@ -223,8 +237,11 @@ export async function logChildRun(
  *
  * @example
  * ```ts
- * const done = await finishedChildren(store, [experimentId], "sweep-1a2b3c");
- * done.has(config.id);
+ * import type { TrackingStore } from "../mlflow/types.ts";
+ *
+ * declare const store: TrackingStore;
+ * const done = await finishedChildren(store, ["1"], "sweep-1a2b3c");
+ * done.has("c-9f86d081"); // a configuration id
  * ```
  */
 export async function finishedChildren(
@@ -260,6 +277,11 @@ export function specOf(run: Run): SweepSpec | null {
  *
  * @example
  * ```ts
+ * import type { Run } from "../mlflow/types.ts";
+ * import { summarize } from "./results.ts";
+ *
+ * declare const run: Run;
+ * declare const spec: SweepSpec;
  * const found = configFromRun(run, spec.axes);
  * if (found) summarize({ config: found.config, folds: found.folds }, run.info.runId);
  * ```
@@ -348,7 +370,14 @@ export async function adoptChildren(
  *
  * @example
  * ```ts
- * await finishParentRun(store, parentRunId, { best, csv, counts: { total: 12, run: 12, skipped: 0 }, refit: result });
+ * import type { TrackingStore } from "../mlflow/types.ts";
+ * import { cvResultsCsv, pickBest, type ConfigSummary } from "./results.ts";
+ *
+ * declare const store: TrackingStore;
+ * declare const summaries: ConfigSummary[];
+ * const best = pickBest(summaries, "accuracy");
+ * const csv = cvResultsCsv(summaries);
+ * await finishParentRun(store, "0a1b2c3d", { best, csv, counts: { total: 12, run: 12, skipped: 0 }, refit: null });
  * ```
  */
 export async function finishParentRun(
@@ -406,6 +435,9 @@ export async function failRun(store: TrackingStore, runId: string): Promise<void
  *
  * @example
  * ```ts
+ * import type { TrackingStore } from "../mlflow/types.ts";
+ *
+ * declare const store: TrackingStore;
  * const ids = await experimentIds(store, undefined); // all
  * ```
  */

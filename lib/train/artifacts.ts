@@ -25,6 +25,9 @@ export interface ArtifactPaths {
  *
  * @example
  * ```ts
+ * import { loadTrainingData, trainModel } from "./mod.ts";
+ *
+ * const result = await trainModel(await loadTrainingData());
  * const paths = await writeArtifacts("out", result);
  * paths.bundleFile; // "out/model/model.mlops.json"
  * ```

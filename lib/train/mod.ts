@@ -128,6 +128,7 @@ export interface TrainResult {
  *
  * @example
  * ```ts
+ * const data = await loadTrainingData({ data: "data/telco-customer-churn.csv" });
  * const { bundle, evaluation } = await trainModel(data, { params: { nTrees: 50 } });
  * ```
  */

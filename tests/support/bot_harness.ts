@@ -7,6 +7,7 @@
  */
 import { type BotApp, type BotAppOptions, createBotApp } from "../../bot/app.ts";
 import { configFromEnv } from "../../bot/config.ts";
+import { spawnChild } from "./child.ts";
 import { TelegramEmulator } from "./telegram_emulator.ts";
 
 const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
@@ -129,50 +130,23 @@ export async function startBotProcess(
   env: Record<string, string>,
   timeoutMs = 30_000,
 ): Promise<BotProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
+  const child = spawnChild(Deno.execPath(), {
     args: ["run", "--allow-all", `${ROOT}bot/main.ts`],
     cwd: ROOT,
     env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let text = "";
-  const decoder = new TextDecoder();
-  const pump = async (s: ReadableStream<Uint8Array>) => {
-    for await (const c of s) text += decoder.decode(c, { stream: true });
-  };
-  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
-  const exited = child.status;
-  let done = false;
-  exited.then(() => done = true);
-  const deadline = Date.now() + timeoutMs;
-  let port: string | undefined;
-  while (!(port = /listening on http:\/\/[^:]+:(\d+)\//.exec(text)?.[1])) {
-    if (done || Date.now() > deadline) {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-      await exited;
-      await pumps;
-      throw new Error(`bot did not start:\n${text}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  });
+  const t0 = Date.now();
+  const listening = /listening on http:\/\/[^:]+:(\d+)\//;
+  await child.waitFor((out) => listening.test(out), { timeoutMs, what: "bot did not start" });
   // Polling starts after listening; wait for the line that says so.
-  while (!/is polling/.test(text) && !done && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await child.until((out) => /is polling/.test(out), { timeoutMs: timeoutMs - (Date.now() - t0) });
   return {
-    url: `http://127.0.0.1:${port}`,
-    output: () => text,
-    child,
-    exited,
+    url: `http://127.0.0.1:${listening.exec(child.output())![1]}`,
+    output: child.output,
+    child: child.process,
+    exited: child.status,
     async [Symbol.asyncDispose]() {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* gone */ }
-      await exited;
-      await pumps;
+      await child.stop();
     },
   };
 }

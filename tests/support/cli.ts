@@ -88,6 +88,7 @@ export function mlopsProcess(...args: string[]): Promise<CliResult> {
  *
  * @example
  * ```ts
+ * const url = "http://127.0.0.1:8099/hook";
  * const r = await mlopsProcessWith({ SLACK_WEBHOOK_URL: url }, "notify", "--title", "hi");
  * ```
  */

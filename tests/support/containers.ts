@@ -206,6 +206,7 @@ export interface RunningContainer extends AsyncDisposable {
  *
  * @example
  * ```ts
+ * const image = "localhost/mlops-edge:test";
  * await using c = await runContainer(["-p", "127.0.0.1::8000", image]);
  * await fetch(`${await c.url(8000)}/readyz`);
  * ```

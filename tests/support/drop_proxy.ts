@@ -45,7 +45,7 @@ function indexOf(buf: Uint8Array, pat: Uint8Array): number {
  *
  * @example
  * ```ts
- * const proxy = startDropProxy(server.url);
+ * const proxy = startDropProxy("http://127.0.0.1:5000");
  * proxy.failAt({ at: 3, when: "after", persist: true });
  * ```
  */

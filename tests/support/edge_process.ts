@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { spawnChild } from "./child.ts";
 
 const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 
@@ -27,6 +28,7 @@ export interface EdgeProcess extends AsyncDisposable {
  *
  * @example
  * ```ts
+ * const dir = await Deno.makeTempDir(); // holding a model bundle
  * await using edge = await startEdgeProcess({ MODEL_PATH: dir });
  * await fetch(`${edge.url}/readyz`);
  * ```
@@ -55,57 +57,29 @@ export async function startEdgeProcess(
   const [cmd, ...args] = options.maxOpenFiles === undefined
     ? argv
     : ["bash", "-c", `ulimit -n ${options.maxOpenFiles} && exec "$@"`, "bash", ...argv];
-  const child = new Deno.Command(cmd, {
+  // A graceful stop that hangs (seen once under load with OTLP export on)
+  // must fail nothing and hang nothing: after 5 s it is a SIGKILL.
+  const child = spawnChild(cmd, {
     args,
     cwd: ROOT,
     env: { NO_COLOR: "1", PORT: "0", HOST: "127.0.0.1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let text = "";
-  const decoder = new TextDecoder();
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
-  };
-  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
-  const deadline = performance.now() + timeoutMs;
-  let port: string | undefined;
-  while (!port) {
-    port = /listening on http:\/\/[^:]+:(\d+)\//.exec(text)?.[1];
-    if (port) break;
-    if (performance.now() > deadline) {
-      child.kill("SIGKILL");
-      await pumps;
-      await child.status;
-      throw new Error(`edge did not start within ${timeoutMs} ms:\n${text}`);
-    }
-    await new Promise((r) => setTimeout(r, 10));
-  }
+    killAfterMs: 5_000,
+  });
+  const listening = /listening on http:\/\/[^:]+:(\d+)\//;
+  await child.waitFor((out) => listening.test(out), {
+    timeoutMs,
+    intervalMs: 10,
+    what: `edge did not start within ${timeoutMs} ms`,
+  });
   const listenMs = performance.now() - t0;
   return {
-    url: `http://127.0.0.1:${port}`,
-    output: () => text,
+    url: `http://127.0.0.1:${listening.exec(child.output())![1]}`,
+    output: child.output,
     listenMs,
     pid: child.pid,
     rssMiB: () => rssMiB(child.pid),
     async [Symbol.asyncDispose]() {
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // already exited
-      }
-      // A graceful stop that hangs (seen once under load with OTLP export on)
-      // must fail nothing and hang nothing: after 5 s it is a SIGKILL.
-      const timer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch {
-          // exited meanwhile
-        }
-      }, 5_000);
-      await child.status;
-      clearTimeout(timer);
-      await pumps;
+      await child.stop();
     },
   };
 }

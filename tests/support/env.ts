@@ -11,7 +11,10 @@
  *
  * @example
  * ```ts
- * const r = await withEnv({ MLOPS_CACHE: "/tmp/cache", MLFLOW_TRACKING_TOKEN: undefined }, run);
+ * const r = await withEnv(
+ *   { MLOPS_CACHE: "/tmp/cache", MLFLOW_TRACKING_TOKEN: undefined },
+ *   async () => Deno.env.get("MLOPS_CACHE"),
+ * );
  * ```
  */
 export async function withEnv<T>(

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { spawnChild } from "./child.ts";
 import { PARTS } from "./parts.ts";
 
 /** A free loopback port (bound, then released for the service to take). */
@@ -38,53 +39,26 @@ async function startService(
     await Deno.mkdir(path.replace(/\/[^/]*$/, ""), { recursive: true });
     await Deno.writeTextFile(path, text);
   }
-  const child = new Deno.Command(bin, {
-    args: args(dir, port),
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let text = "";
-  const decoder = new TextDecoder();
-  const pump = async (s: ReadableStream<Uint8Array>) => {
-    for await (const c of s) text += decoder.decode(c, { stream: true });
-  };
-  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
-  let exited = false;
-  child.status.then(() => exited = true);
+  const child = spawnChild(bin, { args: args(dir, port) });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (exited || Date.now() > deadline) {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-      await child.status;
-      await pumps;
-      throw new Error(`${bin} did not become ready:\n${text}`);
-    }
-    const ok = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(500) })
-      .then(async (r) => {
-        await r.body?.cancel();
-        return r.ok;
-      }, () => false);
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  let stopped = false;
+  const ready = () =>
+    fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(500) }).then(async (r) => {
+      await r.body?.cancel();
+      return r.ok;
+    }, () => false);
+  await child.waitFor(ready, {
+    timeoutMs: 20_000,
+    intervalMs: 100,
+    what: `${bin} did not become ready`,
+  });
   const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    try {
-      child.kill("SIGTERM");
-    } catch { /* gone */ }
-    await child.status;
-    await pumps;
+    await child.stop();
   };
   return {
     url,
     port,
     dir,
-    output: () => text,
+    output: child.output,
     stop,
     async [Symbol.asyncDispose]() {
       await stop();

@@ -121,9 +121,11 @@ export function parseTelegramHtml(html: string): string {
  *
  * @example
  * ```ts
+ * import { strict as assert } from "node:assert";
+ *
  * await using r = await startReceivers();
  * // ... run what notifies, with r.env("telegram") ...
- * assertEquals(r.delivered.length, 1);
+ * assert.equal(r.delivered.length, 1);
  * ```
  */
 export function startReceivers(): Promise<Receivers> {

@@ -12,6 +12,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
+import { spawnChild } from "./child.ts";
 import { have } from "./parts.ts";
 
 const SHARED_ENV = fileURLToPath(new URL("../../../shared/real-mlflow/env.sh", import.meta.url));
@@ -104,6 +105,8 @@ export type MlflowView = any;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const view = await readWithMlflow("sqlite:////tmp/x/mlflow.db");
  * assert.deepEqual(view.errors, []);
  * ```
@@ -150,6 +153,8 @@ export interface RealMlflow extends AsyncDisposable {
  *
  * @example
  * ```ts
+ * import { openStore } from "../../lib/mlflow/open.ts";
+ *
  * await using mlflow = await startRealMlflow();
  * const store = openStore(mlflow.url);
  * ```
@@ -167,7 +172,7 @@ export async function startRealMlflow(
   const argv = mlflowArgv(LAUNCHER, [String(port), dir], "release");
   // Its temporary files go in its folder, which stop() removes.
   await Deno.mkdir(`${dir}/tmp`);
-  const child = new Deno.Command(argv.cmd, {
+  const child = spawnChild(argv.cmd, {
     args: argv.args,
     env: {
       ...argv.env,
@@ -175,37 +180,28 @@ export async function startRealMlflow(
       ...(opts.app ? { APP: opts.app } : {}),
       ...(opts.backendUri ? { BACKEND_URI: opts.backendUri } : {}),
     },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let output = "";
-  const decoder = new TextDecoder();
-  const pump = async (s: ReadableStream<Uint8Array>) => {
-    for await (const c of s) output = (output + decoder.decode(c, { stream: true })).slice(-20_000);
-  };
-  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+    keepChars: 20_000,
+    // The launcher ends the server's process group on SIGTERM; a SIGKILL would orphan it.
+    killAfterMs: Infinity,
+  });
   const stop = async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch {
-      // already exited
-    }
-    await child.status;
-    await pumps;
+    await child.stop();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + timeoutMs;
-  while (true) {
-    const ok = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) })
+  const healthy = () =>
+    fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) })
       .then(async (r) => (await r.text()).includes("OK"))
       .catch(() => false);
-    if (ok) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`MLflow did not start within ${timeoutMs} ms:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
+  try {
+    await child.waitFor(healthy, {
+      timeoutMs,
+      intervalMs: 250,
+      what: `MLflow did not start within ${timeoutMs} ms`,
+    });
+  } catch (e) {
+    await stop();
+    throw e;
   }
   return { url, dir, [Symbol.asyncDispose]: stop };
 }

@@ -25,6 +25,7 @@ export async function writeTinyCsv(dir: string): Promise<string> {
  *
  * @example
  * ```ts
+ * const csv = await writeTinyCsv(await Deno.makeTempDir());
  * const r = await trainTiny({ csv, out: "out", trackingUri: "mlruns" }, "--json");
  * ```
  */
@@ -56,6 +57,9 @@ export function trainTiny(
  *
  * @example
  * ```ts
+ * import { join } from "node:path";
+ *
+ * const tmp = await Deno.makeTempDir();
  * const mlruns = await tinyRegistry(tmp, 2, join(tmp, "edge/model")); // champion: small v2
  * ```
  */
