@@ -237,6 +237,58 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "manual deploy: the bundle step reads the champion before export, so a failed smoke test can roll back",
+  sanitizeResources: false,
+  async fn() {
+    const tmp = await Deno.makeTempDir({ prefix: "mlops-deploy-manual-" });
+    try {
+      const repo = join(tmp, "repo");
+      await checkout(repo);
+      // Champion 2 (1 promoted, then 2); the user deploys version 1 by hand.
+      const mlruns = await tinyRegistry(tmp, 2, join(tmp, "edge-model"));
+      const store = openStore(mlruns);
+      assert.equal((await store.getModelVersionByAlias("small", "champion")).version, "2");
+      const step = await workflowStep(".github/workflows/deploy.yml", "edge", "bundle");
+      const bundle = async (ref: string) => {
+        const outputs = join(tmp, `bundle-${crypto.randomUUID()}`);
+        const r = await runStep(step.run, {
+          cwd: repo,
+          env: step.fill({
+            ARTIFACT_VERSION: "",
+            ARTIFACT_MODEL: ref,
+            MODEL_REF: ref,
+            FROM_ARTIFACT: "false",
+            MLFLOW_TRACKING_URI: mlruns,
+            MLFLOW_TRACKING_USERNAME: "",
+            MLFLOW_TRACKING_PASSWORD: "",
+          }, { GITHUB_OUTPUT: outputs }),
+        });
+        assert.equal(r.code, 0, r.stderr);
+        return await readOutputs(outputs);
+      };
+      assert.deepEqual(await bundle("models:/small/1"), {
+        previous: "2",
+        name: "small",
+        version: "1",
+      });
+      // The champion itself: nothing else known to go back to.
+      assert.deepEqual(await bundle("models:/small@champion"), { name: "small", version: "2" });
+      // The deploy step takes it when the caller (deploy-manual.yml) passes none.
+      const deploy = await workflowStep(".github/workflows/deploy.yml", "edge", "deploy");
+      assert.equal(
+        deploy.env.PREVIOUS_VERSION,
+        "${{ inputs.previous-version || steps.bundle.outputs.previous }}",
+      );
+      const manual = await Deno.readTextFile(join(ROOT, ".github/workflows/deploy-manual.yml"));
+      assert.doesNotMatch(manual, /previous-version:/, "manual deploys leave it to deploy.yml");
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});
+
 Deno.test("mlops export writes the registered bundle, stamped, and leaves the registry alone", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "mlops-export-" });
   try {
