@@ -140,12 +140,20 @@ Deno.test(needs(["amtool"], {
     const live = shipped.split("\n").filter((l) => !/^\s*#/.test(l)).join("\n");
     assert.doesNotMatch(live, /REPLACE|telegram_configs/, "no receiver with a placeholder");
     // Uncommented, the fallback route and receiver are a valid config that routes there.
-    const enabled = shipped.replace(
-      /^(\s*)# (- matchers: \['job="mlops-bot"'\]|  receiver: telegram-fallback|  repeat_interval: 1h|  continue: true)$/gm,
-      "$1$2",
-    )
-      .replace(/^  # (- name: telegram-fallback)$/m, "  $1")
-      .replace(/^  # ( {2,}.*)$/gm, "  $1");
+    // The commented blocks follow these two lines; uncomment each up to the first live line.
+    let uncommenting = false;
+    const enabled = shipped.split("\n").map((line) => {
+      if (/Off until the telegram-fallback|Uncomment with the route above/.test(line)) {
+        uncommenting = true;
+        return line;
+      }
+      const m = /^(\s*)# (.*)$/.exec(line);
+      if (!uncommenting || !m) {
+        uncommenting = false;
+        return line;
+      }
+      return m[1] + m[2];
+    }).join("\n");
     const dir = await Deno.makeTempDir({ prefix: "mlops-am-fallback-" });
     try {
       await Deno.writeTextFile(`${dir}/alertmanager.yml`, enabled);
