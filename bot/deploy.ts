@@ -10,7 +10,12 @@
  * while it lives; a cron (where `Deno.cron` exists) wakes the queue every
  * minute so nothing waits for the next alert to be sent.
  *
- *   deployctl deploy --project=mlops-bot bot/deploy.ts
+ * Deployed with `deno deploy` (Deno Deploy Classic and its `deployctl` were
+ * shut down on 2026-07-20) by `.github/scripts/deploy.sh` with `APP=bot`: it
+ * points deno.json's `deploy.runtime.entrypoint` at this file and runs
+ * `deno deploy --org <org> --app <app> --prod .`. The app's environment
+ * variables (bot/README.md) are set on the app in the Deno Deploy console.
+ * Deploy chooses the port; elsewhere `PORT` and `HOST` do, as for the edge.
  *
  * @module
  */
@@ -32,7 +37,11 @@ try {
 }
 const log = createLog([config.token, config.alertToken, config.webhookSecret ?? ""]);
 const app = await createBotApp(config, { log });
-Deno.serve(app.http.fetch);
+const port = env("PORT");
+Deno.serve({
+  ...(port ? { port: Number(port) } : {}),
+  ...(env("HOST") ? { hostname: env("HOST") } : {}),
+}, app.http.fetch);
 await app.start("webhook").catch((e) => log(`start: ${errorText(e)}`));
 try {
   Deno.cron("mlops-bot delivery", "* * * * *", () => app.worker.wake());

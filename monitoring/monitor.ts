@@ -40,11 +40,36 @@ export function onPath(names: string[], path = Deno.env.get("PATH") ?? ""): stri
   return null;
 }
 
-async function answers(url: string): Promise<boolean> {
+async function answers(url: string, ms = 1000): Promise<boolean> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    const res = await fetch(url, { signal: AbortSignal.timeout(ms) });
     await res.body?.cancel();
     return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether an edge already runs at `edgeUrl`, so none must be started there.
+ * A busy machine can take seconds to answer, and one missed probe would plan a
+ * second edge on a port already taken: `/healthz` gets a few tries with a
+ * generous timeout, and a port that accepts connections counts as taken even
+ * when nothing answers on it.
+ */
+async function edgeAlreadyRunning(edgeUrl: string, tries = 3, ms = 5000): Promise<boolean> {
+  for (let i = 0; i < tries; i++) {
+    if (await answers(`${edgeUrl}/healthz`, ms)) return true;
+  }
+  const url = new URL(edgeUrl);
+  const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+  try {
+    const conn = await Deno.connect({ hostname: url.hostname.replace(/^\[|\]$/g, ""), port });
+    conn.close();
+    console.error(
+      `monitor: ${edgeUrl} accepts connections but /healthz did not answer; using it as the edge`,
+    );
+    return true;
   } catch {
     return false;
   }
@@ -117,7 +142,7 @@ async function main(args: string[]): Promise<number> {
   const edgeUrl = (env.EDGE_URL ?? "http://127.0.0.1:8000").replace(/\/+$/, "");
   const data = await Deno.makeTempDir({ prefix: "mlops-monitor-" });
   const plan = monitorPlan(env, data, {
-    edgeRunning: await answers(`${edgeUrl}/healthz`),
+    edgeRunning: await edgeAlreadyRunning(edgeUrl),
     grafanaBin: onPath(["grafana-server", "grafana"]),
   });
   const services: Service[] = [];

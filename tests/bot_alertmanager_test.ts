@@ -4,6 +4,7 @@ import { ADMIN, ALERT_CHAT, startBot, startEmulator, STRANGER } from "./support/
 import { startAlertmanagerFor } from "./support/bot_monitoring.ts";
 import { freePort, postAlertsToAlertmanager } from "./support/monitoring_parts.ts";
 import { REFUSAL } from "../bot/features/access.ts";
+import { scrapeValue } from "./support/prometheus_text.ts";
 
 const SECOND_CHAT = 4242;
 
@@ -37,6 +38,14 @@ Deno.test(needs(["alertmanager"], {
     const msg = emu.sent(ALERT_CHAT)[0];
     assert.match(msg.text, /FIRING: HighErrorRate · warning/);
     assert.match(msg.text, /2% of requests fail/);
+
+    // /alerts lists it: active in the real Alertmanager.
+    emu.userSends(ADMIN.id, ADMIN, "/alerts");
+    await emu.waitFor(() => emu.sent(ADMIN.id).length === 1, 10_000, "/alerts");
+    const listed = emu.sent(ADMIN.id)[0].text;
+    assert.match(listed, /^1 active alert$/m);
+    assert.match(listed, /^⚠️ HighErrorRate · warning · edge-1:8000 · since \d\d:\d\d /m);
+    assert.match(listed, /2% of requests fail/);
 
     // A stranger's press is refused and creates nothing.
     const silenceData = msg.reply_markup!.inline_keyboard[0][0].callback_data!;
@@ -75,8 +84,8 @@ Deno.test(needs(["alertmanager"], {
 
     // /silences lists it with an Unsilence button that expires it.
     emu.userSends(ADMIN.id, ADMIN, "/silences");
-    await emu.waitFor(() => emu.sent(ADMIN.id).length === 1, 5000, "/silences");
-    const list = emu.sent(ADMIN.id)[0];
+    await emu.waitFor(() => emu.sent(ADMIN.id).length === 2, 5000, "/silences");
+    const list = emu.sent(ADMIN.id)[1];
     assert.match(list.text, /1 active silence/);
     assert.match(list.text, /alertname="HighErrorRate"/);
     const x = list.reply_markup!.inline_keyboard[0][0].callback_data!;
@@ -92,6 +101,15 @@ Deno.test(needs(["alertmanager"], {
     await emu.waitFor(() => emu.answers.length === 4, 5000);
     emu.userPresses(ALERT_CHAT, msg.message_id, ackData, ADMIN);
     await emu.waitFor(() => /acked by @ada/.test(emu.sent(ALERT_CHAT)[0].text), 5000, "the ack");
+
+    // Every press is counted on /metrics, by action and outcome.
+    const presses = (action: string, outcome: string) =>
+      scrapeValue(bot.url, "mlops_bot_button_presses_total", { action, outcome });
+    assert.equal(await presses("any", "refused"), 1, "the stranger's press");
+    assert.equal(await presses("silence", "ok"), 1);
+    assert.equal(await presses("ack", "ok"), 1);
+    assert.ok(await presses("unsilence", "ok") >= 1, "Unsilence from /silences");
+    assert.equal(await scrapeValue(bot.url, "mlops_bot_alerts_delivered_total"), 2, "two chats");
   },
 }));
 

@@ -8,6 +8,7 @@ import {
   startBot,
   startEmulator,
 } from "./support/bot_harness.ts";
+import { scrapeValue } from "./support/prometheus_text.ts";
 
 Deno.test("bot delivery: a firing alert becomes one HTML message with buttons; resolved edits it", async () => {
   await using emu = await startEmulator();
@@ -23,6 +24,14 @@ Deno.test("bot delivery: a firing alert becomes one HTML message with buttons; r
   const data = msg.reply_markup!.inline_keyboard.flat().map((b) => b.callback_data!);
   assert.equal(data.length, 4);
   for (const d of data) assert.ok(new TextEncoder().encode(d).length <= 64);
+  // Counted on /metrics once Telegram took it: received, delivered, nothing deduplicated.
+  await emu.waitFor(
+    async () => await scrapeValue(bot.url, "mlops_bot_alerts_delivered_total") === 1,
+    5000,
+    "delivered counted",
+  );
+  assert.equal(await scrapeValue(bot.url, "mlops_bot_alerts_received_total"), 1);
+  assert.equal(await scrapeValue(bot.url, "mlops_bot_alerts_deduplicated_total"), 0);
 
   const resolved = notification([{
     status: "resolved",
@@ -63,6 +72,15 @@ Deno.test("bot delivery: duplicates from an HA pair and retries collapse", async
   await emu.waitFor(() => emu.sent(ALERT_CHAT).length === 1, 5000);
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(emu.sent(ALERT_CHAT).length, 1);
+  // Three notifications of two alerts each: six received, four dropped as duplicates,
+  // the two of the one queued delivered (one message).
+  assert.equal(await scrapeValue(bot.url, "mlops_bot_alerts_received_total"), 6);
+  assert.equal(await scrapeValue(bot.url, "mlops_bot_alerts_deduplicated_total"), 4);
+  await emu.waitFor(
+    async () => await scrapeValue(bot.url, "mlops_bot_alerts_delivered_total") === 2,
+    5000,
+    "delivered counted",
+  );
 });
 
 Deno.test("bot delivery: a message too old to edit gets a reply instead", async () => {

@@ -64,6 +64,53 @@ Deno.test(needs(["prometheus", "alertmanager"], {
       );
       assert.match(emu.sent(ADMIN.id).at(-1)!.text, /Edge status \(Prometheus\)/);
 
+      // Traffic: 800 rows in 8 batches, enough for the drift guard (300 samples a feature).
+      for (let i = 0; i < 8; i++) {
+        const res: Response = await fetch(`${edge.url}/v1/predict`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            instances: Array.from({ length: 100 }, (_, j) => ({
+              x: (i * 100 + j) % 10,
+              color: j % 2 ? "red" : "blue",
+            })),
+          }),
+        });
+        assert.equal(res.status, 200, await res.text());
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      // /status: the request rate, error ratio and p99 as numbers from Prometheus.
+      const ask = async (command: string) => {
+        const before = emu.sent(ADMIN.id).length;
+        emu.userSends(ADMIN.id, ADMIN, command);
+        await emu.waitFor(() => emu.sent(ADMIN.id).length > before, 8000, command);
+        return emu.sent(ADMIN.id).at(-1)!.text;
+      };
+      const RATES = /^Requests: ([\d.e+-]+)\/s · errors ([\d.]+)% · p99 ([\d.e+-]+) ms$/m;
+      let status = "";
+      await emu.waitFor(
+        async () => {
+          const m = RATES.exec(status = await ask("/status"));
+          return m !== null && Number(m[1]) > 0;
+        },
+        30_000,
+        "/status with a request rate",
+      );
+      const [, rps, errors, p99] = RATES.exec(status)!;
+      assert.ok(Number(rps) > 0, status);
+      assert.equal(Number(errors), 0, status);
+      assert.ok(Number(p99) > 0, status);
+      // /drift: the features with their PSI, once the window holds enough samples.
+      const FEATURE = /^(🔴|🟠|🟡|🟢) (x|color) ([\d.e+-]+)$/m;
+      let drift = "";
+      await emu.waitFor(
+        async () => FEATURE.test(drift = await ask("/drift")),
+        30_000,
+        "/drift listing a feature",
+      );
+      assert.match(drift, /Most drifted features \(PSI, Prometheus, last hour\)/);
+      assert.ok(Number.isFinite(Number(FEATURE.exec(drift)![3])), drift);
+
       await edge[Symbol.asyncDispose](); // the edge goes down
       await emu.waitFor(
         () => emu.sent(ALERT_CHAT).some((m) => /FIRING: EdgeDown/.test(m.history![0])),

@@ -113,7 +113,8 @@ Deno.test("bot monitoring: the Alertmanager webhook to the bot carries its beare
     type: "Bearer",
     credentials_file: "secrets/alert_webhook_token",
   });
-  assert.ok(am.receivers.some((r) => r.name === "telegram-fallback"));
+  // The Telegram fallback ships commented out (no placeholder token is ever used).
+  assert.ok(!am.receivers.some((r) => r.name === "telegram-fallback"));
 });
 
 Deno.test("bot monitoring: deno task monitor starts the bot only when a token is configured", () => {

@@ -17,7 +17,7 @@ import {
   startEmulator,
 } from "./support/bot_harness.ts";
 import { startDropProxy } from "./support/drop_proxy.ts";
-import { parsePrometheusText } from "./support/prometheus_text.ts";
+import { scrapeValue } from "./support/prometheus_text.ts";
 
 /** A second alert chat (a private one), so "every alert chat" means two. */
 const SECOND_CHAT = 4242;
@@ -32,16 +32,6 @@ const hostile: Notification = {
   severity: "warning",
   url: "https://ci.example.com/run?id=1&attempt=2",
 };
-
-/** The value of one sample of `/metrics`, 0 when absent. */
-async function metric(url: string, name: string, labels: Record<string, string> = {}) {
-  const families = parsePrometheusText(await (await fetch(`${url}/metrics`)).text());
-  const family = families.get(name.replace(/_total$/, "")) ?? families.get(name);
-  const sample = family?.samples.find((s) =>
-    s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)
-  );
-  return sample?.value ?? 0;
-}
 
 Deno.test("bot notify: lib/notify's bot sender → the bot → one escaped message per alert chat; a retried id stays one", async () => {
   await using emu = await startEmulator();
@@ -105,7 +95,7 @@ Deno.test("bot notify: lib/notify's bot sender → the bot → one escaped messa
   assert.equal(last.text, `⚠️ No id\n\n${hostile.text}`, "no link without a url");
 
   // Metrics, with the alert intake's conventions.
-  const m = (name: string, labels?: Record<string, string>) => metric(bot.url, name, labels);
+  const m = (name: string, labels?: Record<string, string>) => scrapeValue(bot.url, name, labels);
   assert.equal(await m("mlops_bot_notify_requests_total", { outcome: "queued" }), 4);
   assert.equal(await m("mlops_bot_notify_requests_total", { outcome: "duplicate" }), 3);
   assert.equal(await m("mlops_bot_notifications_received_total"), 7);
@@ -196,13 +186,16 @@ Deno.test("bot notify: wrong token → 401, bad fields → 400 naming the field,
     "every character of the text arrived",
   );
   assert.equal((await bot.app.outbox.stats()).depth, 0);
-  assert.equal(await metric(bot.url, "mlops_bot_notify_requests_total", { outcome: "queued" }), 1);
   assert.equal(
-    await metric(bot.url, "mlops_bot_notify_requests_total", { outcome: "unauthorized" }),
+    await scrapeValue(bot.url, "mlops_bot_notify_requests_total", { outcome: "queued" }),
+    1,
+  );
+  assert.equal(
+    await scrapeValue(bot.url, "mlops_bot_notify_requests_total", { outcome: "unauthorized" }),
     5,
   );
   assert.equal(
-    await metric(bot.url, "mlops_bot_notify_requests_total", { outcome: "rejected" }),
+    await scrapeValue(bot.url, "mlops_bot_notify_requests_total", { outcome: "rejected" }),
     cases.length + 3,
   );
 });
@@ -286,7 +279,7 @@ Deno.test("bot notify: a chat that blocked the bot → that delivery is dead-let
   const [dead] = await bot.app.outbox.deadLetters();
   assert.equal(dead.chat, BLOCKED);
   assert.equal(dead.title, "Nightly <ok> (notification)");
-  assert.equal(await metric(bot.url, "mlops_bot_notifications_dead_lettered_total"), 1);
-  assert.equal(await metric(bot.url, "mlops_bot_notifications_delivered_total"), 1);
-  assert.equal(await metric(bot.url, "mlops_bot_alerts_dead_lettered_total"), 0);
+  assert.equal(await scrapeValue(bot.url, "mlops_bot_notifications_dead_lettered_total"), 1);
+  assert.equal(await scrapeValue(bot.url, "mlops_bot_notifications_delivered_total"), 1);
+  assert.equal(await scrapeValue(bot.url, "mlops_bot_alerts_dead_lettered_total"), 0);
 });

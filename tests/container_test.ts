@@ -32,7 +32,36 @@ function caBundle(): string | undefined {
   return undefined;
 }
 
-/** `mlops image build ... --json` in a subprocess, as a user runs it; returns its JSON. */
+/**
+ * How long one image build may take. A loaded machine (load 20 on 2 cores) takes 3–5
+ * minutes; MLOPS_TEST_IMAGE_BUILD_MS overrides the default 15.
+ */
+const BUILD_MS = Number(Deno.env.get("MLOPS_TEST_IMAGE_BUILD_MS") || 15 * 60_000);
+
+/** The argv of `mlops image build` as a user runs it (`deno task mlops`'s permissions). */
+function imageBuildArgv(args: string[]): string[] {
+  return [
+    "run",
+    "--allow-read",
+    "--allow-write",
+    "--allow-env",
+    "--allow-net",
+    "--allow-run=git,docker,podman",
+    "--allow-sys",
+    join(ROOT, "cli/main.ts"),
+    "image",
+    "build",
+    "--engine",
+    "podman",
+    ...args,
+  ];
+}
+
+/**
+ * `mlops image build ... --json` in a subprocess, as a user runs it; returns its JSON.
+ * Past {@link BUILD_MS} it gets SIGTERM (it stops podman, which removes its working
+ * containers, and removes the staged model), then SIGKILL.
+ */
 async function imageBuild(args: string[]): Promise<{
   image: string;
   size_bytes: number;
@@ -40,33 +69,32 @@ async function imageBuild(args: string[]): Promise<{
 }> {
   const cert = caBundle();
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-net",
-      "--allow-run=git,docker,podman",
-      "--allow-sys",
-      join(ROOT, "cli/main.ts"),
-      "image",
-      "build",
-      "--engine",
-      "podman",
-      "--json",
-      ...args,
-      "--",
-      "--pull=never",
-    ],
+    args: imageBuildArgv(["--json", ...args, "--", "--pull=never"]),
     env: { ...podmanEnv(), ...(cert ? { DENO_CERT: cert } : {}) },
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const timer = setTimeout(() => child.kill("SIGKILL"), 240_000);
+  const kill = (signal: Deno.Signal) => {
+    try {
+      child.kill(signal);
+    } catch {
+      // exited meanwhile
+    }
+  };
+  let killer: ReturnType<typeof setTimeout> | undefined;
+  const timer = setTimeout(() => {
+    kill("SIGTERM");
+    killer = setTimeout(() => kill("SIGKILL"), 60_000);
+  }, BUILD_MS);
   const out = await child.output();
   clearTimeout(timer);
+  clearTimeout(killer);
   const dec = new TextDecoder();
-  assert.equal(out.code, 0, `mlops image build failed:\n${dec.decode(out.stderr).slice(-4000)}`);
+  assert.equal(
+    out.code,
+    0,
+    `mlops image build failed (bound ${BUILD_MS} ms):\n${dec.decode(out.stderr).slice(-4000)}`,
+  );
   return JSON.parse(dec.decode(out.stdout));
 }
 
@@ -273,6 +301,70 @@ if (HAS_BOT) {
     },
   }));
 }
+
+Deno.test("mlops image build: SIGTERM stops the engine and removes the staged model; an orphan is swept", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "mlops-image-signal-" });
+  const staging = join(ROOT, "out/image");
+  // A folder staged by a build that was killed outright: no process holds its lock.
+  await Deno.mkdir(staging, { recursive: true });
+  const orphan = join(staging, `model-orphan-${crypto.randomUUID().slice(0, 8)}`);
+  await Deno.mkdir(orphan);
+  const before = new Set([...Deno.readDirSync(staging)].map((e) => e.name));
+  try {
+    const mlruns = await tinyRegistry(tmp, 1, join(tmp, "edge-model"));
+    // A "podman" that builds forever: the build is interrupted mid-way, as a user's ^C does.
+    const bin = join(tmp, "bin");
+    await Deno.mkdir(bin);
+    const [started, stopped] = [join(tmp, "engine-started"), join(tmp, "engine-stopped")];
+    await Deno.writeTextFile(
+      join(bin, "podman"),
+      `#!/bin/sh\ntrap 'touch "${stopped}"; kill $!; exit 143' TERM\n` +
+        `touch "${started}"\nsleep 120 &\nwait\n`,
+      { mode: 0o755 },
+    );
+    const child = new Deno.Command(Deno.execPath(), {
+      args: imageBuildArgv(["--model", "models:/small@champion", "--tracking-uri", mlruns]),
+      env: { PATH: `${bin}:${Deno.env.get("PATH")}` },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const mine = () =>
+      [...Deno.readDirSync(staging)].filter((e) =>
+        e.name.startsWith("model-") && !before.has(e.name)
+      );
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      const up = await Deno.stat(started).then(() => true, () => false);
+      if (up) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(
+      mine().filter((e) => e.isDirectory).length,
+      1,
+      "the model is staged while the engine builds",
+    );
+    child.kill("SIGTERM");
+    const out = await child.output();
+    assert.equal(out.code, 143, new TextDecoder().decode(out.stderr));
+    assert.deepEqual(mine(), [], "SIGTERM leaves no staged model (or lock) behind");
+    assert.equal(
+      await Deno.stat(orphan).then(() => true, () => false),
+      false,
+      `a dead process's staged folder is removed by the next build: ${
+        new TextDecoder().decode(out.stderr)
+      }`,
+    );
+    // The engine got the signal too, so it can remove its working containers.
+    const until = Date.now() + 10_000;
+    while (Date.now() < until && !await Deno.stat(stopped).then(() => true, () => false)) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(await Deno.stat(stopped).then(() => true, () => false), "the engine got SIGTERM");
+  } finally {
+    await Deno.remove(orphan, { recursive: true }).catch(() => {});
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
+});
 
 Deno.test("the images run with the permissions of the deno tasks they stand for", async () => {
   const dockerfile = await Deno.readTextFile(join(ROOT, "Dockerfile"));

@@ -11,6 +11,14 @@ import { join } from "node:path";
 import { openStore } from "../lib/mlflow/open.ts";
 import { readBundle } from "../lib/model/io.ts";
 import { mlops } from "./support/cli.ts";
+import {
+  ADMIN,
+  ALERT_CHAT,
+  botEnv,
+  notification,
+  postAlerts,
+  startEmulator,
+} from "./support/bot_harness.ts";
 import { installDenoDeployStandIn } from "./support/deno_deploy_stand_in.ts";
 import { startReceivers } from "./support/notify_receivers.ts";
 import { tinyRegistry } from "./support/tiny_csv.ts";
@@ -134,22 +142,27 @@ Deno.test({
 });
 
 Deno.test({
-  name: "deploy.sh: the bot's app gets bot/deploy.ts as its entrypoint and must answer /healthz",
+  name:
+    "deploy.sh: the bot's app runs the real bot/deploy.ts, which answers /healthz, a webhook update and /alerts",
   sanitizeResources: false,
+  sanitizeOps: false,
   async fn() {
     const tmp = await Deno.makeTempDir({ prefix: "mlops-deploy-bot-" });
     try {
+      // Telegram: the emulator, which pushes updates to the webhook the bot sets.
+      await using emu = await startEmulator({ allowHttpWebhook: true });
       await using standIn = await installDenoDeployStandIn();
       const repo = join(tmp, "repo");
       await checkout(repo);
-      // A stand-in for the bot's webhook entrypoint (issue 11's bot/deploy.ts): what the
-      // script checks is that this file is what gets deployed, and that it answers.
-      await Deno.mkdir(join(repo, "bot"));
-      await Deno.writeTextFile(
-        join(repo, "bot/deploy.ts"),
-        `Deno.serve({ port: Number(Deno.env.get("PORT")), hostname: "127.0.0.1" }, (req) =>
-          new URL(req.url).pathname === "/healthz" ? Response.json({ status: "ok" }) : new Response("no", { status: 404 }));`,
-      );
+      await Deno.symlink(join(ROOT, "bot"), join(repo, "bot"));
+      const secret = "webhook-secret_0123456789";
+      // The app's environment, as set in the Deno Deploy console; an in-memory store
+      // stands in for Deploy's KV.
+      const appEnv = botEnv(emu, {
+        TELEGRAM_WEBHOOK_SECRET: secret,
+        BOT_PUBLIC_URL: standIn.url,
+        BOT_STORE: ":memory:",
+      });
       const step = await workflowStep(".github/workflows/deploy.yml", "bot", "deploy");
       assert.equal(step.run.trim(), "bash .github/scripts/deploy.sh");
       const outputs = join(tmp, "out");
@@ -163,6 +176,7 @@ Deno.test({
           DEPLOYED_URL: "",
         }, {
           ...standIn.env,
+          STAND_IN_APP_ENV: JSON.stringify(appEnv),
           PATH: `${standIn.binDir}:${Deno.env.get("PATH")}`,
           GITHUB_OUTPUT: outputs,
         }),
@@ -175,6 +189,29 @@ Deno.test({
       });
       const config = JSON.parse(await Deno.readTextFile(join(repo, "deno.json")));
       assert.equal(config.deploy.runtime.entrypoint, "./bot/deploy.ts");
+
+      // The deployed bot registered its webhook with the secret, and answers an update
+      // Telegram pushes there.
+      await emu.waitFor(() => emu.webhook !== null, 60_000, "setWebhook");
+      assert.deepEqual(emu.webhook, { url: `${standIn.url}/telegram`, secret_token: secret });
+      emu.userSends(ADMIN.id, ADMIN, "/help");
+      await emu.waitFor(() => emu.sent(ADMIN.id).length > 0, 60_000, "the answer to /help");
+      assert.match(emu.sent(ADMIN.id)[0].text ?? "", /\/status/);
+      // A webhook POST without Telegram's secret header is refused.
+      const forged = await fetch(`${standIn.url}/telegram`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ update_id: 1 }),
+      });
+      await forged.body?.cancel();
+      assert.equal(forged.status, 401);
+
+      // Alertmanager's webhook: stored, then delivered to the alert chat.
+      const posted = await postAlerts(standIn.url, notification([{ name: "EdgeDown" }]));
+      assert.equal(posted.status, 200, JSON.stringify(posted.json));
+      assert.equal(posted.json.status, "queued");
+      await emu.waitFor(() => emu.sent(ALERT_CHAT).length > 0, 60_000, "the alert message");
+      assert.match(emu.sent(ALERT_CHAT)[0].text ?? "", /FIRING.*EdgeDown/s);
 
       // Without a token, deno deploy refuses (exit 3) and the job fails with one message.
       const denied = await runStep(step.run, {
@@ -194,6 +231,58 @@ Deno.test({
       assert.equal(denied.code, 1);
       assert.match(denied.stderr, /AUTH_REQUIRED/);
       assert.equal((await readOutputs(join(tmp, "out2"))).outcome, "failed");
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "manual deploy: the bundle step reads the champion before export, so a failed smoke test can roll back",
+  sanitizeResources: false,
+  async fn() {
+    const tmp = await Deno.makeTempDir({ prefix: "mlops-deploy-manual-" });
+    try {
+      const repo = join(tmp, "repo");
+      await checkout(repo);
+      // Champion 2 (1 promoted, then 2); the user deploys version 1 by hand.
+      const mlruns = await tinyRegistry(tmp, 2, join(tmp, "edge-model"));
+      const store = openStore(mlruns);
+      assert.equal((await store.getModelVersionByAlias("small", "champion")).version, "2");
+      const step = await workflowStep(".github/workflows/deploy.yml", "edge", "bundle");
+      const bundle = async (ref: string) => {
+        const outputs = join(tmp, `bundle-${crypto.randomUUID()}`);
+        const r = await runStep(step.run, {
+          cwd: repo,
+          env: step.fill({
+            ARTIFACT_VERSION: "",
+            ARTIFACT_MODEL: ref,
+            MODEL_REF: ref,
+            FROM_ARTIFACT: "false",
+            MLFLOW_TRACKING_URI: mlruns,
+            MLFLOW_TRACKING_USERNAME: "",
+            MLFLOW_TRACKING_PASSWORD: "",
+          }, { GITHUB_OUTPUT: outputs }),
+        });
+        assert.equal(r.code, 0, r.stderr);
+        return await readOutputs(outputs);
+      };
+      assert.deepEqual(await bundle("models:/small/1"), {
+        previous: "2",
+        name: "small",
+        version: "1",
+      });
+      // The champion itself: nothing else known to go back to.
+      assert.deepEqual(await bundle("models:/small@champion"), { name: "small", version: "2" });
+      // The deploy step takes it when the caller (deploy-manual.yml) passes none.
+      const deploy = await workflowStep(".github/workflows/deploy.yml", "edge", "deploy");
+      assert.equal(
+        deploy.env.PREVIOUS_VERSION,
+        "${{ inputs.previous-version || steps.bundle.outputs.previous }}",
+      );
+      const manual = await Deno.readTextFile(join(ROOT, ".github/workflows/deploy-manual.yml"));
+      assert.doesNotMatch(manual, /previous-version:/, "manual deploys leave it to deploy.yml");
     } finally {
       await Deno.remove(tmp, { recursive: true });
     }

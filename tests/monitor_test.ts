@@ -225,3 +225,36 @@ Deno.test(needs(["prometheus", "alertmanager"], {
     }
   },
 }));
+
+Deno.test(needs(["prometheus", "alertmanager"], {
+  name: "monitor: a busy edge that answers /healthz slowly is used, not doubled on its port",
+  async fn() {
+    // A loaded machine's edge: /healthz answers, but after 1.5 s (the old probe gave up
+    // after 1 s and planned a second edge on the same port, which then could not listen).
+    const ac = new AbortController();
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen() {} },
+      async (req) => {
+        await new Promise((r) => setTimeout(r, 1500));
+        const path = new URL(req.url).pathname;
+        return path === "/healthz" ? Response.json({ status: "ok" }) : new Response("", {
+          status: 404,
+        });
+      },
+    );
+    try {
+      const prom = `127.0.0.1:${freePort()}`, am = `127.0.0.1:${freePort()}`;
+      const m = await runMonitor({
+        PROMETHEUS_ADDR: prom,
+        ALERTMANAGER_ADDR: am,
+        EDGE_URL: `http://127.0.0.1:${server.addr.port}`,
+      });
+      assert.match(m.output(), /Using the edge already running/);
+      assert.doesNotMatch(m.output(), /edge did not become ready/);
+      assert.equal(await m.interrupt(), 0);
+    } finally {
+      ac.abort();
+      await server.finished;
+    }
+  },
+}));

@@ -128,13 +128,49 @@ Deno.test(needs(["amtool"], {
         "--config.file=monitoring/alertmanager.yml",
         ...labels,
       ])).out.split("\n")[0].trim();
-    // Every alert goes to the mlops bot (bot/); the bot's own alerts also to
-    // Telegram's native receiver, the fallback for when the bot is the problem.
+    // Every alert goes to the mlops bot (bot/). Telegram's native receiver (the
+    // fallback for when the bot is the problem) is commented out until it has a real
+    // token: out of the box nothing is sent to a placeholder.
     assert.equal(await route("severity=critical"), "mlops-bot");
     assert.equal(await route("severity=warning"), "mlops-bot");
     assert.equal(await route("severity=info"), "mlops-bot");
     assert.equal(await route("alertname=Watchdog", "severity=none"), "mlops-bot");
-    assert.equal(await route("job=mlops-bot", "severity=critical"), "telegram-fallback,mlops-bot");
+    assert.equal(await route("job=mlops-bot", "severity=critical"), "mlops-bot");
+    const shipped = await Deno.readTextFile(p("monitoring/alertmanager.yml"));
+    const live = shipped.split("\n").filter((l) => !/^\s*#/.test(l)).join("\n");
+    assert.doesNotMatch(live, /REPLACE|telegram_configs/, "no receiver with a placeholder");
+    // Uncommented, the fallback route and receiver are a valid config that routes there.
+    // The commented blocks follow these two lines; uncomment each up to the first live line.
+    let uncommenting = false;
+    const enabled = shipped.split("\n").map((line) => {
+      if (/Off until the telegram-fallback|Uncomment with the route above/.test(line)) {
+        uncommenting = true;
+        return line;
+      }
+      const m = /^(\s*)# (.*)$/.exec(line);
+      if (!uncommenting || !m) {
+        uncommenting = false;
+        return line;
+      }
+      return m[1] + m[2];
+    }).join("\n");
+    const dir = await Deno.makeTempDir({ prefix: "mlops-am-fallback-" });
+    try {
+      await Deno.writeTextFile(`${dir}/alertmanager.yml`, enabled);
+      const checked = await run(AMTOOL, ["check-config", `${dir}/alertmanager.yml`]);
+      assert.equal(checked.code, 0, checked.out + enabled);
+      const routed = await run(AMTOOL, [
+        "config",
+        "routes",
+        "test",
+        `--config.file=${dir}/alertmanager.yml`,
+        "job=mlops-bot",
+        "severity=critical",
+      ]);
+      assert.equal(routed.out.split("\n")[0].trim(), "telegram-fallback,mlops-bot");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 }));
 
@@ -202,7 +238,21 @@ Deno.test("monitoring: grafana provisioning, compose and otel collector configs 
       .flatMap((g) => g.targets);
   };
   assert.deepEqual(await targetsOf("mlops-edge"), ["127.0.0.1:8000"]);
-  assert.deepEqual(await targetsOf("mlops-edge-otlp"), ["127.0.0.1:9464"]);
+  // The collector is opt-in: listed, with none running, it would be a down target.
+  assert.deepEqual(await targetsOf("mlops-edge-otlp"), []);
+  // compose.yml runs one, and mounts a list naming it over the empty one.
+  const composeTargets = parse(
+    await Deno.readTextFile(p("monitoring/targets/compose/otel-collector.yml")),
+  ) as { targets: string[] }[];
+  assert.deepEqual(composeTargets.flatMap((g) => g.targets), ["127.0.0.1:9464"]);
+  const composed = parse(await Deno.readTextFile(p("monitoring/compose.yml"))) as {
+    services: Record<string, { volumes?: string[] }>;
+  };
+  assert.ok(
+    composed.services.prometheus.volumes?.includes(
+      "./targets/compose/otel-collector.yml:/etc/prometheus/targets/otel-collector.yml:ro",
+    ),
+  );
   assert.equal(jobs.get("mlops-edge-otlp")!.honor_labels, true);
 });
 

@@ -2,8 +2,11 @@
  * `mlops image build`: a container image from this checkout's `Dockerfile`,
  * with a model baked in — what `mlflow models build-docker` is for MLflow
  * users. The model (a registry URI, a bundle or a model folder) is staged
- * inside the build context and passed as `MODEL_DIR`; Docker or Podman does
- * the rest.
+ * inside the build context (Dockerfile `COPY` reads nothing else) and passed
+ * as `MODEL_DIR`; Docker or Podman does the rest. The staged folder is removed
+ * when the build ends, fails or is interrupted (SIGINT/SIGTERM, which also
+ * stop the engine's build); one left by a process killed outright is removed
+ * by the next build.
  *
  * @module
  */
@@ -89,6 +92,7 @@ export function register(program: Command): void {
       }
       const engine = await pickEngine(flags.engine, flags.dryRun);
       const staged = flags.model && !flags.dryRun ? await stageModel(flags) : null;
+      const stopOnSignal = staged ? onSignal(() => removeStagedSync(staged.dir)) : null;
       try {
         const model = staged?.model ?? null;
         const tag = flags.tag ?? defaultTag(target, model);
@@ -122,7 +126,8 @@ export function register(program: Command): void {
           print(`run       ${runHint(engine, target, tag)}`);
         }
       } finally {
-        if (staged) await Deno.remove(staged.dir, { recursive: true }).catch(() => {});
+        stopOnSignal?.();
+        if (staged) removeStagedSync(staged.dir);
       }
     });
 }
@@ -163,16 +168,86 @@ async function answers(cmd: string, args: string[]): Promise<boolean> {
   }
 }
 
-/** The model, written into a fresh folder inside the build context. */
+/** Where models are staged: inside the build context, which `.dockerignore` lets through. */
+const STAGING = join(CONTEXT, "out", "image");
+
+/**
+ * The model, written into a fresh folder inside the build context. The folder
+ * `model-*` has a lock file `model-*.lock` beside it that this process holds
+ * (flock) until it exits, however it exits: a later build takes a folder whose
+ * lock nobody holds for one left by a process killed outright (SIGKILL, power
+ * loss) and removes it.
+ */
 async function stageModel(
   flags: ImageBuildFlags,
 ): Promise<{ dir: string; model: { name: string; version: string | null } }> {
   const bundle = await loadModel(flags.model!, flags.trackingUri);
-  const root = join(CONTEXT, "out", "image");
-  await Deno.mkdir(root, { recursive: true });
-  const dir = await Deno.makeTempDir({ dir: root, prefix: "model-" });
+  await Deno.mkdir(STAGING, { recursive: true });
+  await removeOrphans();
+  // Lock first, folder second: a sweeper never sees this folder unlocked.
+  const lockPath = await Deno.makeTempFile({ dir: STAGING, prefix: "model-", suffix: ".lock" });
+  const lock = await Deno.open(lockPath, { write: true });
+  await lock.lock(true);
+  const dir = lockPath.slice(0, -".lock".length);
+  await Deno.mkdir(dir);
   await writeBundle(dir, bundle);
   return { dir, model: { name: bundle.name, version: bundle.version ?? null } };
+}
+
+/** Removes staged folders (and lock files) whose lock no running build holds. */
+async function removeOrphans(): Promise<void> {
+  for await (const e of Deno.readDir(STAGING)) {
+    if (!e.name.startsWith("model-")) continue;
+    const base = join(STAGING, e.name.replace(/\.lock$/, ""));
+    let lock: Deno.FsFile | null = null;
+    try {
+      lock = await Deno.open(`${base}.lock`, { write: true });
+      if (!await lock.tryLock(true)) continue; // a build is using it
+    } catch {
+      // no lock file: left by a build killed before it made one, or by an older mlops
+    }
+    await Deno.remove(base, { recursive: true }).catch(() => {});
+    await Deno.remove(`${base}.lock`).catch(() => {});
+    lock?.close();
+  }
+}
+
+/** Removes a staged folder and its lock file (the lock itself goes when the process exits). */
+function removeStagedSync(dir: string): void {
+  for (const path of [dir, `${dir}.lock`]) {
+    try {
+      Deno.removeSync(path, { recursive: true });
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** The build's child process, stopped with the signal that stops this one. */
+let building: Deno.ChildProcess | null = null;
+
+/**
+ * On SIGINT or SIGTERM: stop the engine's build (so it removes its working
+ * containers), run `cleanup`, exit 130 / 143. Returns the undo.
+ */
+function onSignal(cleanup: () => void): () => void {
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  const handlers = signals.map((signal) => {
+    const handler = () => {
+      try {
+        building?.kill(signal);
+      } catch {
+        // already gone
+      }
+      cleanup();
+      Deno.exit(signal === "SIGINT" ? 130 : 143);
+    };
+    Deno.addSignalListener(signal, handler);
+    return [signal, handler] as const;
+  });
+  return () => {
+    for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+  };
 }
 
 async function warnIfNoBundle(): Promise<void> {
@@ -258,6 +333,7 @@ async function runBuild(command: string[]): Promise<void> {
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(cmd, { args, cwd: CONTEXT, stdout: "piped", stderr: "piped" }).spawn();
+    building = child;
   } catch (e) {
     throw new UserError(`cannot run ${cmd}: ${e instanceof Error ? e.message : e}`);
   }
@@ -278,6 +354,7 @@ async function runBuild(command: string[]): Promise<void> {
   };
   await Promise.all([pump(child.stdout), pump(child.stderr)]);
   const status = await child.status;
+  building = null;
   if (!status.success) {
     throw new UserError(
       `${cmd} build failed (exit ${status.code}): ${tail.filter((l) => l.trim()).at(-1) ?? ""}`,

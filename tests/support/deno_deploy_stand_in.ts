@@ -6,8 +6,10 @@
  * no org or app: exit 2, with the `{error: {code, message}}` envelope on
  * stderr), uploads what git does not ignore (as the real one does) into a new
  * revision folder, runs `deploy.runtime.entrypoint` from deno.json there on a
- * fixed loopback port (stopping the previous revision), and prints the
- * documented `--json` answer with the production domain.
+ * fixed loopback port, stopping the previous revision (with the app's
+ * environment variables from `STAND_IN_APP_ENV`, a JSON object, as the
+ * console sets them), and prints the documented `--json` answer with the
+ * production domain.
  *
  * `installDenoDeployStandIn` puts a `deno` wrapper on a PATH folder that sends
  * `deno deploy ...` here and everything else to the real deno.
@@ -161,7 +163,13 @@ async function main(args: string[]): Promise<void> {
       log,
     ],
     cwd: revDir,
-    env: { PORT: port, HOST: "127.0.0.1", NO_COLOR: "1" },
+    // The app's environment variables, set in the Deno Deploy console for the real one.
+    env: {
+      ...JSON.parse(Deno.env.get("STAND_IN_APP_ENV") ?? "{}"),
+      PORT: port,
+      HOST: "127.0.0.1",
+      NO_COLOR: "1",
+    },
     stdin: "null",
     stdout: "null",
     stderr: "null",

@@ -109,3 +109,25 @@ function checkHistogram(f: Family): void {
     if (inf[1] !== e.count) throw new Error(`${f.name}${key}: +Inf bucket != _count`);
   }
 }
+
+/**
+ * The value of one sample of `${url}/metrics` (its labels include `labels`),
+ * 0 when absent. The text is parsed strictly, so a malformed page fails.
+ *
+ * @example
+ * ```ts
+ * const delivered = await scrapeValue("http://127.0.0.1:8081", "mlops_bot_alerts_delivered_total");
+ * ```
+ */
+export async function scrapeValue(
+  url: string,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const families = parsePrometheusText(await (await fetch(`${url}/metrics`)).text());
+  const family = families.get(name.replace(/_total$/, "")) ?? families.get(name);
+  const sample = family?.samples.find((s) =>
+    s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)
+  );
+  return sample?.value ?? 0;
+}
