@@ -34,6 +34,14 @@ const SAFE_ID = /^[A-Za-z0-9._:+/=@-]{1,128}$/;
 
 const ids = new WeakMap<Request, string>();
 
+/** How `withRequestIdentity` hands the id to the routes: in `app.fetch`'s env argument. */
+const REQUEST_ID = Symbol("requestId");
+interface Carrier {
+  [REQUEST_ID]: string;
+  /** What the server passed (Deno.serve's connection info), kept. */
+  info: unknown;
+}
+
 /**
  * The id for a request that sent `header`: the header itself when it is a
  * safe token, else a new random UUID (an unsafe header is never echoed).
@@ -60,6 +68,10 @@ export function requestIdFor(header: string | null | undefined): string {
  * ```
  */
 export function requestIdOf(c: Context): string {
+  // Given by withRequestIdentity through the env argument: no per-request
+  // WeakMap entry on the hot path (short-lived weak keys cost the GC).
+  const given = (c.env as Partial<Carrier> | undefined)?.[REQUEST_ID];
+  if (given !== undefined) return given;
   const raw = c.req.raw;
   let id = ids.get(raw);
   if (id === undefined) ids.set(raw, id = requestIdFor(raw.headers.get(REQUEST_ID_HEADER)));
@@ -148,7 +160,9 @@ export function withRequestIdentity<E extends Env>(app: Hono<E>, holder: ModelHo
   const dispatch = app.fetch;
   app.fetch = (request, env, executionCtx) => {
     const id = requestIdFor(request.headers.get(REQUEST_ID_HEADER));
-    ids.set(request, id);
+    // Nothing here reads `c.env` (Deno.serve's connection info) otherwise.
+    const carrier: Carrier = { [REQUEST_ID]: id, info: env };
+    env = carrier as typeof env;
     const stamp = (res: Response): Response => {
       try {
         res.headers.set(REQUEST_ID_HEADER, id);
