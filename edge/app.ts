@@ -88,7 +88,11 @@ export const LIVE_ROUTES: ReadonlySet<string> = new Set([
  *
  * @example
  * ```ts
- * const app = createApp(config, { holder, challenger: null, monitor, ids, replay, scrape: meters.scrape, board, instanceId });
+ * import type { AppDeps } from "./app.ts";
+ * import { DEFAULTS } from "./config.ts";
+ *
+ * declare const deps: Omit<AppDeps, "challenger">; // holder, monitor, ids, replay, scrape, board, instanceId
+ * const app = createApp(DEFAULTS, { ...deps, challenger: null });
  * const res = await app.request("/healthz"); // 200
  * ```
  */

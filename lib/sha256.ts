@@ -181,7 +181,7 @@ function finish(
  *
  * @example
  * ```ts
- * toHex(sha256(new TextEncoder().encode("abc"))); // "ba7816bf8f01cfea…"
+ * sha256(new TextEncoder().encode("abc")).toHex(); // "ba7816bf8f01cfea…"
  * ```
  */
 export function sha256(bytes: Uint8Array): Uint8Array<ArrayBuffer> {

@@ -18,6 +18,14 @@ import { methodLabel, routeLabel } from "./route_label.ts";
  *
  * @example
  * ```ts
+ * import type { Hono } from "hono";
+ * import type { EdgeConfig } from "../config.ts";
+ * import type { EdgeEnv } from "../env.ts";
+ * import type { ModelHolder } from "../serving/model_holder.ts";
+ *
+ * declare const config: EdgeConfig;
+ * declare const app: Hono<EdgeEnv>;
+ * declare const holder: ModelHolder;
  * if (config.accessLog) app.use(accessLog(holder));
  * // {"ts":"2025-01-01T00:00:00.000Z","request_id":"3b2c…","method":"POST","route":"/v1/predict",
  * //  "status":200,"ms":0.41,"model":{"name":"tiny","version":"7"}}

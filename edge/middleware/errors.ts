@@ -20,7 +20,15 @@ import { printable } from "../../lib/printable.ts";
  *
  * @example
  * ```ts
- * app.onError(errorHandler(monitor));
+ * import type { Hono } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ * import type { ModelHolder } from "../serving/model_holder.ts";
+ * import type { Monitor } from "../telemetry/monitor.ts";
+ *
+ * declare const app: Hono<EdgeEnv>;
+ * declare const monitor: Monitor;
+ * declare const holder: ModelHolder;
+ * app.onError(errorHandler(monitor, holder));
  * ```
  */
 export function errorHandler(monitor: Monitor, holder: ModelHolder): ErrorHandler<EdgeEnv> {
@@ -54,6 +62,12 @@ export function errorHandler(monitor: Monitor, holder: ModelHolder): ErrorHandle
  *
  * @example
  * ```ts
+ * import type { Hono } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ * import type { ModelHolder } from "../serving/model_holder.ts";
+ *
+ * declare const app: Hono<EdgeEnv>;
+ * declare const holder: ModelHolder;
  * app.notFound(notFoundHandler(holder));
  * ```
  */

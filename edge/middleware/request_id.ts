@@ -64,7 +64,11 @@ export function requestIdFor(header: string | null | undefined): string {
  *
  * @example
  * ```ts
- * app.onError((err, c) => c.json({ request_id: requestIdOf(c) }, 500));
+ * import type { Hono } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ *
+ * declare const app: Hono<EdgeEnv>;
+ * app.onError((_err, c) => c.json({ request_id: requestIdOf(c) }, 500));
  * ```
  */
 export function requestIdOf(c: Context): string {
@@ -87,6 +91,12 @@ export type AnsweredEnv = Env & { Variables: { answeredBy: ServingModel } };
  *
  * @example
  * ```ts
+ * import type { Context } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ * import type { ModelHolder } from "../serving/model_holder.ts";
+ *
+ * declare const c: Context<EdgeEnv>;
+ * declare const holder: ModelHolder;
  * answeringModel(c, holder)?.name; // "telco-customer-churn"
  * ```
  */
@@ -102,6 +112,9 @@ export function answeringModel<E extends AnsweredEnv>(
  *
  * @example
  * ```ts
+ * import type { ServingModel } from "../serving/serving_model.ts";
+ *
+ * declare const model: ServingModel;
  * modelRef(model); // { name: "tiny", version: "7" }
  * ```
  */
@@ -115,7 +128,12 @@ export function modelRef(model: ServingModel): { name: string; version: string }
  *
  * @example
  * ```ts
- * return stampModel(c.json(body), c.get("answeredBy"));
+ * import type { Context } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ *
+ * function answer(c: Context<EdgeEnv>, body: unknown): Response {
+ *   return stampModel(c.json(body), c.get("answeredBy"));
+ * }
  * ```
  */
 export function stampModel(res: Response, model: ServingModel | undefined): Response {
@@ -152,6 +170,16 @@ export function headerValue(text: string): string {
  *
  * @example
  * ```ts
+ * import type { Hono } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ * import type { ModelHolder } from "../serving/model_holder.ts";
+ * import type { Monitor } from "../telemetry/monitor.ts";
+ * import { type RequestMetricsOptions, withRequestMetrics } from "./request_metrics.ts";
+ *
+ * declare const routes: Hono<EdgeEnv>;
+ * declare const monitor: Monitor;
+ * declare const opts: RequestMetricsOptions;
+ * declare const holder: ModelHolder;
  * const app = withRequestIdentity(withRequestMetrics(routes, monitor, opts), holder);
  * Deno.serve(app.fetch);
  * ```

@@ -19,6 +19,9 @@ const error = (description: string) => ({ description, content: json(ref("OipErr
  *
  * @example
  * ```ts
+ * import type { ModelHolder } from "../serving/model_holder.ts";
+ *
+ * declare const holder: ModelHolder;
  * const oip = oipOpenApi(holder.model, { secured: [], auth: false, limits: "" });
  * Object.keys(oip.paths); // ["/v2/health/live", ...]
  * ```

@@ -29,7 +29,13 @@ export interface BatchAnswers {
  *
  * @example
  * ```ts
- * const { answer, shadow } = pickModels(c, deps.challenger);
+ * import type { Context } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ * import type { Challenger } from "../serving/challenger.ts";
+ *
+ * declare const c: Context<EdgeEnv>;
+ * declare const challenger: Challenger | null;
+ * const { answer, shadow } = pickModels(c, challenger);
  * ```
  */
 export function pickModels(c: Context<EdgeEnv>, challenger: Challenger | null): Pick {
@@ -78,6 +84,13 @@ export function score(
  *
  * @example
  * ```ts
+ * import type { Instances } from "../payloads/predict_request.ts";
+ * import type { ServingModel } from "../serving/serving_model.ts";
+ * import type { Monitor } from "../telemetry/monitor.ts";
+ *
+ * declare const challenger: ServingModel;
+ * declare const instances: Instances;
+ * declare const monitor: Monitor;
  * const shadowed = shadowScore(challenger, instances, monitor); // { model, labels } or undefined
  * ```
  */

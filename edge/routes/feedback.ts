@@ -53,7 +53,17 @@ interface Judged {
  *
  * @example
  * ```ts
- * app.post("/v1/feedback", guarded(requireModel(holder))(feedbackHandler({ monitor, ids, replay, body, challenger: null })));
+ * import type { Hono } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ * import { guarded } from "../middleware/guard.ts";
+ * import { requireModel } from "../middleware/require_model.ts";
+ * import type { ModelHolder } from "../serving/model_holder.ts";
+ * import type { FeedbackDeps } from "./feedback.ts";
+ *
+ * declare const app: Hono<EdgeEnv>;
+ * declare const holder: ModelHolder;
+ * declare const deps: Omit<FeedbackDeps, "challenger">; // monitor, ids, replay, body
+ * app.post("/v1/feedback", guarded(requireModel(holder))(feedbackHandler({ ...deps, challenger: null })));
  * ```
  */
 export function feedbackHandler(deps: FeedbackDeps): Handler<EdgeEnv> {

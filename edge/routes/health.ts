@@ -16,6 +16,9 @@ import type { ModelHolder } from "../serving/model_holder.ts";
  *
  * @example
  * ```ts
+ * import type { Challenger } from "../serving/challenger.ts";
+ *
+ * declare const challenger: Challenger;
  * challengerState(challenger); // { mode: "shadow", status: "ready", model: { name: "telco", version: "5" } }
  * ```
  */
@@ -46,6 +49,10 @@ export function challengerState(challenger: Challenger): Record<string, unknown>
  *
  * @example
  * ```ts
+ * import type { Hono } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ *
+ * declare const app: Hono<EdgeEnv>;
  * app.get("/healthz", healthz);
  * ```
  */
@@ -60,6 +67,12 @@ export const healthz: Handler = function healthz(c) {
  *
  * @example
  * ```ts
+ * import type { Hono } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ * import type { ModelHolder } from "../serving/model_holder.ts";
+ *
+ * declare const app: Hono<EdgeEnv>;
+ * declare const holder: ModelHolder;
  * app.get("/readyz", readyz(holder, null));
  * ```
  */

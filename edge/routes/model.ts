@@ -15,6 +15,9 @@ import { challengerState } from "./health.ts";
  *
  * @example
  * ```ts
+ * import type { ServingModel } from "../serving/serving_model.ts";
+ *
+ * declare const model: ServingModel;
  * describeModel(model).classes; // ["No", "Yes"]
  * ```
  */
@@ -60,6 +63,14 @@ export function describeModel(model: ServingModel): Record<string, unknown> {
  *
  * @example
  * ```ts
+ * import type { Hono } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ * import { guarded } from "../middleware/guard.ts";
+ * import { requireModel } from "../middleware/require_model.ts";
+ * import type { ModelHolder } from "../serving/model_holder.ts";
+ *
+ * declare const app: Hono<EdgeEnv>;
+ * declare const holder: ModelHolder;
  * app.get("/v1/model", guarded(requireModel(holder))(modelHandler(null)));
  * ```
  */

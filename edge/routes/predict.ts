@@ -46,10 +46,11 @@ const JSON_HEADERS = { "content-type": "application/json" };
  * declare const holder: ModelHolder;
  * import { BodyReader } from "../payloads/body.ts";
  * import type { Monitor } from "../telemetry/monitor.ts";
- * import type { PredictionLog } from "../serving/prediction_log.ts";
+ * import { createPredictionIds } from "../serving/prediction_id.ts";
  *
  * declare const monitor: Monitor;
- * declare const log: PredictionLog;
+ * const secrets = ["0123456789abcdef0123456789abcdef"];
+ * const ttlMs = 7 * 86_400_000;
  * const app = new Hono<EdgeEnv>();
  * const body = new BodyReader({ maxBytes: 1 << 20, timeoutMs: 10_000 });
  * const deps = { monitor, ids: createPredictionIds({ secrets, ttlMs }), maxBatch: 1000, body, challenger: null };
@@ -85,6 +86,11 @@ export function predictHandler(deps: PredictDeps): Handler<EdgeEnv> {
  *
  * @example
  * ```ts
+ * import type { BatchPrediction, ServingModel } from "../serving/serving_model.ts";
+ *
+ * declare const model: ServingModel;
+ * declare const challenger: ServingModel;
+ * declare const batch: BatchPrediction;
  * answersOf(model, batch); // [[{ version: "7", label: "no" }], ...]
  * answersOf(model, batch, { model: challenger, labels: ["yes"] }); // [[{ version: "7", label: "no" }, { version: "8", label: "yes" }]]
  * ```

@@ -13,6 +13,10 @@ import type { ModelHolder } from "../serving/model_holder.ts";
  *
  * @example
  * ```ts
+ * import type { Hono } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ *
+ * declare const app: Hono<EdgeEnv>;
  * app.get("/v2/health/live", v2Live);
  * ```
  */
@@ -26,6 +30,12 @@ export const v2Live: Handler = function v2Live(c) {
  *
  * @example
  * ```ts
+ * import type { Hono } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ * import type { ModelHolder } from "../serving/model_holder.ts";
+ *
+ * declare const app: Hono<EdgeEnv>;
+ * declare const holder: ModelHolder;
  * app.get("/v2/health/ready", v2Ready(holder));
  * ```
  */
@@ -41,6 +51,10 @@ export function v2Ready(holder: ModelHolder): Handler {
  *
  * @example
  * ```ts
+ * import type { Hono } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ *
+ * declare const app: Hono<EdgeEnv>;
  * app.get("/v2", v2ServerMetadata);
  * ```
  */

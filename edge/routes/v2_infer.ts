@@ -29,6 +29,16 @@ export interface V2InferDeps {
  *
  * @example
  * ```ts
+ * import type { Hono } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ * import { guarded } from "../middleware/guard.ts";
+ * import { requireModel } from "../middleware/require_model.ts";
+ * import type { ModelHolder } from "../serving/model_holder.ts";
+ * import type { V2InferDeps } from "./v2_infer.ts";
+ *
+ * declare const app: Hono<EdgeEnv>;
+ * declare const holder: ModelHolder;
+ * declare const deps: V2InferDeps;
  * app.post("/v2/models/:name/infer", guarded(requireModel(holder))(v2InferHandler(deps)));
  * ```
  */

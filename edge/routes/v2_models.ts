@@ -21,6 +21,10 @@ export const PLATFORM = "mlops-random-forest";
  *
  * @example
  * ```ts
+ * import type { Context } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ *
+ * declare const c: Context<EdgeEnv>;
  * const model = servedAs(c, c.get("model")); // throws a 404 for /v2/models/other/...
  * ```
  */
@@ -52,7 +56,10 @@ export function servedAs(c: Context<EdgeEnv>, model: ServingModel): ServingModel
  *
  * @example
  * ```ts
- * modelMetadata(model).inputs[0]; // { name: "tenure", datatype: "FP64", shape: [-1] }
+ * import type { ServingModel } from "../serving/serving_model.ts";
+ *
+ * declare const model: ServingModel;
+ * (modelMetadata(model).inputs as unknown[])[0]; // { name: "tenure", datatype: "FP64", shape: [-1] }
  * ```
  */
 export function modelMetadata(model: ServingModel): Record<string, unknown> {
@@ -79,6 +86,14 @@ export function modelMetadata(model: ServingModel): Record<string, unknown> {
  *
  * @example
  * ```ts
+ * import type { Hono } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ * import { guarded } from "../middleware/guard.ts";
+ * import { requireModel } from "../middleware/require_model.ts";
+ * import type { ModelHolder } from "../serving/model_holder.ts";
+ *
+ * declare const app: Hono<EdgeEnv>;
+ * declare const holder: ModelHolder;
  * app.get("/v2/models/:name", guarded(requireModel(holder))(v2ModelMetadata));
  * ```
  */
@@ -93,6 +108,12 @@ export const v2ModelMetadata: Handler<EdgeEnv> = function v2ModelMetadata(c) {
  *
  * @example
  * ```ts
+ * import type { Hono } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ * import type { ModelHolder } from "../serving/model_holder.ts";
+ *
+ * declare const app: Hono<EdgeEnv>;
+ * declare const holder: ModelHolder;
  * app.get("/v2/models/:name/ready", v2ModelReady(holder));
  * ```
  */

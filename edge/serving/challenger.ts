@@ -28,6 +28,10 @@ export type ModelRole = "champion" | "challenger";
  *
  * @example
  * ```ts
+ * import type { ModelBundle } from "../../lib/model/types.ts";
+ *
+ * declare const championBundle: ModelBundle;
+ * declare const challengerBundle: ModelBundle;
  * checkChallenger(championBundle, challengerBundle); // throws when classes or features differ
  * ```
  */
@@ -91,6 +95,10 @@ export class Challenger {
   /**
    * @example
    * ```ts
+   * import { ModelHolder } from "./model_holder.ts";
+   * import type { ServingModel } from "./serving_model.ts";
+   *
+   * declare const champion: ServingModel;
    * const challenger = new Challenger(new ModelHolder(), "split", 0.1);
    * challenger.pick(champion, "key:3f2a9c1b7e5d4a60").answer; // the same model every time for this key
    * ```

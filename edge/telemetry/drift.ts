@@ -94,6 +94,11 @@ export class DriftTracker {
   /**
    * @example
    * ```ts
+   * import type { ModelBundle } from "../../lib/model/types.ts";
+   * import type { BatchPrediction } from "../serving/serving_model.ts";
+   *
+   * declare const bundle: ModelBundle;
+   * declare const batch: BatchPrediction;
    * const drift = new DriftTracker(bundle.schema, bundle.featureStats, 5000, { model_role: "champion" });
    * drift.observe(batch); // a BatchPrediction from ServingModel.predict
    * drift.snapshot(); // [{ name: "tenure", kind: "numeric", psi: 0.03, n: 812 }, ...]

@@ -171,6 +171,8 @@ function own(i: number): (o: Observable) => Observable {
  *
  * @example
  * ```ts
+ * import { PullMeter } from "./pull_meter.ts";
+ *
  * const meter = joinableMeter(new PullMeter());
  * const requests = meter.createCounter("mlops_http_requests_total");
  * import("@opentelemetry/api").then(({ metrics }) => meter.join(metrics.getMeter("mlops-edge")));
@@ -187,6 +189,8 @@ export function joinableMeter(first: Meter): JoinableMeter {
  * @example
  * ```ts
  * import { metrics } from "@opentelemetry/api";
+ * import { PullMeter } from "./pull_meter.ts";
+ *
  * const meter = fanoutMeter([new PullMeter(), metrics.getMeter("mlops-edge")]);
  * meter.createCounter("mlops_http_requests_total").add(1); // lands in both
  * ```

@@ -26,6 +26,9 @@ export type FeedbackAttrs = ModelLabels & { outcome: "correct" | "incorrect" };
  *
  * @example
  * ```ts
+ * import type { ServingModel } from "../serving/serving_model.ts";
+ *
+ * declare const model: ServingModel;
  * modelLabels(model, "champion"); // { model_name: "telco", model_version: "4", model_role: "champion" }
  * ```
  */
@@ -53,8 +56,12 @@ export class ModelStats {
   /**
    * @example
    * ```ts
+   * import type { BatchPrediction, ServingModel } from "../serving/serving_model.ts";
+   *
+   * declare const model: ServingModel;
+   * declare const batch: BatchPrediction;
    * const stats = new ModelStats(model, "challenger", { driftWindow: 5000, accuracyWindow: 500 });
-   * stats.observe(batch);
+   * stats.drift.observe(batch);
    * ```
    */
   constructor(

@@ -13,6 +13,8 @@ import type { RawTable } from "./types.ts";
  *
  * @example
  * ```ts
+ * import { parseCsv } from "./csv.ts";
+ *
  * const table = parseCsv("a,b\n1,2\n\n3,4\n");
  * rowLine(table, 1); // 4: the blank line 3 is skipped
  * ```

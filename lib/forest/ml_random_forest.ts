@@ -249,6 +249,8 @@ export function trainMlRandomForest(
  *
  * @example
  * ```ts
+ * import { DEFAULT_PARAMS } from "./params.ts";
+ *
  * mlRandomForestOptions(DEFAULT_PARAMS, 16).nEstimators; // 100
  * ```
  */

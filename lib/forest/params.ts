@@ -10,8 +10,8 @@
  *
  * @example
  * ```ts
- * import { PARAM_LIST } from "./params.ts";
- * for (const p of PARAM_LIST) console.log(p.name, p.sklearn, p.format(p.default));
+ * import { formatParam, PARAM_LIST } from "./params.ts";
+ * for (const p of PARAM_LIST) console.log(p.name, p.sklearn, formatParam(p, p.default));
  * ```
  *
  * @module

@@ -59,6 +59,9 @@ const MAX_LEAF_ENTRIES = 0xffff;
  *
  * @example
  * ```ts
+ * import type { FitReport } from "./types.ts";
+ *
+ * declare const report: FitReport;
  * const q = quantizeForest(report.forest); // null: keep the packed layout
  * ```
  */
@@ -108,6 +111,9 @@ export function quantizeForest(forest: PackedForest): QuantizedForest | null {
  *
  * @example
  * ```ts
+ * import type { QuantizedForest } from "./quantized.ts";
+ *
+ * declare const q: QuantizedForest;
  * narrowQuantized(q).link; // a Uint16Array for the Telco model
  * ```
  */
@@ -190,6 +196,9 @@ function walkable(f: PackedForest): boolean {
  *
  * @example
  * ```ts
+ * import type { QuantizedForest } from "./quantized.ts";
+ *
+ * declare const q: QuantizedForest;
  * const forest = unquantizeForest(q);
  * ```
  */
@@ -232,6 +241,9 @@ export function unquantizeForest(q: QuantizedForest): PackedForest {
  *
  * @example
  * ```ts
+ * import type { QuantizedForest } from "./quantized.ts";
+ *
+ * declare const q: QuantizedForest;
  * const problem = checkQuantizedForest(q); // "a broken node in tree 3"
  * ```
  */
@@ -294,6 +306,9 @@ const quantizedOf = new WeakMap<PackedForest, QuantizedForest>();
  *
  * @example
  * ```ts
+ * import type { ModelBundle } from "../model/types.ts";
+ *
+ * declare const bundle: ModelBundle;
  * quantizedLayoutOf(bundle.forest); // the format-3 bundle's nodes, or undefined
  * ```
  */
@@ -309,6 +324,10 @@ export function quantizedLayoutOf(forest: PackedForest): QuantizedForest | undef
  *
  * @example
  * ```ts
+ * import type { QuantizedForest } from "./quantized.ts";
+ * import { loadWalker } from "./walker.ts";
+ *
+ * declare const q: QuantizedForest;
  * const forest = packedView(q);
  * loadWalker(forest); // from q, without touching forest.threshold
  * ```

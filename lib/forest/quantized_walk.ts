@@ -19,6 +19,9 @@ import type { QuantizedForest } from "./quantized.ts";
  *
  * @example
  * ```ts
+ * import type { QuantizedForest } from "./quantized.ts";
+ *
+ * declare const q: QuantizedForest;
  * const walk = quantizedRowWalk(q);
  * walk(Float64Array.of(1, 29.85), new Float64Array(2));
  * ```

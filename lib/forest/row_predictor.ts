@@ -31,6 +31,11 @@ export const KERNEL_AFTER = 32;
  *
  * @example
  * ```ts
+ * import type { ModelBundle } from "../model/types.ts";
+ *
+ * declare const bundle: ModelBundle;
+ * declare const row: Float64Array; // one encoded instance
+ * const out = new Float64Array(bundle.schema.classes.length);
  * const predict = rowPredictor(bundle.forest);
  * predict(row, out); // out[c]: probability of class c
  * ```

@@ -292,6 +292,7 @@ export interface RunContent {
  * ```ts
  * import { logToRun, openStore } from "./mod.ts";
  *
+ * declare const runId: string;
  * const store = openStore();
  * const run = await store.getRun(runId);
  * await logToRun(store, { ...run.info, tags: run.data.tags }, {

@@ -50,7 +50,7 @@ export function registryTag(name: string, field: string): string {
  *
  * @example
  * ```ts
- * import { RestStore } from "./rest-store.ts";
+ * import { RestStore } from "./rest_store.ts";
  *
  * const registry = new TagRegistry(new RestStore("http://127.0.0.1:5000"));
  * const runId = "0a1b2c3d";

@@ -85,6 +85,9 @@ const QUANTIZED_ENCODING = "quantized-preorder-base64-le";
  *
  * @example
  * ```ts
+ * import type { ModelBundle } from "./types.ts";
+ *
+ * declare const bundle: ModelBundle;
  * formatVersionOf(bundle.forest); // 3
  * ```
  */
@@ -98,6 +101,9 @@ export function formatVersionOf(forest: PackedForest): number {
  *
  * @example
  * ```ts
+ * import type { ModelBundle } from "./types.ts";
+ *
+ * declare const bundle: ModelBundle;
  * await Deno.writeTextFile("model.mlops.json", serializeBundle(bundle));
  * ```
  */
@@ -111,6 +117,9 @@ export function serializeBundle(bundle: ModelBundle): string {
  *
  * @example
  * ```ts
+ * import type { ModelBundle } from "./types.ts";
+ *
+ * declare const bundle: ModelBundle;
  * const { text, checksum } = encodeBundle(bundle); // checksum: "sha256:..."
  * ```
  */
@@ -131,6 +140,7 @@ export function encodeBundle(bundle: ModelBundle): { text: string; checksum: str
  *
  * @example
  * ```ts
+ * const path = "out/model/model.mlops.json";
  * const bundle = parseBundle(await Deno.readTextFile(path), path);
  * ```
  */
@@ -156,6 +166,7 @@ export function parseBundle(text: string, source: string): ModelBundle {
  *
  * @example
  * ```ts
+ * const path = "out/model/model.mlops.json";
  * const bundle = await parseBundleBytes(await Deno.readFile(path), path);
  * ```
  */

@@ -81,6 +81,9 @@ export interface WrittenBundle {
  *
  * @example
  * ```ts
+ * import type { ModelBundle } from "./types.ts";
+ *
+ * declare const bundle: ModelBundle;
  * const { file, checksum } = await writeBundle("out/model", bundle);
  * ```
  */

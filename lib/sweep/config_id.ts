@@ -29,6 +29,8 @@ export function shortHash(text: string): string {
  *
  * @example
  * ```ts
+ * import { DEFAULT_PARAMS } from "../forest/params.ts";
+ *
  * configId({ ...DEFAULT_PARAMS, nTrees: 200 }) === configId({ ...DEFAULT_PARAMS, nTrees: 200 }); // true
  * ```
  */
