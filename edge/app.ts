@@ -62,8 +62,8 @@ export interface AppDeps {
   /** A second model beside the champion (shadow or split), or null. */
   challenger: Challenger | null;
   monitor: Monitor;
-  /** Issues and verifies signed prediction ids (ready once its secrets are imported). */
-  ids: Promise<PredictionIds>;
+  /** Issues and verifies signed prediction ids. */
+  ids: PredictionIds;
   /** Remembers judged ids (KV, or this process's memory). */
   replay: Promise<ReplayGuard>;
   /** Renders all metrics as Prometheus text. */

@@ -11,18 +11,18 @@ const OLD = "old-secret-0123456789abcdef0123456789";
 const NEW = "new-secret-0123456789abcdef0123456789";
 const DAY = 86_400_000;
 
-Deno.test("prediction ids: what was issued verifies, with every claim, and each id is unique", async () => {
-  const ids = await createPredictionIds({ secrets: [NEW], ttlMs: DAY });
+Deno.test("prediction ids: what was issued verifies, with every claim, and each id is unique", () => {
+  const ids = createPredictionIds({ secrets: [NEW], ttlMs: DAY });
   const answers = [
     [{ version: "7", label: "no" }, { version: "8", label: "yes" }],
     [{ version: null, label: '\u00e9 "quoted" \u{1f600}' }],
   ];
-  const issued = await ids.issue("tiny", answers, "key:0123456789abcdef");
+  const issued = ids.issue("tiny", answers, "key:0123456789abcdef");
   assert.equal(issued.length, 2);
   assert.notEqual(issued[0], issued[1]);
   for (const id of issued) assert.match(id, /^p1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$/);
   for (let i = 0; i < 2; i++) {
-    const v = await ids.verify(issued[i]);
+    const v = ids.verify(issued[i]);
     assert.ok(v.ok);
     assert.equal(v.claims.model, "tiny");
     assert.deepEqual(v.claims.answers, answers[i]);
@@ -30,23 +30,23 @@ Deno.test("prediction ids: what was issued verifies, with every claim, and each 
     assert.ok(Math.abs(v.claims.issuedAt - Date.now()) < 5000);
     assert.equal(v.expiresAt, v.claims.issuedAt + DAY);
   }
-  const [bare] = await ids.issue("tiny", [[{ version: "7", label: "no" }]]);
-  const v = await ids.verify(bare);
+  const [bare] = ids.issue("tiny", [[{ version: "7", label: "no" }]]);
+  const v = ids.verify(bare);
   assert.ok(v.ok && v.claims.client === undefined);
   // 1000 ids: 1000 nonces.
-  const many = await ids.issue("tiny", Array(1000).fill([{ version: "7", label: "no" }]));
-  const nonces = await Promise.all(many.map(async (id) => {
-    const r = await ids.verify(id);
+  const many = ids.issue("tiny", Array(1000).fill([{ version: "7", label: "no" }]));
+  const nonces = many.map((id) => {
+    const r = ids.verify(id);
     return r.ok ? r.claims.nonce : "";
-  }));
+  });
   assert.equal(new Set(nonces).size, 1000);
 });
 
-Deno.test("prediction ids: altered, re-signed, truncated or foreign ids are refused", async () => {
-  const ids = await createPredictionIds({ secrets: [NEW], ttlMs: DAY });
-  const other = await createPredictionIds({ secrets: [randomSecret()], ttlMs: DAY });
-  const [id] = await ids.issue("tiny", [[{ version: "7", label: "no" }]], "key:a");
-  const [foreign] = await other.issue("tiny", [[{ version: "7", label: "no" }]], "key:a");
+Deno.test("prediction ids: altered, re-signed, truncated or foreign ids are refused", () => {
+  const ids = createPredictionIds({ secrets: [NEW], ttlMs: DAY });
+  const other = createPredictionIds({ secrets: [randomSecret()], ttlMs: DAY });
+  const [id] = ids.issue("tiny", [[{ version: "7", label: "no" }]], "key:a");
+  const [foreign] = other.issue("tiny", [[{ version: "7", label: "no" }]], "key:a");
   const [p1, payload, tag] = id.split(".");
   const claims = JSON.parse(
     new TextDecoder().decode(Uint8Array.fromBase64(payload, { alphabet: "base64url" })),
@@ -68,7 +68,7 @@ Deno.test("prediction ids: altered, re-signed, truncated or foreign ids are refu
     `${p1}.${payload}.${tag.slice(0, 21)}B`,
   ];
   for (const f of forged) {
-    assert.deepEqual(await ids.verify(f), { ok: false, problem: "forged" }, f);
+    assert.deepEqual(ids.verify(f), { ok: false, problem: "forged" }, f);
   }
   for (
     const m of [
@@ -81,37 +81,37 @@ Deno.test("prediction ids: altered, re-signed, truncated or foreign ids are refu
       `${p1}.pay load.${tag}`,
     ]
   ) {
-    const r = await ids.verify(m);
+    const r = ids.verify(m);
     assert.equal(r.ok, false, m);
   }
-  assert.ok((await ids.verify(id)).ok, "the genuine id still verifies");
+  assert.ok(ids.verify(id).ok, "the genuine id still verifies");
 });
 
-Deno.test("prediction ids: rotation — the first secret signs, every listed one verifies", async () => {
-  const before = await createPredictionIds({ secrets: [OLD], ttlMs: DAY });
-  const during = await createPredictionIds({ secrets: [NEW, OLD], ttlMs: DAY });
-  const after = await createPredictionIds({ secrets: [NEW], ttlMs: DAY });
-  const [oldId] = await before.issue("tiny", [[{ version: "7", label: "no" }]]);
-  const [newId] = await during.issue("tiny", [[{ version: "7", label: "no" }]]);
-  assert.ok((await during.verify(oldId)).ok, "old id accepted while the old secret is listed");
-  assert.ok((await during.verify(newId)).ok);
-  assert.ok((await after.verify(newId)).ok, "new ids are signed with the new secret");
-  assert.equal((await before.verify(newId)).ok, false);
-  assert.deepEqual(await after.verify(oldId), { ok: false, problem: "forged" });
+Deno.test("prediction ids: rotation — the first secret signs, every listed one verifies", () => {
+  const before = createPredictionIds({ secrets: [OLD], ttlMs: DAY });
+  const during = createPredictionIds({ secrets: [NEW, OLD], ttlMs: DAY });
+  const after = createPredictionIds({ secrets: [NEW], ttlMs: DAY });
+  const [oldId] = before.issue("tiny", [[{ version: "7", label: "no" }]]);
+  const [newId] = during.issue("tiny", [[{ version: "7", label: "no" }]]);
+  assert.ok(during.verify(oldId).ok, "old id accepted while the old secret is listed");
+  assert.ok(during.verify(newId).ok);
+  assert.ok(after.verify(newId).ok, "new ids are signed with the new secret");
+  assert.equal(before.verify(newId).ok, false);
+  assert.deepEqual(after.verify(oldId), { ok: false, problem: "forged" });
 });
 
-Deno.test("prediction ids: expire after the TTL; ids from the future are refused", async () => {
+Deno.test("prediction ids: expire after the TTL; ids from the future are refused", () => {
   let now = 1_767_225_600_000;
-  const ids = await createPredictionIds({ secrets: [NEW], ttlMs: 60_000, now: () => now });
-  const [id] = await ids.issue("tiny", [[{ version: "7", label: "no" }]]);
+  const ids = createPredictionIds({ secrets: [NEW], ttlMs: 60_000, now: () => now });
+  const [id] = ids.issue("tiny", [[{ version: "7", label: "no" }]]);
   now += 59_999;
-  assert.ok((await ids.verify(id)).ok);
+  assert.ok(ids.verify(id).ok);
   now += 1;
-  assert.deepEqual(await ids.verify(id), { ok: false, problem: "expired" });
+  assert.deepEqual(ids.verify(id), { ok: false, problem: "expired" });
   now -= 60_000 + 10 * 60_000; // the verifier's clock 10 minutes behind the issuer's
-  assert.deepEqual(await ids.verify(id), { ok: false, problem: "expired" });
+  assert.deepEqual(ids.verify(id), { ok: false, problem: "expired" });
   now += 6 * 60_000; // 4 minutes behind: within the allowed skew
-  assert.ok((await ids.verify(id)).ok);
+  assert.ok(ids.verify(id).ok);
 });
 
 Deno.test("replay guard (memory): once per nonce, bounded, oldest forgotten first", async () => {

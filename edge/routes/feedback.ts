@@ -21,7 +21,7 @@ import type { Monitor } from "../telemetry/monitor.ts";
 export interface FeedbackDeps {
   monitor: Monitor;
   /** Verifies signed prediction ids. */
-  ids: Promise<PredictionIds>;
+  ids: PredictionIds;
   /** Remembers judged ids, so each counts once. */
   replay: Promise<ReplayGuard>;
   /** Reads the body within its size and time limits. */
@@ -74,7 +74,7 @@ export function feedbackHandler(deps: FeedbackDeps): Handler<EdgeEnv> {
     let key: number | undefined;
     let lagSeconds: number | undefined;
     if (fb.kind === "prediction") {
-      const verified = await (await deps.ids).verify(fb.predictionId);
+      const verified = deps.ids.verify(fb.predictionId);
       if (!verified.ok) throw REFUSED[verified.problem]();
       const { claims } = verified;
       if (claims.client !== c.get("client")) throw FORBIDDEN();

@@ -22,7 +22,7 @@ export type { PredictionBody } from "./prediction_json.ts";
 export interface PredictDeps {
   monitor: Monitor;
   /** Signs each prediction's id. */
-  ids: Promise<PredictionIds>;
+  ids: PredictionIds;
   maxBatch: number;
   /** Reads the body within its size and time limits. */
   body: BodyReader;
@@ -66,8 +66,7 @@ export function predictHandler(deps: PredictDeps): Handler<EdgeEnv> {
     // The shadow scores before the answer goes out: its labels are signed into
     // the prediction ids, so feedback judges it too.
     const shadowed = shadow && shadowScore(shadow, instances, deps.monitor);
-    const issuer = await deps.ids;
-    const ids = await issuer.issue(
+    const ids = deps.ids.issue(
       model.name,
       answersOf(model, batch, shadowed),
       c.get("client"),

@@ -113,12 +113,12 @@ export interface PredictionIdOptions {
  *
  * @example
  * ```ts
- * const ids = await createPredictionIds({ secrets: ["0123456789abcdef0123456789abcdef"], ttlMs: 7 * 86_400_000 });
+ * const ids = createPredictionIds({ secrets: ["0123456789abcdef0123456789abcdef"], ttlMs: 7 * 86_400_000 });
  * const [id] = ids.issue("churn", [[{ version: "3", label: "Yes" }]]);
  * ids.verify(id).ok; // true
  * ```
  */
-export function createPredictionIds(options: PredictionIdOptions): Promise<PredictionIds> {
+export function createPredictionIds(options: PredictionIdOptions): PredictionIds {
   if (options.secrets.length === 0) throw new Error("createPredictionIds needs a secret");
   const keys = options.secrets.map((s) => new HmacSha256(encoder.encode(s)));
   const now = options.now ?? Date.now;
@@ -131,7 +131,7 @@ export function createPredictionIds(options: PredictionIdOptions): Promise<Predi
     return signed + "." + tag(keys[0], encoder.encode(signed)).toBase64(B64);
   }
 
-  return Promise.resolve({
+  return {
     ttlMs,
     issue(model, answers, client) {
       const t = now();
@@ -172,7 +172,7 @@ export function createPredictionIds(options: PredictionIdOptions): Promise<Predi
       if (t >= expiresAt || claims.issuedAt > t + CLOCK_SKEW_MS) return EXPIRED;
       return { ok: true, claims, expiresAt };
     },
-  });
+  };
 }
 
 const MALFORMED: Verified = { ok: false, problem: "malformed" };
@@ -207,7 +207,7 @@ function parsePayload(body: string): PredictionClaims | null {
  *
  * @example
  * ```ts
- * const ids = await createPredictionIds({ secrets: [randomSecret()], ttlMs: 60_000 });
+ * const ids = createPredictionIds({ secrets: [randomSecret()], ttlMs: 60_000 });
  * ```
  */
 export function randomSecret(): string {
