@@ -7,7 +7,7 @@
  */
 import { strict as assert } from "node:assert";
 import { createEdge, type Edge } from "../edge/edge.ts";
-import { post, readyEdge, testConfig } from "./support/edge_harness.ts";
+import { post, preflight, readyEdge, testConfig } from "./support/edge_harness.ts";
 import { tinyBundle } from "./support/tiny_bundle.ts";
 
 const BLUE_LOW = { x: 1, color: "blue" };
@@ -254,14 +254,12 @@ Deno.test("access log: each line has the request id and the model that answered"
 
 Deno.test("cors: browsers may send X-Request-Id and read who answered", async () => {
   await using edge = await readyEdge({ corsOrigins: ["https://app.example"] });
-  const pre = await edge.app.request("/v1/predict", {
-    method: "OPTIONS",
-    headers: {
-      origin: "https://app.example",
-      "access-control-request-method": "POST",
-      "access-control-request-headers": "content-type,x-request-id",
-    },
-  });
+  const pre = await preflight(
+    edge,
+    "/v1/predict",
+    "https://app.example",
+    "content-type,x-request-id",
+  );
   assert.match(pre.headers.get("access-control-allow-headers") ?? "", /X-Request-Id/i);
   assert.ok(pre.headers.get("x-request-id"));
   const ok = await post(edge, "/v1/predict", BLUE_LOW, { origin: "https://app.example" });

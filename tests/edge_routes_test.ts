@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { createEdge } from "../edge/edge.ts";
 import { serializeBundle } from "../lib/model/mod.ts";
-import { post, readyEdge, testConfig } from "./support/edge_harness.ts";
+import { post, preflight, readyEdge, testConfig } from "./support/edge_harness.ts";
 import { tinyBundle } from "./support/tiny_bundle.ts";
 
 const BLUE_LOW = { x: 1, color: "blue" }; // → no  [0.8, 0.2]
@@ -576,14 +576,12 @@ Deno.test("auth: API keys guard predict, invocations and feedback only", async (
 
 Deno.test("cors: configured origins get CORS headers, on errors too", async () => {
   await using edge = await readyEdge({ corsOrigins: ["https://app.example"] });
-  const pre = await edge.app.request("/v1/predict", {
-    method: "OPTIONS",
-    headers: {
-      origin: "https://app.example",
-      "access-control-request-method": "POST",
-      "access-control-request-headers": "content-type,authorization",
-    },
-  });
+  const pre = await preflight(
+    edge,
+    "/v1/predict",
+    "https://app.example",
+    "content-type,authorization",
+  );
   assert.equal(pre.status, 204);
   assert.equal(pre.headers.get("access-control-allow-origin"), "https://app.example");
   assert.match(pre.headers.get("access-control-allow-headers") ?? "", /Authorization/);

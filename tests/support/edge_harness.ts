@@ -44,3 +44,20 @@ export function post(
     body: typeof body === "string" ? body : JSON.stringify(body),
   }));
 }
+
+/** A browser's CORS preflight for a POST to `path` from `origin`, asking to send `headers`. */
+export function preflight(
+  edge: Edge,
+  path: string,
+  origin: string,
+  headers: string,
+): Promise<Response> {
+  return Promise.resolve(edge.app.request(path, {
+    method: "OPTIONS",
+    headers: {
+      origin,
+      "access-control-request-method": "POST",
+      "access-control-request-headers": headers,
+    },
+  }));
+}
