@@ -7,10 +7,7 @@
  */
 import type { Context } from "hono";
 import { ApiError } from "../../edge/errors.ts";
-import { createKeyVerifier } from "../../edge/middleware/api_key.ts";
-
-// RFC 6750 b64token.
-const BEARER = /^bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
+import { bearerToken, createKeyVerifier } from "../../edge/middleware/api_key.ts";
 
 /**
  * A check that throws the 401 (after calling `refused`, for the metrics)
@@ -32,7 +29,7 @@ const BEARER = /^bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
 export function requireBearer(token: string, refused: () => void): (c: Context) => void {
   const verify = createKeyVerifier([token]);
   return (c) => {
-    const presented = BEARER.exec(c.req.header("authorization") ?? "")?.[1];
+    const presented = bearerToken(c.req.header("authorization"));
     if (presented !== undefined && verify(presented) !== null) return;
     refused();
     c.header("WWW-Authenticate", 'Bearer realm="mlops-bot"');

@@ -20,6 +20,22 @@ export type ClientEnv = Env & { Variables: { client: string | undefined } };
 const BEARER = /^bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
 
 /**
+ * The token of an `Authorization: Bearer <token>` header (RFC 6750's
+ * b64token), or undefined when the header is missing or not that form.
+ *
+ * @example
+ * ```ts
+ * import { bearerToken } from "./api_key.ts";
+ *
+ * bearerToken("Bearer abc.def"); // "abc.def"
+ * bearerToken("Basic YWJj"); // undefined
+ * ```
+ */
+export function bearerToken(header: string | null | undefined): string | undefined {
+  return BEARER.exec(header ?? "")?.[1];
+}
+
+/**
  * A verifier that returns the identity of the key `token` equals (see
  * {@link keyIdentity}), or null when it matches none.
  *
@@ -87,7 +103,7 @@ export function apiKeyAuth<E extends ClientEnv>(keys: readonly string[]): Guard<
       c.header("WWW-Authenticate", 'Bearer realm="mlops"');
       throw new ApiError(401, "UNAUTHORIZED", "missing bearer token");
     }
-    const token = BEARER.exec(header)?.[1];
+    const token = bearerToken(header);
     if (token === undefined) {
       c.header("WWW-Authenticate", 'Bearer error="invalid_request"');
       throw new ApiError(400, "UNAUTHORIZED", "malformed Authorization header");
