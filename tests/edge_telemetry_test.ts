@@ -180,6 +180,20 @@ Deno.test("pull meter: Prometheus text with cumulative buckets, escaped labels, 
   assert.equal(families.get("obs_total")?.samples[0].labels.service_instance_id, "x");
 });
 
+Deno.test("pull meter: one series per label set, written in the order its labels were given", async () => {
+  const meter = new PullMeter();
+  const c = meter.createCounter("hits_total");
+  c.add(1, { model_name: "m", model_version: "7", model_role: "champion" });
+  c.add(2, { model_role: "champion", model_name: "m", model_version: "7" });
+  c.add(4, { model_name: "m", model_version: "8", model_role: "challenger" });
+  const text = await meter.render();
+  const hits = text.split("\n").filter((l) => l.startsWith("hits_total"));
+  assert.deepEqual(hits, [
+    'hits_total{model_name="m",model_version="7",model_role="champion"} 3',
+    'hits_total{model_name="m",model_version="8",model_role="challenger"} 4',
+  ]);
+});
+
 Deno.test("api keys: verifier names the configured key that matched, and nothing else", () => {
   const verify = createKeyVerifier(["alpha", "beta="]);
   assert.equal(verify("alpha"), keyIdentity("alpha"));

@@ -65,15 +65,17 @@ class SeriesMap {
       const hit = this.#byObject.get(attrs);
       if (hit !== undefined) return hit;
     }
-    const labels = labelText(attrs);
-    let s = this.#byLabels.get(labels);
+    // One series per label set, whatever order the keys come in; it is
+    // written in the order it was first given.
+    const key = labelText(attrs, true);
+    let s = this.#byLabels.get(key);
     if (s === undefined) {
-      s = { labels, value: 0 };
+      s = { labels: labelText(attrs), value: 0 };
       if (this.#buckets > 0) {
         s.counts = new Float64Array(this.#buckets + 1);
         s.sum = 0;
       }
-      this.#byLabels.set(labels, s);
+      this.#byLabels.set(key, s);
     }
     if (attrs !== undefined) this.#byObject.set(attrs, s);
     return s;
@@ -300,10 +302,15 @@ function sample(name: string, labels: string, value: number): string {
     : `${name}{${labels}} ${formatNumber(value)}\n`;
 }
 
-/** `k1="v1",k2="v2"` in the order the attributes were given (as OpenTelemetry's exporter writes them), escaped as the text format requires. */
-function labelText(attrs: Attributes | undefined): string {
+/**
+ * `k1="v1",k2="v2"` in the order the attributes were given (as
+ * OpenTelemetry's exporter writes them), or `sorted` by key (the series'
+ * identity), escaped as the text format requires.
+ */
+function labelText(attrs: Attributes | undefined, sorted = false): string {
   if (attrs === undefined) return "";
   const keys = Object.keys(attrs).filter((k) => attrs[k] !== undefined);
+  if (sorted) keys.sort();
   return keys.map((k) => `${sanitizeLabel(k)}="${escapeValue(String(attrs[k]))}"`).join(",");
 }
 
