@@ -8,17 +8,13 @@ import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { defaultTrackingUri, FileStore, SqlStore, type TrackingStore } from "../lib/mlflow/mod.ts";
-import { type CliResult, mlopsIn } from "./support/cli.ts";
+import { mlopsIn } from "./support/cli.ts";
+import { cliWrites, ok } from "./support/cli_writes.ts";
 import { needs } from "./support/parts.ts";
 import { readWithMlflow } from "./support/real_mlflow.ts";
 import { smallTelco } from "./support/sweep.ts";
 
 const FIXTURE = new URL("../../shared/fixtures/mlflow3-filestore/mlruns", import.meta.url).pathname;
-
-function ok(r: CliResult): CliResult {
-  assert.equal(r.code, 0, r.stderr);
-  return r;
-}
 
 /** Everything a store holds, by id, for comparing two stores. */
 async function contents(store: TrackingStore) {
@@ -97,28 +93,7 @@ Deno.test("migrate: a file store moves into sqlite:///mlflow.db, idempotently, a
     const p = join(dir, "project");
     await Deno.mkdir(p);
     const file = ["--tracking-uri", "./mlruns"];
-    ok(await mlopsIn(p, "train", "--data", data, "--trees", "4", ...file));
-    const sweep = JSON.parse(
-      ok(
-        await mlopsIn(
-          p,
-          "sweep",
-          "--data",
-          data,
-          "--grid",
-          "trees=3,4",
-          "--cv",
-          "2",
-          "--workers",
-          "1",
-          "--json",
-          ...file,
-        ),
-      ).stdout,
-    );
-    ok(
-      await mlopsIn(p, "promote", "--run", sweep.parent_run_id, "--out", join(p, "edge"), ...file),
-    );
+    await cliWrites(p, data, ...file);
     const before = await contents(new FileStore(join(p, "mlruns")));
     assert.equal(defaultTrackingUri(p), "./mlruns");
 
