@@ -8,7 +8,7 @@
  */
 import type { Command } from "commander";
 import { UserError } from "../../lib/errors.ts";
-import { openStore } from "../../lib/mlflow/open.ts";
+import { openStore } from "../../lib/mlflow/mod.ts";
 import { checkOutDir } from "../out_path.ts";
 import {
   type AliasOutcome,

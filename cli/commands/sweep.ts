@@ -7,7 +7,7 @@
  */
 import type { Command } from "commander";
 import { UserError } from "../../lib/errors.ts";
-import { openStore } from "../../lib/mlflow/open.ts";
+import { openStore } from "../../lib/mlflow/mod.ts";
 import { loadTrainingData } from "../../lib/train/mod.ts";
 import {
   collectSweep,
@@ -25,7 +25,7 @@ import {
   type SweepReport,
 } from "../../lib/sweep/mod.ts";
 import { dataOptions, intAtLeast } from "../params.ts";
-import { paramsJson } from "../../lib/forest/params.ts";
+import { paramsJson } from "../../lib/forest/mod.ts";
 import { createProgress, progressEnabled } from "../progress.ts";
 import { print } from "../output.ts";
 import { withJson, withTrackingUri } from "../options.ts";

@@ -13,9 +13,8 @@ import {
   type ForestOptionValues,
   paramsFromOptions,
 } from "../params.ts";
-import { paramsJson } from "../../lib/forest/params.ts";
-import { loadTrainingData, trainModel } from "../../lib/train/mod.ts";
-import { writeArtifacts } from "../../lib/train/artifacts.ts";
+import { paramsJson } from "../../lib/forest/mod.ts";
+import { loadTrainingData, trainModel, writeArtifacts } from "../../lib/train/mod.ts";
 import { checkRegistration, logTraining } from "../tracking.ts";
 import { print } from "../output.ts";
 import { TRACKING_URI_HELP } from "../options.ts";

@@ -5,8 +5,7 @@
  *
  * @module
  */
-import type { ModelVersion, TrackingStore } from "../mlflow/types.ts";
-import { currentUser, hasErrorCode } from "../mlflow/mod.ts";
+import { currentUser, hasErrorCode, type ModelVersion, type TrackingStore } from "../mlflow/mod.ts";
 import { UserError } from "../errors.ts";
 import { latestSweepExperiment, metricOf } from "./candidates.ts";
 import { defaultModelName, metricTag } from "./tags.ts";

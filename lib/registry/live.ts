@@ -11,7 +11,7 @@
  * @module
  */
 import type { ModelVersion, TrackingStore } from "../mlflow/mod.ts";
-import type { WrittenBundle } from "../model/io.ts";
+import type { WrittenBundle } from "../model/mod.ts";
 import { type Interval, newcombeInterval, wilsonInterval } from "../metrics/mod.ts";
 import { BackendError } from "../backend_http.ts";
 import { instantQuery } from "../prometheus.ts";

@@ -17,7 +17,7 @@ import {
   type Run,
   type TrackingStore,
 } from "../mlflow/mod.ts";
-import type { WrittenBundle } from "../model/io.ts";
+import type { WrittenBundle } from "../model/mod.ts";
 import { UserError } from "../errors.ts";
 import { METRIC_DIRECTIONS, metricDirection, SWEEP_TAGS } from "../sweep/mod.ts";
 import { bestRun, latestSweepExperiment, metricOf } from "./candidates.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 import type { TrackingStore } from "../mlflow/mod.ts";
-import type { WrittenBundle } from "../model/io.ts";
+import type { WrittenBundle } from "../model/mod.ts";
 import { UserError } from "../errors.ts";
 import { metricDirection } from "../sweep/mod.ts";
 import { exportEdgeBundle, fetchVersionBundle } from "./edge_bundle.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 import { UserError } from "../errors.ts";
-import { DEFAULT_PARAMS, type ForestParams } from "../forest/types.ts";
+import { DEFAULT_PARAMS, type ForestParams } from "../forest/mod.ts";
 import { deriveSeed, randInt, rng } from "../rng.ts";
 import { configId } from "./config_id.ts";
 import { type HyperParam, HYPERPARAMS, lookupHyperParam, parseHyperValue } from "./hyperparams.ts";

@@ -8,9 +8,7 @@
  * @module
  */
 import { UserError } from "../errors.ts";
-import { formatMaxFeatures } from "../forest/parse.ts";
-import { mlflowParams, PARAM_LIST, type ParamEntry } from "../forest/params.ts";
-import type { ForestParams } from "../forest/types.ts";
+import { type ForestParams, PARAM_LIST, type ParamEntry } from "../forest/mod.ts";
 
 /** One sweepable hyperparameter: a catalogue entry, seen through untyped values. */
 export interface HyperParam {
@@ -25,8 +23,6 @@ export interface HyperParam {
   /** The value as users write it (`none`, `sqrt`, `0.5`). */
   format(value: ForestParams[keyof ForestParams]): string;
 }
-
-export { formatMaxFeatures, mlflowParams };
 
 /** Every sweepable hyperparameter, in the order grids are expanded and shown. */
 export const HYPERPARAMS: readonly HyperParam[] = PARAM_LIST

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { csvCell } from "../data/csv.ts";
+import { csvCell } from "../data/mod.ts";
 import { UserError } from "../errors.ts";
 import type { ConfigScores, FoldScore } from "./cv.ts";
 import type { SweepConfig } from "./grid.ts";

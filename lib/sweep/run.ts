@@ -14,10 +14,15 @@
  * @module
  */
 import { UserError } from "../errors.ts";
-import { defaultWorkers, type ForestPool } from "../forest/pool.ts";
-import { DEFAULT_PARAMS } from "../forest/types.ts";
-import type { Run, TrackingStore } from "../mlflow/types.ts";
 import {
+  createForestPool,
+  DEFAULT_PARAMS,
+  defaultWorkers,
+  type ForestPool,
+} from "../forest/mod.ts";
+import type { Run, TrackingStore } from "../mlflow/mod.ts";
+import {
+  datasetLog,
   holdoutSplit,
   type LoadOptions,
   loadTrainingData,
@@ -25,7 +30,6 @@ import {
   trainModel,
   type TrainResult,
 } from "../train/mod.ts";
-import { datasetLog } from "../train/tracking.ts";
 import { shortHash } from "./config_id.ts";
 import { crossValidate, cvTreeCount } from "./cv.ts";
 import { type ConfigSummary, cvResultsCsv, pickBest, summarize } from "./results.ts";
@@ -44,7 +48,6 @@ import {
   sweepExperiment,
   type SweepSpec,
 } from "./tracking.ts";
-import { createForestPool } from "../forest/pool.ts";
 
 /** What is about to run, for progress bars. */
 export interface SweepPlan {
@@ -123,7 +126,7 @@ export function checkSweepId(id: string, flag = "--sweep-id"): string {
  *
  * @example
  * ```ts
- * import { openStore } from "../mlflow/open.ts";
+ * import { openStore } from "../mlflow/mod.ts";
  * import { loadTrainingData } from "../train/mod.ts";
  * import { resolveSettings } from "./settings.ts";
  *
@@ -263,7 +266,7 @@ export interface CollectOptions extends SweepHooks {
  *
  * @example
  * ```ts
- * import { openStore } from "../mlflow/open.ts";
+ * import { openStore } from "../mlflow/mod.ts";
  *
  * const report = await collectSweep({ store: openStore(), sweepId: "nightly-42" });
  * report.parentRunId; // the run to promote

@@ -19,7 +19,7 @@
  */
 import { parse as parseYaml } from "yaml";
 import { UserError } from "../errors.ts";
-import { DEFAULT_PARAMS, type ForestParams } from "../forest/types.ts";
+import { DEFAULT_PARAMS, type ForestParams } from "../forest/mod.ts";
 import {
   DEFAULT_GRID_ARGS,
   expandGrid,

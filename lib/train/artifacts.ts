@@ -4,11 +4,11 @@
  *
  * @module
  */
-import { csvCell } from "../data/csv.ts";
+import { csvCell } from "../data/mod.ts";
 import { join } from "node:path";
-import { writeBundle } from "../model/io.ts";
+import { writeBundle } from "../model/mod.ts";
 import { confusionMatrixSvg, featureImportanceSvg, prCurveSvg, rocCurveSvg } from "../plot/mod.ts";
-import type { TrainResult } from "./mod.ts";
+import type { TrainResult } from "./train.ts";
 
 /** Paths written by {@link writeArtifacts}, relative to nothing (as given). */
 export interface ArtifactPaths {
