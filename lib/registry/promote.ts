@@ -18,11 +18,11 @@ import {
   type TrackingStore,
 } from "../mlflow/mod.ts";
 import type { WrittenBundle } from "../model/mod.ts";
-import { UserError } from "../errors.ts";
+import { OptionError, UserError } from "../errors.ts";
 import { METRIC_DIRECTIONS, metricDirection, SWEEP_TAGS } from "../sweep/mod.ts";
 import { bestRun, latestSweepExperiment, metricOf } from "./candidates.ts";
 import { exportEdgeBundle, fetchBundle, fetchVersionBundle } from "./edge_bundle.ts";
-import { decide } from "./gate.ts";
+import { checkMinDelta, decide } from "./gate.ts";
 import { defaultModelName, metricTag, PROMOTE_TAGS } from "./tags.ts";
 import {
   actor,
@@ -120,9 +120,11 @@ export async function promote(o: PromoteOptions): Promise<PromoteResult> {
   }
   const candidate = metricOf(run, metric);
   if (candidate === undefined) {
-    throw new UserError(`--run ${run.info.runId}: the run has no metric ${metric}`, {
-      code: "BAD_METRIC",
-    });
+    throw new OptionError(
+      "run",
+      (name) => `${name("run")} ${run.info.runId}: the run has no metric ${metric}`,
+      { code: "BAD_METRIC" },
+    );
   }
   const model = o.model ?? defaultModelName(experimentName ?? run.info.experimentId);
   // One promotion at a time per model reads the champion, gates against it
@@ -133,13 +135,6 @@ export async function promote(o: PromoteOptions): Promise<PromoteResult> {
     model,
     () => gateAndMove(o, { run, experimentName, candidate, model, metric, alias, minDelta }),
   );
-}
-
-/** Checks a required improvement: a finite number >= 0. */
-export function checkMinDelta(minDelta: number): void {
-  if (!(Number.isFinite(minDelta) && minDelta >= 0)) {
-    throw new UserError(`--min-delta ${minDelta}: expected a number >= 0`, { code: "BAD_INPUT" });
-  }
 }
 
 /** What {@link gateAndMove} promotes. */

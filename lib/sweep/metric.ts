@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { UserError } from "../errors.ts";
+import { errorAt, type Where } from "../errors.ts";
 
 /** Whether larger or smaller values are better. */
 export type Direction = "max" | "min";
@@ -25,18 +25,23 @@ export const METRIC_DIRECTIONS: Readonly<Record<string, Direction>> = {
 
 /**
  * Checks a metric name and returns its direction; the error lists the known
- * names. `flag` names the option at fault.
+ * names and starts with `where` (default: the `metric` option).
  *
  * @example
  * ```ts
  * metricDirection("log_loss"); // "min"
  * ```
  */
-export function metricDirection(name: string, flag = "--metric"): Direction {
+export function metricDirection(
+  name: string,
+  where: Where = (option) => option("metric"),
+): Direction {
   const d = METRIC_DIRECTIONS[name];
   if (!d) {
-    throw new UserError(
-      `${flag} ${name}: unknown metric (known: ${Object.keys(METRIC_DIRECTIONS).join(", ")})`,
+    throw errorAt(
+      where,
+      "metric",
+      ` ${name}: unknown metric (known: ${Object.keys(METRIC_DIRECTIONS).join(", ")})`,
       { code: "BAD_METRIC" },
     );
   }

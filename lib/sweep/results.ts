@@ -6,7 +6,7 @@
  * @module
  */
 import { csvCell } from "../data/mod.ts";
-import { UserError } from "../errors.ts";
+import { OptionError } from "../errors.ts";
 import type { ConfigScores, FoldScore } from "./cv.ts";
 import type { SweepConfig } from "./grid.ts";
 import { HYPERPARAMS } from "./hyperparams.ts";
@@ -75,10 +75,12 @@ export function pickBest(summaries: readonly ConfigSummary[], metric: string): C
   }
   if (!best) {
     const have = [...new Set(summaries.flatMap((s) => Object.keys(s.mean)))];
-    throw new UserError(
-      `--metric ${metric}: no configuration has this metric (they have: ${
-        have.join(", ") || "none"
-      })`,
+    throw new OptionError(
+      "metric",
+      (name) =>
+        `${name("metric")} ${metric}: no configuration has this metric (they have: ${
+          have.join(", ") || "none"
+        })`,
       { code: "BAD_METRIC" },
     );
   }

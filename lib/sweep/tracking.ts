@@ -31,7 +31,7 @@ import {
   type TrackingStore,
   type TrainingRunLog,
 } from "../mlflow/mod.ts";
-import { UserError } from "../errors.ts";
+import { OptionError } from "../errors.ts";
 import {
   FIT_TIME_METRIC,
   trainedRunContent,
@@ -451,9 +451,11 @@ export async function experimentIds(
   if (name !== undefined) {
     const e = await store.getExperimentByName(name);
     if (!e) {
-      throw new UserError(`--experiment ${name}: no such experiment in ${store.uri}`, {
-        code: "NO_RUNS",
-      });
+      throw new OptionError(
+        "experiment",
+        (option) => `${option("experiment")} ${name}: no such experiment in ${store.uri}`,
+        { code: "NO_RUNS" },
+      );
     }
     return [e.experimentId];
   }

@@ -19,7 +19,7 @@ import {
   subsetLabels,
   subsetMatrix,
 } from "../data/mod.ts";
-import { UserError } from "../errors.ts";
+import { OptionError } from "../errors.ts";
 import {
   DEFAULT_PARAMS,
   fitForest,
@@ -242,7 +242,10 @@ export function holdoutSplit(
     };
   }
   if (!(testSize > 0 && testSize < 1)) {
-    throw new UserError(`--test-size must be between 0 and 1 (exclusive), got ${testSize}`);
+    throw new OptionError(
+      "testSize",
+      (name) => `${name("testSize")} must be between 0 and 1 (exclusive), got ${testSize}`,
+    );
   }
   const { classes } = data.schema;
   const split = stratifiedSplit(data.y, classes.length, testSize, seed, classes);
