@@ -22,7 +22,7 @@ import {
   rollback,
   type RollbackResult,
 } from "../../lib/registry/mod.ts";
-import { METRIC_DIRECTIONS } from "../../lib/sweep/mod.ts";
+import { METRIC_NAMES } from "../../lib/metrics/mod.ts";
 import { print } from "../output.ts";
 import { liveJson, liveText } from "./_promote_live.ts";
 import { withJson, withTrackingUri } from "../options.ts";
@@ -53,7 +53,7 @@ interface PromoteFlags {
 
 const HELP = `
 The best run is the finished run of the experiment with the best --metric
-(${Object.keys(METRIC_DIRECTIONS).join(", ")}; log_loss: lower is better)
+(${METRIC_NAMES.join(", ")}; log_loss: lower is better)
 that has a model. It is promoted only if it beats the current --alias on that
 holdout metric by at least --min-delta; otherwise nothing changes and the exit
 code is ${GATE_EXIT_CODE}. Who, when, why and old vs new metrics are recorded as version tags.

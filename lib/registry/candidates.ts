@@ -6,7 +6,8 @@
  */
 import { modelOfRun, type Run, type TrackingStore } from "../mlflow/mod.ts";
 import { OptionError, UserError } from "../errors.ts";
-import { type Direction, metricDirection, SWEEP_TAGS } from "../sweep/mod.ts";
+import type { Direction } from "../metrics/mod.ts";
+import { metricDirection, SWEEP_TAGS } from "../sweep/mod.ts";
 
 /**
  * The latest value of metric `key` on a run, or undefined.

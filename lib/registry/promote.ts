@@ -19,7 +19,8 @@ import {
 } from "../mlflow/mod.ts";
 import type { WrittenBundle } from "../model/mod.ts";
 import { OptionError, UserError } from "../errors.ts";
-import { METRIC_DIRECTIONS, metricDirection, SWEEP_TAGS } from "../sweep/mod.ts";
+import { METRIC_NAMES } from "../metrics/mod.ts";
+import { metricDirection, SWEEP_TAGS } from "../sweep/mod.ts";
 import { bestRun, latestSweepExperiment, metricOf } from "./candidates.ts";
 import { exportEdgeBundle, fetchBundle, fetchVersionBundle } from "./edge_bundle.ts";
 import { checkMinDelta, decide } from "./gate.ts";
@@ -227,7 +228,7 @@ async function gateAndMove(o: PromoteOptions, c: Candidate): Promise<PromoteResu
   const sweepId = run.data.tags[SWEEP_TAGS.sweepId];
   if (sweepId) tags[SWEEP_TAGS.sweepId] = sweepId;
   const oldRun = current?.runId ? await store.getRun(current.runId).catch(() => null) : null;
-  for (const key of Object.keys(METRIC_DIRECTIONS)) {
+  for (const key of METRIC_NAMES) {
     const v = metricOf(run, key);
     if (v !== undefined) tags[metricTag("new", key)] = String(v);
     const old = current

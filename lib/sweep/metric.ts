@@ -1,27 +1,12 @@
 /**
- * Which way is better, per metric: sweeps rank configurations and promotion
- * gates models by a metric name, and must know that a lower log loss wins.
+ * Ranking by a metric: sweeps rank configurations and promotion gates models
+ * by a metric name, in the direction `lib/metrics` gives it (a lower log loss
+ * wins).
  *
  * @module
  */
 import { errorAt, type Where } from "../errors.ts";
-
-/** Whether larger or smaller values are better. */
-export type Direction = "max" | "min";
-
-/** Every metric `evaluate` reports, with its direction. */
-export const METRIC_DIRECTIONS: Readonly<Record<string, Direction>> = {
-  accuracy: "max",
-  precision: "max",
-  recall: "max",
-  f1: "max",
-  precision_macro: "max",
-  recall_macro: "max",
-  f1_macro: "max",
-  roc_auc: "max",
-  average_precision: "max",
-  log_loss: "min",
-};
+import { type Direction, isMetricName, METRIC_DIRECTIONS } from "../metrics/mod.ts";
 
 /**
  * Checks a metric name and returns its direction; the error lists the known
@@ -36,8 +21,7 @@ export function metricDirection(
   name: string,
   where: Where = (option) => option("metric"),
 ): Direction {
-  const d = METRIC_DIRECTIONS[name];
-  if (!d) {
+  if (!isMetricName(name)) {
     throw errorAt(
       where,
       "metric",
@@ -45,7 +29,7 @@ export function metricDirection(
       { code: "BAD_METRIC" },
     );
   }
-  return d;
+  return METRIC_DIRECTIONS[name];
 }
 
 /**

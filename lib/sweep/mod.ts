@@ -64,5 +64,5 @@ export {
   type FoldScore,
 } from "./cv.ts";
 export { type ConfigSummary, cvResultsCsv, pickBest, summarize } from "./results.ts";
-export { type Direction, improvement, METRIC_DIRECTIONS, metricDirection } from "./metric.ts";
+export { improvement, metricDirection } from "./metric.ts";
 export { SWEEP_TAGS, type SweepSpec } from "./tracking.ts";

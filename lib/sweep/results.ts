@@ -10,7 +10,8 @@ import { OptionError } from "../errors.ts";
 import type { ConfigScores, FoldScore } from "./cv.ts";
 import type { SweepConfig } from "./grid.ts";
 import { HYPERPARAMS } from "./hyperparams.ts";
-import { type Direction, METRIC_DIRECTIONS, metricDirection, rank } from "./metric.ts";
+import { type Direction, METRIC_DIRECTIONS, METRIC_NAMES } from "../metrics/mod.ts";
+import { metricDirection, rank } from "./metric.ts";
 
 /** A configuration's cross-validation summary. */
 export interface ConfigSummary {
@@ -103,9 +104,7 @@ function better(a: number, b: number, dir: Direction): boolean {
  * ```
  */
 export function cvResultsCsv(summaries: readonly ConfigSummary[]): string {
-  const metrics = Object.keys(METRIC_DIRECTIONS).filter((m) =>
-    summaries.some((s) => s.mean[m] !== undefined)
-  );
+  const metrics = METRIC_NAMES.filter((m) => summaries.some((s) => s.mean[m] !== undefined));
   const k = Math.max(0, ...summaries.map((s) => s.folds.length));
   const header = [
     "config_id",

@@ -70,7 +70,8 @@ export async function writeArtifacts(outDir: string, result: TrainResult): Promi
       prCurveSvg(
         evaluation.pr.recall,
         evaluation.pr.precision,
-        evaluation.metrics.average_precision,
+        // Set for binary problems, as `pr` is.
+        evaluation.metrics.average_precision!,
         { title: `Precision-recall (positive: ${classes[1]})` },
       ),
     ]);
