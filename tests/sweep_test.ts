@@ -91,6 +91,8 @@ Deno.test("every bad grid, cv, metric and shard is a one-line UserError", () => 
     () => resolveSettings({ metric: "auc" }, null),
     /--metric auc: unknown metric \(known: accuracy/,
   );
+  // An Object.prototype name is no metric.
+  throwsUser(() => resolveSettings({ metric: "toString" }, null), /--metric toString: unknown/);
   throwsUser(() => resolveSettings({ search: "bayes" }, null), /expected grid or random/);
   throwsUser(() => resolveSettings({ search: "random" }, null), /needs --trials/);
   throwsUser(() => resolveSettings({ trials: "3" }, null), /only applies to --search random/);
