@@ -7,7 +7,7 @@
  * @module
  */
 import type { Counter, Histogram } from "@opentelemetry/api";
-import { createMeters } from "../edge/telemetry/meters.ts";
+import { createMeters } from "../edge/http.ts";
 
 /** Telegram API latency buckets, seconds. */
 export const TELEGRAM_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];

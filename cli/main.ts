@@ -12,6 +12,7 @@ import { describeFsError } from "../lib/fs_error.ts";
 import { VERSION } from "../lib/version.ts";
 import { COMMANDS } from "./commands/mod.ts";
 import { commanderOutput, printError } from "./output.ts";
+import { cliMessage } from "./options.ts";
 
 /** Builds the program; exported so tests can run commands in-process. */
 export function buildProgram(): Command {
@@ -39,7 +40,7 @@ export async function run(args: string[]): Promise<number> {
       return e.exitCode === 0 ? 0 : 2;
     }
     if (isUserError(e)) {
-      printError(`mlops: ${e.message}`);
+      printError(`mlops: ${cliMessage(e)}`);
       return e.exitCode;
     }
     // A full disk, a read-only store, a file where a folder should be: the

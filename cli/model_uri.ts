@@ -12,8 +12,7 @@ import {
   resolveModel,
   resolveModelVersion,
 } from "../lib/mlflow/mod.ts";
-import { readBundle } from "../lib/model/io.ts";
-import type { ModelBundle } from "../lib/model/types.ts";
+import { type ModelBundle, readBundle } from "../lib/model/mod.ts";
 
 /**
  * Loads the bundle behind a model reference. A registry reference names the

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Command } from "commander";
+import { OptionError, type UserError } from "../lib/errors.ts";
 
 /** Parsed values of {@link withTrackingUri}. */
 export interface TrackingUriOptions {
@@ -69,4 +70,36 @@ export function toJson(value: unknown): string {
     (_k, v) => typeof v === "number" && !Number.isFinite(v) ? String(v) : v,
     2,
   );
+}
+
+/**
+ * The flag of a library option, the way commander names a flag's value the
+ * other way round: `minDelta` → `--min-delta`.
+ *
+ * @example
+ * ```ts
+ * import { flagOf } from "./options.ts";
+ *
+ * flagOf("minDelta"); // "--min-delta"
+ * ```
+ */
+export function flagOf(option: string): string {
+  return `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/**
+ * A user error's message as the CLI shows it: the options an
+ * {@link OptionError} names are called by their flags ({@link flagOf}).
+ *
+ * @example
+ * ```ts
+ * import { OptionError } from "../lib/errors.ts";
+ * import { cliMessage } from "./options.ts";
+ *
+ * cliMessage(new OptionError("minDelta", (name) => `${name("minDelta")} -1: expected a number >= 0`));
+ * // "--min-delta -1: expected a number >= 0"
+ * ```
+ */
+export function cliMessage(e: UserError): string {
+  return e instanceof OptionError ? e.describe(flagOf) : e.message;
 }

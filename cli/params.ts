@@ -6,9 +6,13 @@
  * @module
  */
 import { type Command, InvalidArgumentError, Option } from "commander";
-import * as parse from "../lib/forest/parse.ts";
-import { PARAM_LIST, type ParamEntry } from "../lib/forest/params.ts";
-import { DEFAULT_PARAMS, type ForestParams } from "../lib/forest/types.ts";
+import {
+  DEFAULT_PARAMS,
+  type ForestParams,
+  PARAM_LIST,
+  type ParamEntry,
+  parse,
+} from "../lib/forest/mod.ts";
 
 /** Turns a lib parser's RangeError into commander's one-line option error. */
 function option<T>(parse: (v: string) => T): (v: string) => T {

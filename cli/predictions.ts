@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { csvCell } from "../lib/data/csv.ts";
-import type { Predictions } from "../lib/model/types.ts";
+import { csvCell } from "../lib/data/mod.ts";
+import type { Predictions } from "../lib/model/mod.ts";
 
 /**
  * The CSV text, with a final newline.

@@ -11,11 +11,15 @@ import {
   logTrainingRun,
   openStore,
 } from "../lib/mlflow/mod.ts";
-import { mlflowParams } from "../lib/sweep/hyperparams.ts";
+import { mlflowParams } from "../lib/forest/mod.ts";
 import { defaultModelName } from "../lib/registry/mod.ts";
-import type { ArtifactPaths } from "../lib/train/artifacts.ts";
-import type { TrainingData, TrainResult } from "../lib/train/mod.ts";
-import { datasetLog, trainedRunContent } from "../lib/train/tracking.ts";
+import {
+  type ArtifactPaths,
+  datasetLog,
+  trainedRunContent,
+  type TrainingData,
+  type TrainResult,
+} from "../lib/train/mod.ts";
 import { printError } from "./output.ts";
 
 /** Where a run was logged. */
@@ -57,8 +61,7 @@ export function checkRegistration(
  *
  * @example
  * ```ts
- * import { writeArtifacts } from "../lib/train/artifacts.ts";
- * import { loadTrainingData, trainModel } from "../lib/train/mod.ts";
+ * import { loadTrainingData, trainModel, writeArtifacts } from "../lib/train/mod.ts";
  *
  * const data = await loadTrainingData();
  * const result = await trainModel(data);

@@ -7,7 +7,7 @@
  */
 import type { Hono } from "hono";
 import { UserError } from "../lib/errors.ts";
-import type { ModelBundle } from "../lib/model/types.ts";
+import type { ModelBundle } from "../lib/model/mod.ts";
 import { printable } from "../lib/printable.ts";
 import { createApp } from "./app.ts";
 import type { EdgeConfig } from "./config.ts";

@@ -37,3 +37,5 @@ export { ModelHolder, type ModelState } from "./serving/model_holder.ts";
 export { type BatchPrediction, ServingModel } from "./serving/serving_model.ts";
 export { createMeters, type Meters } from "./telemetry/meters.ts";
 export { Monitor } from "./telemetry/monitor.ts";
+/** The samples a feature needs in the drift window before its PSI is reported. */
+export { DRIFT_MIN_SAMPLES, DRIFT_MIN_SAMPLES_PER_BIN } from "./telemetry/drift.ts";

@@ -15,10 +15,9 @@
  *
  * @module
  */
-import { psi } from "../lib/data/mod.ts";
-import type { FeatureStats } from "../lib/data/types.ts";
+import { type FeatureStats, psi } from "../lib/data/mod.ts";
 import { type Rng, rng } from "../lib/rng.ts";
-import { DRIFT_MIN_SAMPLES, DRIFT_MIN_SAMPLES_PER_BIN } from "../edge/telemetry/drift.ts";
+import { DRIFT_MIN_SAMPLES, DRIFT_MIN_SAMPLES_PER_BIN } from "../edge/mod.ts";
 
 /** Thresholds the alert uses (warning, critical). */
 export const PSI_THRESHOLDS = [0.2, 0.3] as const;
@@ -80,7 +79,7 @@ function draw(cumulative: Float64Array, n: number, rand: Rng, counts: Float64Arr
  *
  * @example
  * ```ts
- * import { readBundle } from "../lib/model/io.ts";
+ * import { readBundle } from "../lib/model/mod.ts";
  *
  * const bundle = await readBundle("edge/model/");
  * const report = simulateFalseAlarms(bundle.featureStats, { trials: 2000 });

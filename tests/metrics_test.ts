@@ -123,7 +123,7 @@ Deno.test("evaluate: binary metrics and curves agree with the fixture", () => {
   close(ev.metrics.f1_macro, c.macro.f1, "f1_macro");
   close(ev.metrics.roc_auc, c.roc_auc!, "roc_auc");
   close(ev.metrics.log_loss, c.log_loss, "log_loss");
-  close(ev.metrics.average_precision, c.average_precision!, "average_precision");
+  close(ev.metrics.average_precision!, c.average_precision!, "average_precision");
   assert.deepEqual(ev.confusion.matrix, c.confusion);
   assert.equal(ev.nSamples, c.y.length);
   closeAll(ev.roc!.fpr, c.roc!.fpr, "roc fpr");

@@ -15,6 +15,8 @@ import { GATE_EXIT_CODE } from "../cli/commands/promote.ts";
 import { openStore } from "../lib/mlflow/mod.ts";
 import { readBundle } from "../lib/model/io.ts";
 import { decideLive, PROMOTE_TAGS } from "../lib/registry/mod.ts";
+import { OptionError } from "../lib/errors.ts";
+import { cliMessage } from "../cli/options.ts";
 
 const tmp = await moduleTempDir("mlops-promote-live-test-");
 
@@ -347,6 +349,10 @@ Deno.test("decideLive: table", () => {
         correct: 1,
         incorrect: 1,
       }, { ...o, confidence: 95 }),
-    /--confidence 95/,
+    (e: unknown) => {
+      assert.ok(e instanceof OptionError && e.option === "confidence", String(e));
+      assert.match(cliMessage(e), /--confidence 95/);
+      return true;
+    },
   );
 });

@@ -1,5 +1,7 @@
 import { strict as assert } from "node:assert";
 import { decide, type GateInput } from "../lib/registry/mod.ts";
+import { OptionError } from "../lib/errors.ts";
+import { cliMessage } from "../cli/options.ts";
 
 const base: GateInput = {
   metric: "accuracy",
@@ -119,5 +121,11 @@ for (const [what, change, pass, kind, reason] of TABLE) {
 }
 
 Deno.test("gate: an unknown metric is refused by name", () => {
-  assert.throws(() => decide({ ...base, metric: "auc" }), /--metric auc: unknown metric/);
+  assert.throws(() => decide({ ...base, metric: "auc" }), (e: unknown) => {
+    // The library names the option; the CLI shows it as the flag.
+    assert.ok(e instanceof OptionError && e.option === "metric", String(e));
+    assert.match(e.message, /^metric auc: unknown metric/);
+    assert.match(cliMessage(e), /--metric auc: unknown metric/);
+    return true;
+  });
 });

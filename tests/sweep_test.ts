@@ -24,6 +24,7 @@ import {
   sweepConfigs,
 } from "../lib/sweep/mod.ts";
 import { UserError } from "../lib/errors.ts";
+import { cliMessage } from "../cli/options.ts";
 import { moduleTempDir } from "./support/temp.ts";
 
 const tmp = await moduleTempDir("mlops-sweep-test-");
@@ -33,11 +34,13 @@ const DATA = await smallTelco(tmp);
 /** `mlops sweep` on the small data, in store `mlruns`, returning the JSON summary. */
 const sweep = (mlruns: string, ...args: string[]) => sweepOn(DATA, mlruns, ...args);
 
+/** `fn` throws a one-line UserError that the CLI shows as matching `re` (options as flags). */
 function throwsUser(fn: () => unknown, re: RegExp) {
   assert.throws(fn, (e: unknown) => {
     assert.ok(e instanceof UserError, `expected a UserError, got ${e}`);
-    assert.match(e.message, re);
+    assert.match(cliMessage(e), re);
     assert.ok(!e.message.includes("\n"), "one line");
+    assert.ok(!/(^|\s)--[a-z]/.test(e.message), `the library names no flag: ${e.message}`);
     return true;
   });
 }
@@ -88,6 +91,8 @@ Deno.test("every bad grid, cv, metric and shard is a one-line UserError", () => 
     () => resolveSettings({ metric: "auc" }, null),
     /--metric auc: unknown metric \(known: accuracy/,
   );
+  // An Object.prototype name is no metric.
+  throwsUser(() => resolveSettings({ metric: "toString" }, null), /--metric toString: unknown/);
   throwsUser(() => resolveSettings({ search: "bayes" }, null), /expected grid or random/);
   throwsUser(() => resolveSettings({ search: "random" }, null), /needs --trials/);
   throwsUser(() => resolveSettings({ trials: "3" }, null), /only applies to --search random/);

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { escapeHtml } from "../../lib/notify/html.ts";
+import { escapeHtml } from "../../lib/notify/mod.ts";
 
 export { escapeHtml };
 

@@ -6,8 +6,7 @@
  * @module
  */
 import type { Context } from "hono";
-import { ApiError } from "../../edge/errors.ts";
-import { bearerToken, createKeyVerifier } from "../../edge/middleware/api_key.ts";
+import { ApiError, bearerToken, createKeyVerifier } from "../../edge/http.ts";
 
 /**
  * A check that throws the 401 (after calling `refused`, for the metrics)

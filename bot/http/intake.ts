@@ -8,8 +8,7 @@
  * @module
  */
 import type { Handler } from "hono";
-import { ApiError } from "../../edge/errors.ts";
-import { BodyReader } from "../../edge/payloads/body.ts";
+import { ApiError, BodyReader } from "../../edge/http.ts";
 import { type Notification, parseNotification, PayloadError } from "../alerts/payload.ts";
 import type { BotMetrics } from "../metrics.ts";
 import type { Outbox } from "../store/outbox.ts";

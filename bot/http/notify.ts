@@ -12,8 +12,7 @@
  * @module
  */
 import type { Handler } from "hono";
-import { ApiError, invalidInput } from "../../edge/errors.ts";
-import { BodyReader } from "../../edge/payloads/body.ts";
+import { ApiError, BodyReader, invalidInput } from "../../edge/http.ts";
 import {
   BOT_BODY_LIMIT,
   BotPayloadError,

@@ -10,13 +10,11 @@
  */
 import type { Command } from "commander";
 import { join } from "node:path";
-import { readCsvFile } from "../../lib/data/csv.ts";
-import { datasetName, digestTable } from "../../lib/data/digest.ts";
-import { tableDrift } from "../../lib/data/drift.ts";
+import { datasetName, digestTable, readCsvFile, tableDrift } from "../../lib/data/mod.ts";
 import { UserError } from "../../lib/errors.ts";
 import { describeFsError } from "../../lib/fs_error.ts";
 import { checkExperimentName, logTrainingRun, openStore } from "../../lib/mlflow/mod.ts";
-import { predictTable } from "../../lib/model/predict.ts";
+import { predictTable } from "../../lib/model/mod.ts";
 import { networkReason } from "../../lib/net.ts";
 import {
   batchMetrics,

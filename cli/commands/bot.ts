@@ -22,7 +22,7 @@ chat commands. See bot/README.md for every variable.`,
     )
     .action(async () => {
       // Loaded here: the bot's dependencies (grammY) are no cost to other commands.
-      const { runBot } = await import("../../bot/main.ts");
+      const { runBot } = await import("../../bot/mod.ts");
       const code = await runBot((name) => Deno.env.get(name));
       if (code !== 0) Deno.exit(code);
     });

@@ -14,7 +14,7 @@ import type { Command } from "commander";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../../lib/errors.ts";
-import { bundlePath, writeBundle } from "../../lib/model/io.ts";
+import { bundlePath, writeBundle } from "../../lib/model/mod.ts";
 import { VERSION } from "../../lib/version.ts";
 import { loadModel } from "../model_uri.ts";
 import { print, printError } from "../output.ts";

@@ -12,10 +12,10 @@ import {
   DEFAULT_FILE_STORE,
   DEFAULT_SQLITE_URI,
   FileStore,
+  migrateFileStore,
   parseTrackingUri,
   SqlStore,
 } from "../../lib/mlflow/mod.ts";
-import { migrateFileStore } from "../../lib/mlflow/migrate.ts";
 import { toJson, withJson } from "../options.ts";
 import { print } from "../output.ts";
 

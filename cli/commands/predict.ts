@@ -6,8 +6,8 @@
  */
 import type { Command } from "commander";
 import { dirname } from "node:path";
-import { readCsvFile } from "../../lib/data/csv.ts";
-import { predictTable } from "../../lib/model/predict.ts";
+import { readCsvFile } from "../../lib/data/mod.ts";
+import { predictTable } from "../../lib/model/mod.ts";
 import { loadModel } from "../model_uri.ts";
 import { print, printError, writeData } from "../output.ts";
 import { checkOutFile } from "../out_path.ts";

@@ -8,7 +8,7 @@
  */
 import type { Command } from "commander";
 import { UserError } from "../../lib/errors.ts";
-import { openStore } from "../../lib/mlflow/open.ts";
+import { openStore } from "../../lib/mlflow/mod.ts";
 import { checkOutDir } from "../out_path.ts";
 import {
   type AliasOutcome,
@@ -22,10 +22,10 @@ import {
   rollback,
   type RollbackResult,
 } from "../../lib/registry/mod.ts";
-import { METRIC_DIRECTIONS } from "../../lib/sweep/mod.ts";
+import { METRIC_NAMES } from "../../lib/metrics/mod.ts";
 import { print } from "../output.ts";
 import { liveJson, liveText } from "./_promote_live.ts";
-import { TRACKING_URI_HELP } from "../options.ts";
+import { withJson, withTrackingUri } from "../options.ts";
 
 /** Exit code when the gate refuses a promotion (distinct from bad input, 2). */
 export const GATE_EXIT_CODE = 3;
@@ -53,7 +53,7 @@ interface PromoteFlags {
 
 const HELP = `
 The best run is the finished run of the experiment with the best --metric
-(${Object.keys(METRIC_DIRECTIONS).join(", ")}; log_loss: lower is better)
+(${METRIC_NAMES.join(", ")}; log_loss: lower is better)
 that has a model. It is promoted only if it beats the current --alias on that
 holdout metric by at least --min-delta; otherwise nothing changes and the exit
 code is ${GATE_EXIT_CODE}. Who, when, why and old vs new metrics are recorded as version tags.
@@ -88,7 +88,7 @@ edge/model). Too little feedback or a bound too low exits with code ${GATE_EXIT_
 export function register(program: Command): void {
   // Without this the program's own `--version` (print the tool version) would
   // swallow `promote --version N` wherever it appears on the command line.
-  program
+  const cmd = program
     .command("promote")
     .description(
       "register the best run and move the champion alias if it wins; export the edge bundle",
@@ -127,15 +127,12 @@ export function register(program: Command): void {
     )
     .option("--reason <text>", "why, recorded on the version")
     .option("--force", "skip the gate", false)
-    .option("--dry-run", "show what would happen; change nothing", false)
-    .option("--tracking-uri <uri>", TRACKING_URI_HELP)
-    .option("--json", "print one JSON object to stdout", false)
+    .option("--dry-run", "show what would happen; change nothing", false);
+  withJson(withTrackingUri(cmd), "print one JSON object to stdout")
     .addHelpText("after", HELP)
     .action(async (flags: PromoteFlags) => {
-      const minDelta = Number(flags.minDelta);
-      if (flags.minDelta.trim() === "" || !Number.isFinite(minDelta) || minDelta < 0) {
-        throw new UserError(`--min-delta ${flags.minDelta}: expected a number >= 0`);
-      }
+      // A number here; lib/registry's checkMinDelta says which numbers a gate takes.
+      const minDelta = number("--min-delta", flags.minDelta);
       if (flags.live) {
         await live(flags, minDelta);
         return;
@@ -189,13 +186,6 @@ async function live(flags: PromoteFlags, minDelta: number): Promise<void> {
       `--live and ${clash} cannot be combined: --live moves champion to the challenger's version`,
     );
   }
-  const number = (flag: string, text: string) => {
-    const v = Number(text);
-    if (text.trim() === "" || !Number.isFinite(v)) {
-      throw new UserError(`${flag} ${text}: expected a number`);
-    }
-    return v;
-  };
   const out = flags.out ?? edgeDirFor("champion");
   if (!flags.dryRun) await checkOutDir(out, "promote");
   const r = await promoteLive({
@@ -215,6 +205,15 @@ async function live(flags: PromoteFlags, minDelta: number): Promise<void> {
   if (r.status === "rejected" || (r.status === "dry-run" && r.wouldBe === "rejected")) {
     throw new UserError(r.reason, { exitCode: GATE_EXIT_CODE, code: "GATE_REJECTED" });
   }
+}
+
+/** A flag's value as a number; what range it must be in is the library's to say. */
+function number(flag: string, text: string): number {
+  const v = Number(text);
+  if (text.trim() === "" || !Number.isFinite(v)) {
+    throw new UserError(`${flag} ${text}: expected a number`);
+  }
+  return v;
 }
 
 /** One shape for both outcomes, as the command reports them. */

@@ -16,7 +16,7 @@ import {
 } from "../../lib/mlflow/mod.ts";
 import { toJson, type TrackingUriOptions, withJson, withTrackingUri } from "../options.ts";
 import { print } from "../output.ts";
-import { withCurrentMetricNames } from "../../lib/train/tracking.ts";
+import { withCurrentMetricNames } from "../../lib/train/mod.ts";
 
 interface ListOptions extends TrackingUriOptions {
   experiment?: string;

@@ -7,7 +7,7 @@
  */
 import type { Command } from "commander";
 import { UserError } from "../../lib/errors.ts";
-import { openStore } from "../../lib/mlflow/open.ts";
+import { openStore } from "../../lib/mlflow/mod.ts";
 import { loadTrainingData } from "../../lib/train/mod.ts";
 import {
   collectSweep,
@@ -16,7 +16,7 @@ import {
   DEFAULT_GRID_ARGS,
   DEFAULT_METRIC,
   HYPERPARAMS,
-  METRIC_DIRECTIONS,
+  metricDirection,
   parseShard,
   readSweepFile,
   resolveSettings,
@@ -25,7 +25,8 @@ import {
   type SweepReport,
 } from "../../lib/sweep/mod.ts";
 import { dataOptions, intAtLeast } from "../params.ts";
-import { paramsJson } from "../../lib/forest/params.ts";
+import { paramsJson } from "../../lib/forest/mod.ts";
+import { METRIC_NAMES } from "../../lib/metrics/mod.ts";
 import { createProgress, progressEnabled } from "../progress.ts";
 import { print } from "../output.ts";
 import { withJson, withTrackingUri } from "../options.ts";
@@ -58,7 +59,7 @@ Hyperparameters (--grid name=v1,v2 ...; names as in \`mlops train\`):
   ${HYPERPARAMS.map((h) => h.name).join(", ")}
   default grid: ${DEFAULT_GRID_ARGS.join(" ")}
 Metrics (--metric; log_loss is lower-is-better, the others higher):
-  ${Object.keys(METRIC_DIRECTIONS).join(", ")}
+  ${METRIC_NAMES.join(", ")}
 
 Sweep file (--config sweep.yaml or .json; flags override it):
   search: random
@@ -235,7 +236,7 @@ function ranked(r: SweepReport): ConfigSummary[] {
   return [...r.summaries]
     .filter((s) => s.mean[r.metric] !== undefined)
     .sort((a, b) =>
-      METRIC_DIRECTIONS[r.metric] === "min"
+      metricDirection(r.metric) === "min"
         ? a.mean[r.metric] - b.mean[r.metric]
         : b.mean[r.metric] - a.mean[r.metric]
     );

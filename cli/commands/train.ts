@@ -13,12 +13,11 @@ import {
   type ForestOptionValues,
   paramsFromOptions,
 } from "../params.ts";
-import { paramsJson } from "../../lib/forest/params.ts";
-import { loadTrainingData, trainModel } from "../../lib/train/mod.ts";
-import { writeArtifacts } from "../../lib/train/artifacts.ts";
+import { paramsJson } from "../../lib/forest/mod.ts";
+import { loadTrainingData, trainModel, writeArtifacts } from "../../lib/train/mod.ts";
 import { checkRegistration, logTraining } from "../tracking.ts";
 import { print } from "../output.ts";
-import { TRACKING_URI_HELP } from "../options.ts";
+import { withJson, withTrackingUri } from "../options.ts";
 import { checkOutDir } from "../out_path.ts";
 
 interface TrainFlags extends ForestOptionValues {
@@ -45,18 +44,22 @@ export function register(program: Command): void {
       .command("train")
       .description("train a random forest, evaluate it on a holdout, write the bundle and plots"),
   );
-  forestOptions(cmd)
-    .addOption(
-      new Option("--engine <e>", "trainer").choices(["mlops", "ml-random-forest"]).default("mlops"),
+  withJson(
+    withTrackingUri(
+      forestOptions(cmd)
+        .addOption(
+          new Option("--engine <e>", "trainer").choices(["mlops", "ml-random-forest"])
+            .default("mlops"),
+        )
+        .option("--out <dir>", "output directory for the bundle and plots", "out")
+        .option("--experiment <name>", "MLflow experiment (default: dataset name)")
+        .option("--run-name <name>", "MLflow run name"),
     )
-    .option("--out <dir>", "output directory for the bundle and plots", "out")
-    .option("--experiment <name>", "MLflow experiment (default: dataset name)")
-    .option("--run-name <name>", "MLflow run name")
-    .option("--tracking-uri <uri>", TRACKING_URI_HELP)
-    .option("--no-track", "do not log to MLflow")
-    .option("--register-as <name>", "registered model name (default: the experiment name)")
-    .option("--no-register", "log the run without registering a model version")
-    .option("--json", "print one JSON object to stdout", false)
+      .option("--no-track", "do not log to MLflow")
+      .option("--register-as <name>", "registered model name (default: the experiment name)")
+      .option("--no-register", "log the run without registering a model version"),
+    "print one JSON object to stdout",
+  )
     .action(async (flags: TrainFlags) => {
       const t0 = performance.now();
       await checkOutDir(flags.out, "train");

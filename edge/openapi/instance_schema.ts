@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { FeatureSpec, FeatureStats } from "../../lib/data/types.ts";
-import type { ModelBundle } from "../../lib/model/types.ts";
+import type { FeatureSpec, FeatureStats } from "../../lib/data/serving.ts";
+import type { ModelBundle } from "../../lib/model/mod.ts";
 
 /** A JSON Schema object (OpenAPI 3.1 dialect). */
 export type JsonSchema = Record<string, unknown>;
@@ -17,7 +17,7 @@ export type JsonSchema = Record<string, unknown>;
  *
  * @example
  * ```ts
- * import type { ModelBundle } from "../../lib/model/types.ts";
+ * import type { ModelBundle } from "../../lib/model/mod.ts";
  *
  * declare const bundle: ModelBundle;
  * instanceSchema(bundle).required; // ["gender", "SeniorCitizen", ...]
@@ -43,7 +43,7 @@ export function instanceSchema(bundle: ModelBundle): JsonSchema {
  *
  * @example
  * ```ts
- * import type { ModelBundle } from "../../lib/model/types.ts";
+ * import type { ModelBundle } from "../../lib/model/mod.ts";
  *
  * declare const bundle: ModelBundle;
  * exampleInstance(bundle); // { gender: "Male", tenure: 29, ... }

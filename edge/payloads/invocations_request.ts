@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { parseCsvLazily } from "../../lib/data/serving.ts";
 import { isUserError } from "../../lib/errors.ts";
 import { type FieldError, invalidInput } from "../errors.ts";
 import { fieldPath } from "./field_path.ts";
@@ -84,10 +85,9 @@ export function parseInvocationsBody(
  * ```
  */
 export async function parseInvocationsCsv(text: string, maxBatch: number): Promise<Instances> {
-  const { parseCsv } = await import("../../lib/data/csv.ts");
   let table;
   try {
-    table = parseCsv(text, "request body");
+    table = await parseCsvLazily(text, "request body");
   } catch (e) {
     if (isUserError(e)) throw invalidInput([{ path: "", message: e.message }]);
     throw e;

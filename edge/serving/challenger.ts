@@ -14,7 +14,7 @@
  * @module
  */
 import { UserError } from "../../lib/errors.ts";
-import type { ModelBundle } from "../../lib/model/types.ts";
+import type { ModelBundle } from "../../lib/model/mod.ts";
 import type { ChallengerMode } from "../config.ts";
 import type { ModelHolder } from "./model_holder.ts";
 import type { ServingModel } from "./serving_model.ts";
@@ -28,7 +28,7 @@ export type ModelRole = "champion" | "challenger";
  *
  * @example
  * ```ts
- * import type { ModelBundle } from "../../lib/model/types.ts";
+ * import type { ModelBundle } from "../../lib/model/mod.ts";
  *
  * declare const championBundle: ModelBundle;
  * declare const challengerBundle: ModelBundle;

@@ -6,9 +6,7 @@
  */
 import { UserError } from "../../lib/errors.ts";
 import { redact, redactUrl } from "../../lib/redact.ts";
-import { parseBundleBytes } from "../../lib/model/bundle.ts";
-import { readBundle } from "../../lib/model/io.ts";
-import type { ModelBundle } from "../../lib/model/types.ts";
+import { type ModelBundle, parseBundleBytes, readBundle } from "../../lib/model/mod.ts";
 import { DEFAULTS, type ModelSource } from "../config.ts";
 import { readCapped } from "../../lib/read_capped.ts";
 

@@ -8,7 +8,7 @@
  * @module
  */
 import { isUserError } from "../../lib/errors.ts";
-import type { ModelBundle } from "../../lib/model/types.ts";
+import type { ModelBundle } from "../../lib/model/mod.ts";
 import { ServingModel } from "./serving_model.ts";
 
 /** Where loading stands. */
@@ -38,7 +38,7 @@ export class ModelHolder {
    * @example
    * ```ts
    * const holder = new ModelHolder();
-   * import { readBundle } from "../../lib/model/io.ts";
+   * import { readBundle } from "../../lib/model/mod.ts";
    *
    * await holder.load(() => readBundle("edge/model/"));
    * if (holder.state.status === "failed") console.error(holder.state.reason);

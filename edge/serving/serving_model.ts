@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { createRecordEncoder } from "../../lib/data/encode.ts";
+import { createRecordEncoder } from "../../lib/data/serving.ts";
 import { UserError } from "../../lib/errors.ts";
-import { rowPredictor } from "../../lib/forest/row_predictor.ts";
-import type { ModelBundle } from "../../lib/model/types.ts";
+import { rowPredictor } from "../../lib/forest/serving.ts";
+import type { ModelBundle } from "../../lib/model/mod.ts";
 import type { FieldError } from "../errors.ts";
 import type { InstancePath } from "../payloads/predict_request.ts";
 
@@ -66,7 +66,7 @@ export class ServingModel {
    *
    * @example
    * ```ts
-   * import { readBundle } from "../../lib/model/io.ts";
+   * import { readBundle } from "../../lib/model/mod.ts";
    *
    * const model = new ServingModel(await readBundle("edge/model/"));
    * const r = model.predict([{ tenure: 3, Contract: "Month-to-month" }], (_i, f) => f ?? "");

@@ -24,9 +24,14 @@
  *
  * @module
  */
-import type { FeatureDrift as TableDrift } from "../../lib/data/drift.ts";
-import { binNumeric, psi } from "../../lib/data/stats.ts";
-import type { DatasetSchema, FeatureStats, NumericStats } from "../../lib/data/types.ts";
+import {
+  binNumeric,
+  type DatasetSchema,
+  type FeatureDrift as TableDrift,
+  type FeatureStats,
+  type NumericStats,
+  psi,
+} from "../../lib/data/serving.ts";
 import type { BatchPrediction } from "../serving/serving_model.ts";
 
 /**
@@ -94,7 +99,7 @@ export class DriftTracker {
   /**
    * @example
    * ```ts
-   * import type { ModelBundle } from "../../lib/model/types.ts";
+   * import type { ModelBundle } from "../../lib/model/mod.ts";
    * import type { BatchPrediction } from "../serving/serving_model.ts";
    *
    * declare const bundle: ModelBundle;

@@ -5,7 +5,9 @@
  * accuracy, champion and challenger side by side while a challenger is
  * served, and recent incidents. One self-contained HTML document whose
  * inline script polls `/v1/status` every 30 s; no build step, no external
- * assets, so it works the same on Deno Deploy.
+ * assets, so it works the same on Deno Deploy. The script is
+ * {@link statusScript}: TypeScript that the linter and type checker see,
+ * embedded as the JavaScript Deno transpiled it to.
  *
  * Accessible by construction: one `h1`, a heading per section, every state
  * spelled out in words beside its colour and symbol, text contrast of at
@@ -14,6 +16,28 @@
  *
  * @module
  */
+import type { ComponentState } from "../status/incidents.ts";
+import type { PublicStatus } from "../status/public_status.ts";
+
+// The little of the DOM statusScript uses. Deno's types have no DOM, and
+// adding lib "dom" would retype every module checked with this one.
+interface PageNode {
+  textContent: string | null;
+}
+interface PageElement extends PageNode {
+  className: string;
+  hidden: boolean;
+  firstChild: PageNode | null;
+  lastChild: PageNode | null;
+  setAttribute(name: string, value: string): void;
+  appendChild(child: PageNode): void;
+  removeChild(child: PageNode): void;
+}
+declare const document: {
+  getElementById(id: string): PageElement | null;
+  createElement(tag: string): PageElement;
+  createTextNode(text: string): PageNode;
+};
 
 const CSS = `
 :root {
@@ -59,118 +83,9 @@ dl.model dd { margin: 0; overflow-wrap: anywhere; }
 footer { display: flex; flex-wrap: wrap; gap: 4px 16px; }
 `;
 
-// Plain ES5-ish script: it must run in any browser without transpiling.
-const JS = `
-(function () {
-  var SYMBOL = { operational: "\\u2713", degraded: "!", outage: "\\u2715", unknown: "?" };
-  var WORD = { operational: "Operational", degraded: "Degraded", outage: "Outage", unknown: "Not monitored" };
-  function $(id) { return document.getElementById(id); }
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
-  function clear(e) { while (e.firstChild) e.removeChild(e.firstChild); }
-  function pct(x) { return x === null || x === undefined ? "no data" : (Math.floor(x * 100000) / 1000).toFixed(x >= 0.99995 ? 2 : 3).replace(/\\.?0+$/, "") + "%"; }
-  function ms(x) { return x === null || x === undefined || !isFinite(x) ? "no data" : (x < 10 ? x.toFixed(1) : Math.round(x)) + " ms"; }
-  function when(iso) { return iso ? new Date(iso).toLocaleString() : "not recorded"; }
-  function ago(iso) {
-    if (!iso) return "";
-    var s = (Date.now() - new Date(iso).getTime()) / 1000;
-    if (s < 3600) return Math.max(1, Math.round(s / 60)) + " min ago";
-    if (s < 172800) return Math.round(s / 3600) + " h ago";
-    return Math.round(s / 86400) + " days ago";
-  }
-  function badge(state) {
-    var b = el("span", "badge state-" + state);
-    var sym = el("span", null, SYMBOL[state] + " ");
-    sym.setAttribute("aria-hidden", "true");
-    b.appendChild(sym);
-    b.appendChild(document.createTextNode(WORD[state]));
-    return b;
-  }
-  function figure(box, label, value, sub) {
-    var f = el("div", "figure");
-    f.appendChild(el("div", "label", label));
-    f.appendChild(el("div", "value", value));
-    if (sub) f.appendChild(el("div", "sub", sub));
-    box.appendChild(f);
-  }
-
-  function render(s) {
-    var banner = $("overall");
-    banner.className = "banner state-" + s.overall;
-    banner.setAttribute("data-state", s.overall);
-    $("overall-symbol").textContent = SYMBOL[s.overall];
-    $("overall-text").textContent = s.headline;
-
-    var list = $("components"); clear(list);
-    for (var i = 0; i < s.components.length; i++) {
-      var c = s.components[i], li = el("li");
-      li.setAttribute("data-component", c.id);
-      li.appendChild(el("span", "name", c.name));
-      li.appendChild(badge(c.state));
-      li.appendChild(el("span", "detail", c.detail));
-      list.appendChild(li);
-    }
-
-    var m = s.model, dl = $("model"); clear(dl);
-    var rows = [
-      ["Model", m.name || "none loaded"],
-      ["Version", m.status !== "ready" ? m.status : m.version === null ? "unregistered" : m.version],
-      ["Promoted", m.promoted_at ? when(m.promoted_at) + " (" + ago(m.promoted_at) + ")" : "not promoted"],
-      ["Trained", when(m.trained_at)]
-    ];
-    for (var r = 0; r < rows.length; r++) { dl.appendChild(el("dt", null, rows[r][0])); dl.appendChild(el("dd", null, rows[r][1])); }
-    $("model-version").textContent = m.version === null ? "" : "version " + m.version;
-
-    var f = $("figures"); clear(f);
-    figure(f, "Availability, 24 hours", pct(s.availability["24h"]), "scoring requests without a server error");
-    figure(f, "Availability, 7 days", pct(s.availability["7d"]));
-    figure(f, "Latency p99, 24 hours", ms(s.latency_p99_ms["24h"]), "7 days: " + ms(s.latency_p99_ms["7d"]));
-    figure(f, "Latency now", ms(s.recent.p99_ms), "p99 over the last minute on this instance");
-    var acc = s.live_accuracy;
-    figure(f, "Live accuracy", acc.value === null ? "no labels yet" : pct(acc.value), acc.labels + " labels, " + acc.window);
-
-    var models = s.models || [], cmp = $("compare"); clear(cmp);
-    $("compare-section").hidden = models.length < 2;
-    for (var j = 0; j < models.length; j++) {
-      var md = models[j], row = el("li"), a = md.live_accuracy;
-      row.setAttribute("data-role", md.role);
-      row.appendChild(el("span", "name", (md.role === "champion" ? "Champion" : "Challenger") + ": " + md.name + " " + (md.version === null ? "(unregistered)" : "version " + md.version)));
-      row.appendChild(el("span", "badge", a.value === null ? "no labels yet" : pct(a.value) + " right"));
-      row.appendChild(el("span", "detail", "Answers " + md.answers + " \u00b7 live accuracy on " + a.labels + " labels, " + a.window));
-      cmp.appendChild(row);
-    }
-
-    var inc = $("incidents"); clear(inc);
-    if (s.incidents.length === 0) {
-      inc.appendChild(el("li", null, s.source === "prometheus" ? "No incidents in the last 7 days." : "Incident history is not available from this instance."));
-    }
-    for (var k = 0; k < s.incidents.length; k++) {
-      var x = s.incidents[k], item = el("li");
-      item.appendChild(el("span", "name", x.title));
-      item.appendChild(badge(x.ended_at ? "operational" : x.impact));
-      item.lastChild.lastChild.textContent = x.ended_at ? "Resolved" : (x.impact === "outage" ? "Ongoing outage" : "Ongoing");
-      item.appendChild(el("span", "detail", "Started " + when(x.started_at) + (x.ended_at ? ", resolved " + when(x.ended_at) : "") + " \\u00b7 " + x.component));
-      inc.appendChild(item);
-    }
-    $("note").textContent = s.note;
-    $("updated").textContent = "Updated " + new Date(s.updated_at).toLocaleTimeString();
-    $("refresh").textContent = "refreshes every " + s.refresh_seconds + " s";
-    return s.refresh_seconds;
-  }
-
-  function poll() {
-    fetch("v1/status", { cache: "no-store" })
-      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
-      .then(function (s) { $("offline").hidden = true; setTimeout(poll, render(s) * 1000); })
-      .catch(function () { $("offline").hidden = false; setTimeout(poll, 30000); });
-  }
-  poll();
-})();
-`;
+// The page runs statusScript's own source: the JavaScript Deno transpiled it to,
+// under `deno run`, `deno test` and Deploy alike, so there is nothing to build.
+const JS = `(${statusScript.toString()})();`;
 
 /** The complete page. */
 export const STATUS_PAGE_HTML = `<!doctype html>
@@ -200,3 +115,210 @@ export const STATUS_PAGE_HTML = `<!doctype html>
 </body>
 </html>
 `;
+
+/**
+ * The page's script, run in the browser: polls `v1/status` (relative, so the
+ * page works under a path prefix) and renders it into the page's elements,
+ * every `refresh_seconds`, or every 30 s while the status cannot be fetched.
+ *
+ * The page embeds this function's source, so it must stand alone: browser
+ * globals and its own locals only, nothing from this module or its imports
+ * (type imports are erased, so {@link PublicStatus} types what it reads).
+ */
+export function statusScript(): void {
+  const SYMBOL: Record<ComponentState, string> = {
+    operational: "\u2713",
+    degraded: "!",
+    outage: "\u2715",
+    unknown: "?",
+  };
+  const WORD: Record<ComponentState, string> = {
+    operational: "Operational",
+    degraded: "Degraded",
+    outage: "Outage",
+    unknown: "Not monitored",
+  };
+  const $ = (id: string): PageElement => document.getElementById(id)!;
+  function el(tag: string, cls?: string | null, text?: unknown): PageElement {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  function clear(e: PageElement): void {
+    while (e.firstChild) e.removeChild(e.firstChild);
+  }
+  function pct(x: number | null | undefined): string {
+    return x === null || x === undefined
+      ? "no data"
+      : (Math.floor(x * 100000) / 1000).toFixed(x >= 0.99995 ? 2 : 3).replace(/\.?0+$/, "") + "%";
+  }
+  function ms(x: number | null | undefined): string {
+    return x === null || x === undefined || !isFinite(x)
+      ? "no data"
+      : (x < 10 ? x.toFixed(1) : Math.round(x)) + " ms";
+  }
+  function when(iso: string | null): string {
+    return iso ? new Date(iso).toLocaleString() : "not recorded";
+  }
+  function ago(iso: string | null): string {
+    if (!iso) return "";
+    const s = (Date.now() - new Date(iso).getTime()) / 1000;
+    if (s < 3600) return Math.max(1, Math.round(s / 60)) + " min ago";
+    if (s < 172800) return Math.round(s / 3600) + " h ago";
+    return Math.round(s / 86400) + " days ago";
+  }
+  function badge(state: ComponentState): PageElement {
+    const b = el("span", "badge state-" + state);
+    const sym = el("span", null, SYMBOL[state] + " ");
+    sym.setAttribute("aria-hidden", "true");
+    b.appendChild(sym);
+    b.appendChild(document.createTextNode(WORD[state]));
+    return b;
+  }
+  function figure(box: PageElement, label: string, value: string, sub?: string): void {
+    const f = el("div", "figure");
+    f.appendChild(el("div", "label", label));
+    f.appendChild(el("div", "value", value));
+    if (sub) f.appendChild(el("div", "sub", sub));
+    box.appendChild(f);
+  }
+
+  function render(s: PublicStatus): number {
+    const banner = $("overall");
+    banner.className = "banner state-" + s.overall;
+    banner.setAttribute("data-state", s.overall);
+    $("overall-symbol").textContent = SYMBOL[s.overall];
+    $("overall-text").textContent = s.headline;
+
+    const list = $("components");
+    clear(list);
+    for (const c of s.components) {
+      const li = el("li");
+      li.setAttribute("data-component", c.id);
+      li.appendChild(el("span", "name", c.name));
+      li.appendChild(badge(c.state));
+      li.appendChild(el("span", "detail", c.detail));
+      list.appendChild(li);
+    }
+
+    const m = s.model, dl = $("model");
+    clear(dl);
+    const rows = [
+      ["Model", m.name || "none loaded"],
+      [
+        "Version",
+        m.status !== "ready" ? m.status : m.version === null ? "unregistered" : m.version,
+      ],
+      [
+        "Promoted",
+        m.promoted_at ? when(m.promoted_at) + " (" + ago(m.promoted_at) + ")" : "not promoted",
+      ],
+      ["Trained", when(m.trained_at)],
+    ];
+    for (const [dt, dd] of rows) {
+      dl.appendChild(el("dt", null, dt));
+      dl.appendChild(el("dd", null, dd));
+    }
+    $("model-version").textContent = m.version === null ? "" : "version " + m.version;
+
+    const f = $("figures");
+    clear(f);
+    figure(
+      f,
+      "Availability, 24 hours",
+      pct(s.availability["24h"]),
+      "scoring requests without a server error",
+    );
+    figure(f, "Availability, 7 days", pct(s.availability["7d"]));
+    figure(
+      f,
+      "Latency p99, 24 hours",
+      ms(s.latency_p99_ms["24h"]),
+      "7 days: " + ms(s.latency_p99_ms["7d"]),
+    );
+    figure(f, "Latency now", ms(s.recent.p99_ms), "p99 over the last minute on this instance");
+    const acc = s.live_accuracy;
+    figure(
+      f,
+      "Live accuracy",
+      acc.value === null ? "no labels yet" : pct(acc.value),
+      acc.labels + " labels, " + acc.window,
+    );
+
+    const models = s.models || [], cmp = $("compare");
+    clear(cmp);
+    $("compare-section").hidden = models.length < 2;
+    for (const md of models) {
+      const row = el("li"), a = md.live_accuracy;
+      row.setAttribute("data-role", md.role);
+      const role = md.role === "champion" ? "Champion" : "Challenger";
+      const version = md.version === null ? "(unregistered)" : "version " + md.version;
+      row.appendChild(el("span", "name", role + ": " + md.name + " " + version));
+      row.appendChild(
+        el("span", "badge", a.value === null ? "no labels yet" : pct(a.value) + " right"),
+      );
+      row.appendChild(
+        el(
+          "span",
+          "detail",
+          "Answers " + md.answers + " \u00b7 live accuracy on " + a.labels + " labels, " + a.window,
+        ),
+      );
+      cmp.appendChild(row);
+    }
+
+    const inc = $("incidents");
+    clear(inc);
+    if (s.incidents.length === 0) {
+      inc.appendChild(
+        el(
+          "li",
+          null,
+          s.source === "prometheus"
+            ? "No incidents in the last 7 days."
+            : "Incident history is not available from this instance.",
+        ),
+      );
+    }
+    for (const x of s.incidents) {
+      const item = el("li");
+      item.appendChild(el("span", "name", x.title));
+      const b = badge(x.ended_at ? "operational" : x.impact);
+      b.lastChild!.textContent = x.ended_at
+        ? "Resolved"
+        : (x.impact === "outage" ? "Ongoing outage" : "Ongoing");
+      item.appendChild(b);
+      item.appendChild(
+        el(
+          "span",
+          "detail",
+          "Started " + when(x.started_at) + (x.ended_at ? ", resolved " + when(x.ended_at) : "") +
+            " \u00b7 " + x.component,
+        ),
+      );
+      inc.appendChild(item);
+    }
+    $("note").textContent = s.note;
+    $("updated").textContent = "Updated " + new Date(s.updated_at).toLocaleTimeString();
+    $("refresh").textContent = "refreshes every " + s.refresh_seconds + " s";
+    return s.refresh_seconds;
+  }
+
+  function poll(): void {
+    fetch("v1/status", { cache: "no-store" })
+      .then((r) => {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json() as Promise<PublicStatus>;
+      })
+      .then((s) => {
+        $("offline").hidden = true;
+        setTimeout(poll, render(s) * 1000);
+      })
+      .catch(() => {
+        $("offline").hidden = false;
+        setTimeout(poll, 30000);
+      });
+  }
+  poll();
+}

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { DRIFT_THRESHOLD, type FeatureDrift } from "../data/drift.ts";
-import type { Notification } from "../notify/types.ts";
+import { DRIFT_THRESHOLD, type FeatureDrift } from "../data/mod.ts";
+import type { Notification } from "../notify/mod.ts";
 
 /** One batch run's result (the `summary.json` mlops batch writes). */
 export interface BatchSummary {

@@ -30,7 +30,7 @@ export const DRIFT_THRESHOLD = 0.2;
  *
  * @example
  * ```ts
- * import type { ModelBundle } from "../model/types.ts";
+ * import type { ModelBundle } from "../model/mod.ts";
  * import { readCsvFile } from "./csv.ts";
  *
  * declare const bundle: ModelBundle;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { UserError } from "../errors.ts";
+import { OptionError, UserError } from "../errors.ts";
 import { rng, shuffle } from "../rng.ts";
 import type { Matrix } from "./types.ts";
 
@@ -184,10 +184,12 @@ function emptyTestSet(
     .join(", ");
   const more = present.length > SHOWN ? ` and ${present.length - SHOWN} more` : "";
   const all = present.length === 1 ? "the only class has" : `all ${present.length} classes have`;
-  return new UserError(
-    `test size ${testSize} puts no row in the test set: a class needs at least ${rows(need)} ` +
+  return new OptionError(
+    "testSize",
+    (name) =>
+      `test size ${testSize} puts no row in the test set: a class needs at least ${rows(need)} ` +
       `for one test row, and ${all} fewer (${sizes}): ${named}${more}; use a larger ` +
-      `--test-size, a separate --test CSV, or more rows per class`,
+      `${name("testSize")}, a separate ${name("test")} CSV, or more rows per class`,
     { code: "BAD_SPLIT" },
   );
 }

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Matrix } from "../data/types.ts";
+import type { Matrix } from "../data/mod.ts";
 
 /** Binned features, column-major like the source matrix. */
 export interface BinnedMatrix {

@@ -35,7 +35,7 @@ const cache = new WeakMap<PackedForest, CompiledForest>();
  *
  * @example
  * ```ts
- * import type { ModelBundle } from "../model/types.ts";
+ * import type { ModelBundle } from "../model/mod.ts";
  *
  * declare const bundle: ModelBundle;
  * const c = compileForest(bundle.forest);

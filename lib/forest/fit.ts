@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Matrix } from "../data/types.ts";
+import type { Matrix } from "../data/mod.ts";
 import { deriveSeed } from "../rng.ts";
 import { binMatrix, type BinnedMatrix } from "./bin.ts";
 import { packForest } from "./pack.ts";
@@ -35,7 +35,7 @@ export interface FitOptions {
  *
  * @example
  * ```ts
- * import type { Matrix } from "../data/types.ts";
+ * import type { Matrix } from "../data/mod.ts";
  * import { DEFAULT_PARAMS } from "./types.ts";
  *
  * declare const X: Matrix; // encoded features, row-major

@@ -10,7 +10,7 @@
  * @module
  */
 import { RandomForestClassifier } from "ml-random-forest";
-import type { Matrix } from "../data/types.ts";
+import type { Matrix } from "../data/mod.ts";
 import { PARAM_LIST } from "./params.ts";
 import type { ForestParams, PackedForest } from "./types.ts";
 
@@ -212,7 +212,7 @@ export function fromMlRandomForest(
  *
  * @example
  * ```ts
- * import type { Matrix } from "../data/types.ts";
+ * import type { Matrix } from "../data/mod.ts";
  * import { DEFAULT_PARAMS } from "./types.ts";
  *
  * declare const X: Matrix;

@@ -9,7 +9,7 @@
  * @example
  * ```ts
  * import { DEFAULT_PARAMS, fitForest, predictProbaMatrix } from "./mod.ts";
- * import type { Matrix } from "../data/types.ts";
+ * import type { Matrix } from "../data/mod.ts";
  *
  * declare const X: Matrix, Xtest: Matrix;
  * declare const y: Int32Array;
@@ -22,7 +22,13 @@
 export type { FitReport, ForestParams, MaxFeatures, PackedForest } from "./types.ts";
 export { DEFAULT_PARAMS } from "./types.ts";
 export { type Param, PARAM_LIST, type ParamEntry, PARAMS } from "./params.ts";
+/** The catalogue's views of a parameter set: MLflow params, config-id text, `params.json`. */
+export { canonicalParams, mlflowParams, paramsJson } from "./params.ts";
+/** The catalogue's value parsers, also for options that are not hyperparameters. */
+export * as parse from "./parse.ts";
 export { fitForest, type FitOptions, resolveMaxFeatures } from "./fit.ts";
 export { argmaxRows, predictProbaMatrix, predictProbaRow } from "./predict.ts";
 export { createForestPool, defaultWorkers, type ForestPool } from "./pool.ts";
 export { binMatrix, type BinnedMatrix } from "./bin.ts";
+/** Training with the ml-random-forest package instead (`--engine ml-random-forest`). */
+export { trainMlRandomForest } from "./ml_random_forest.ts";

@@ -17,7 +17,7 @@ export interface ForestPool {
  *
  * @example
  * ```ts
- * import type { Matrix } from "../data/types.ts";
+ * import type { Matrix } from "../data/mod.ts";
  * import { fitForest } from "./fit.ts";
  * import { DEFAULT_PARAMS } from "./types.ts";
  *

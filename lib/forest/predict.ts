@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Matrix } from "../data/types.ts";
+import type { Matrix } from "../data/serving.ts";
 import { compileForest } from "./compiled.ts";
 import type { PackedForest } from "./types.ts";
 import { loadWalker } from "./walker.ts";
@@ -83,7 +83,7 @@ export function predictProbaRowScalar(
  *
  * @example
  * ```ts
- * import type { Matrix } from "../data/types.ts";
+ * import type { Matrix } from "../data/serving.ts";
  * import type { PackedForest } from "./types.ts";
  *
  * declare const forest: PackedForest;
@@ -104,7 +104,7 @@ export function predictProbaMatrix(forest: PackedForest, X: Matrix): Float64Arra
  *
  * @example
  * ```ts
- * import type { Matrix } from "../data/types.ts";
+ * import type { Matrix } from "../data/serving.ts";
  * import type { PackedForest } from "./types.ts";
  *
  * declare const forest: PackedForest;

@@ -306,7 +306,7 @@ const quantizedOf = new WeakMap<PackedForest, QuantizedForest>();
  *
  * @example
  * ```ts
- * import type { ModelBundle } from "../model/types.ts";
+ * import type { ModelBundle } from "../model/mod.ts";
  *
  * declare const bundle: ModelBundle;
  * quantizedLayoutOf(bundle.forest); // the format-3 bundle's nodes, or undefined

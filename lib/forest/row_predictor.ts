@@ -31,7 +31,7 @@ export const KERNEL_AFTER = 32;
  *
  * @example
  * ```ts
- * import type { ModelBundle } from "../model/types.ts";
+ * import type { ModelBundle } from "../model/mod.ts";
  *
  * declare const bundle: ModelBundle;
  * declare const row: Float64Array; // one encoded instance

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Matrix } from "../data/types.ts";
+import type { Matrix } from "../data/serving.ts";
 import { GROUP, GROUP_LOG2, type KernelExports, kernelModule, TREE_LANES } from "./kernel_wasm.ts";
 import { codeBytes, quantize } from "./quantize.ts";
 import { type QuantizedForest, quantizedLayoutOf, quantizeForest } from "./quantized.ts";

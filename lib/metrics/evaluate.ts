@@ -14,6 +14,54 @@ import { rocAuc } from "./roc_auc.ts";
 import { type RocCurve, rocCurve } from "./roc_curve.ts";
 import { checkProba } from "./_validate.ts";
 
+/** Whether larger or smaller values of a metric are better. */
+export type Direction = "max" | "min";
+
+/**
+ * Every metric {@link evaluate} reports, with its direction: sweeps rank and
+ * promotion gates by these names, and must know that a lower log loss wins.
+ * {@link EvaluationMetrics} is derived from it, so a metric `evaluate`
+ * reports without a direction here does not type-check.
+ */
+export const METRIC_DIRECTIONS = {
+  accuracy: "max",
+  precision: "max",
+  recall: "max",
+  f1: "max",
+  precision_macro: "max",
+  recall_macro: "max",
+  f1_macro: "max",
+  roc_auc: "max",
+  average_precision: "max",
+  log_loss: "min",
+} as const satisfies Readonly<Record<string, Direction>>;
+
+/** A metric {@link evaluate} reports. */
+export type MetricName = keyof typeof METRIC_DIRECTIONS;
+
+/** Every {@link MetricName}, in the table's order (what `cv_results.csv` and help list). */
+export const METRIC_NAMES = Object.keys(METRIC_DIRECTIONS) as readonly MetricName[];
+
+/**
+ * Whether `name` is a metric {@link evaluate} reports.
+ *
+ * @example
+ * ```ts
+ * import { isMetricName } from "./mod.ts";
+ *
+ * isMetricName("roc_auc"); // true
+ * isMetricName("auc"); // false
+ * ```
+ */
+export function isMetricName(name: string): name is MetricName {
+  return Object.hasOwn(METRIC_DIRECTIONS, name);
+}
+
+/** {@link Evaluation.metrics}: every metric, `average_precision` for binary problems only. */
+export type EvaluationMetrics =
+  & { [K in Exclude<MetricName, "average_precision">]: number }
+  & { average_precision?: number };
+
 /** Result of {@link evaluate}. */
 export interface Evaluation {
   /** Class labels; index `k` is class `k` in `proba`. */
@@ -27,7 +75,7 @@ export interface Evaluation {
    * and `average_precision` for binary problems only. `roc_auc` is NaN when
    * undefined (e.g. a single class in `yTrue`).
    */
-  metrics: Record<string, number>;
+  metrics: EvaluationMetrics;
   /**
    * The confusion matrix with its labels: every class, or past 50 classes the
    * 50 with the most support and one row and column for the rest.
@@ -76,7 +124,7 @@ export function evaluate(
   const binary = nClasses === 2;
   const macro = precisionRecallF1(yTrue, yPred, nClasses, "macro");
   const headline = binary ? precisionRecallF1(yTrue, yPred, nClasses, "binary", 1) : macro;
-  const metrics: Record<string, number> = {
+  const metrics: EvaluationMetrics = {
     accuracy: accuracy(yTrue, yPred),
     precision: headline.precision,
     recall: headline.recall,

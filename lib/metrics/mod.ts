@@ -35,5 +35,13 @@ export {
 } from "./precision_recall_curve.ts";
 export { averagePrecision } from "./average_precision.ts";
 export { logLoss } from "./log_loss.ts";
-export { evaluate, type Evaluation } from "./evaluate.ts";
+export { evaluate, type Evaluation, type EvaluationMetrics } from "./evaluate.ts";
+/** Each metric's direction (higher or lower is better), beside the metrics it describes. */
+export {
+  type Direction,
+  isMetricName,
+  METRIC_DIRECTIONS,
+  METRIC_NAMES,
+  type MetricName,
+} from "./evaluate.ts";
 export { type Interval, newcombeInterval, normalQuantile, wilsonInterval } from "./interval.ts";

@@ -12,7 +12,7 @@
  * @module
  */
 import { join } from "node:path";
-import { BUNDLE_FILE } from "../model/types.ts";
+import { BUNDLE_FILE } from "../model/mod.ts";
 import { hasErrorCode, isUnsupported } from "./errors.ts";
 import { type ModelSignature, writeMlmodel } from "./mlmodel.ts";
 import type { LoggedModel, Run, TrackingStore } from "./types.ts";

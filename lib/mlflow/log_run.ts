@@ -12,7 +12,7 @@
 import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { userInfo } from "node:os";
-import type { DatasetSchema } from "../data/types.ts";
+import type { DatasetSchema } from "../data/mod.ts";
 import { UserError } from "../errors.ts";
 import { redact, stripCredentials } from "../redact.ts";
 import { env } from "./_env.ts";

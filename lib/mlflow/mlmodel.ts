@@ -11,8 +11,8 @@
  * @module
  */
 import { join } from "node:path";
-import type { DatasetSchema } from "../data/types.ts";
-import { BUNDLE_FILE, BUNDLE_FORMAT, BUNDLE_VERSION } from "../model/types.ts";
+import type { DatasetSchema } from "../data/mod.ts";
+import { BUNDLE_FILE, BUNDLE_FORMAT, BUNDLE_VERSION } from "../model/mod.ts";
 import { VERSION } from "../version.ts";
 import { atomicWrite, readYaml, toYaml } from "./_fs.ts";
 import { newRunId } from "./_ids.ts";
@@ -88,7 +88,7 @@ export function colSpecsFromSchema(schema: DatasetSchema, withTarget = false): C
  * @example
  * ```ts
  * import { signatureFromSchema } from "./mlmodel.ts";
- * declare const schema: import("../data/types.ts").DatasetSchema;
+ * declare const schema: import("../data/mod.ts").DatasetSchema;
  *
  * const signature = signatureFromSchema(schema);
  * ```

@@ -102,6 +102,8 @@ export {
 } from "./log_model.ts";
 export type { ModelLogging, ModelRef } from "./log_model.ts";
 export { syncStore } from "./sync.ts";
+/** Moving a file store into the SQL store (`mlops migrate`). */
+export { migrateFileStore, type MigrationReport } from "./migrate.ts";
 export type { SyncedRun, SyncReport } from "./sync.ts";
 export {
   cacheRoot,

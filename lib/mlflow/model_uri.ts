@@ -9,7 +9,7 @@
  */
 import { join } from "node:path";
 import { UserError } from "../errors.ts";
-import { BUNDLE_FILE } from "../model/types.ts";
+import { BUNDLE_FILE } from "../model/mod.ts";
 import { env } from "./_env.ts";
 import { exists } from "./_fs.ts";
 import { md5Hex } from "./_ids.ts";

@@ -24,12 +24,12 @@ import { UserError } from "../errors.ts";
 import {
   checkQuantizedForest,
   narrowQuantized,
+  type PackedForest,
   packedView,
   type QuantizedForest,
   quantizedLayoutOf,
   quantizeForest,
-} from "../forest/quantized.ts";
-import type { PackedForest } from "../forest/types.ts";
+} from "../forest/serving.ts";
 import { sha256 } from "../sha256.ts";
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type ModelBundle } from "./types.ts";
 

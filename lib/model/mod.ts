@@ -6,7 +6,7 @@
  * @example
  * ```ts
  * import { predictTable, readBundle } from "./mod.ts";
- * import { readCsvFile } from "../data/csv.ts";
+ * import { readCsvFile } from "../data/mod.ts";
  *
  * const table = await readCsvFile("new_customers.csv");
  * const bundle = await readBundle("out/model");
@@ -17,6 +17,8 @@
  */
 export * from "./types.ts";
 export { parseBundle, parseBundleBytes, serializeBundle } from "./bundle.ts";
-export { bundlePath, readBundle, writeBundle } from "./io.ts";
+/** The bundle format a forest is written in (3 when it fits the quantized layout). */
+export { formatVersionOf } from "./bundle.ts";
+export { bundlePath, readBundle, writeBundle, type WrittenBundle } from "./io.ts";
 export { predictTable } from "./predict.ts";
-export { predictProbaRow } from "../forest/predict.ts";
+export { predictProbaRow } from "../forest/serving.ts";

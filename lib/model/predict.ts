@@ -4,9 +4,8 @@
  *
  * @module
  */
-import { encodeTable } from "../data/encode.ts";
-import type { RawTable } from "../data/types.ts";
-import { argmaxRows, predictProbaMatrix } from "../forest/predict.ts";
+import { encodeTable, type RawTable } from "../data/serving.ts";
+import { argmaxRows, predictProbaMatrix } from "../forest/serving.ts";
 import type { ModelBundle, Predictions } from "./types.ts";
 
 /**
@@ -15,7 +14,7 @@ import type { ModelBundle, Predictions } from "./types.ts";
  *
  * @example
  * ```ts
- * import { readCsvFile } from "../data/csv.ts";
+ * import { readCsvFile } from "../data/mod.ts";
  * import type { ModelBundle } from "./types.ts";
  *
  * declare const bundle: ModelBundle;

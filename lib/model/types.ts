@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { DatasetSchema, FeatureStats } from "../data/types.ts";
-import type { ForestParams, PackedForest } from "../forest/types.ts";
+import type { DatasetSchema, FeatureStats } from "../data/serving.ts";
+import type { ForestParams, PackedForest } from "../forest/serving.ts";
 
 /** Format identifier written into every bundle. */
 export const BUNDLE_FORMAT = "mlops-forest";

@@ -5,9 +5,8 @@
  *
  * @module
  */
-import type { ModelVersion, TrackingStore } from "../mlflow/types.ts";
-import { currentUser, hasErrorCode } from "../mlflow/mod.ts";
-import { UserError } from "../errors.ts";
+import { currentUser, hasErrorCode, type ModelVersion, type TrackingStore } from "../mlflow/mod.ts";
+import { OptionError, UserError } from "../errors.ts";
 import { latestSweepExperiment, metricOf } from "./candidates.ts";
 import { defaultModelName, metricTag } from "./tags.ts";
 
@@ -139,9 +138,11 @@ export async function namedExperiment(
 ): Promise<{ experimentId: string; name: string }> {
   const e = await store.getExperimentByName(name);
   if (!e) {
-    throw new UserError(`--experiment ${name}: no such experiment in ${store.uri}`, {
-      code: "NO_RUNS",
-    });
+    throw new OptionError(
+      "experiment",
+      (option) => `${option("experiment")} ${name}: no such experiment in ${store.uri}`,
+      { code: "NO_RUNS" },
+    );
   }
   return { experimentId: e.experimentId, name: e.name };
 }

@@ -5,8 +5,9 @@
  * @module
  */
 import { modelOfRun, type Run, type TrackingStore } from "../mlflow/mod.ts";
-import { UserError } from "../errors.ts";
-import { type Direction, metricDirection, SWEEP_TAGS } from "../sweep/mod.ts";
+import { OptionError, UserError } from "../errors.ts";
+import type { Direction } from "../metrics/mod.ts";
+import { metricDirection, SWEEP_TAGS } from "../sweep/mod.ts";
 
 /**
  * The latest value of metric `key` on a run, or undefined.
@@ -56,8 +57,11 @@ export async function latestSweepExperiment(
     for (const r of runs) if (!latest || r.info.startTime > latest.info.startTime) latest = r;
   }
   if (!latest) {
-    throw new UserError(
-      `no sweep runs found in ${store.uri}: run \`mlops sweep\` first, or pass --experiment or --run`,
+    throw new OptionError(
+      "experiment",
+      (name) =>
+        `no sweep runs found in ${store.uri}: run \`mlops sweep\` first, or pass ` +
+        `${name("experiment")} or ${name("run")}`,
       { code: "NO_RUNS" },
     );
   }
@@ -102,8 +106,10 @@ export async function bestRun(
   const scored = runs.filter((r) => Number.isFinite(metricOf(r, metric)));
   if (scored.length === 0) {
     const have = [...new Set(runs.flatMap((r) => r.data.metrics.map((m) => m.key)))].sort();
-    throw new UserError(
-      `--metric ${metric}: no run in experiment '${experimentName}' has this metric ` +
+    throw new OptionError(
+      "metric",
+      (name) =>
+        `${name("metric")} ${metric}: no run in experiment '${experimentName}' has this metric ` +
         `(they have: ${have.join(", ") || "none"})`,
       { code: "BAD_METRIC" },
     );

@@ -5,8 +5,7 @@
  *
  * @module
  */
-import { readBundle, writeBundle, type WrittenBundle } from "../model/io.ts";
-import type { ModelBundle } from "../model/types.ts";
+import { type ModelBundle, readBundle, writeBundle, type WrittenBundle } from "../model/mod.ts";
 import { checkAlias, resolveModel, type TrackingStore } from "../mlflow/mod.ts";
 
 /** Default edge bundle directory of the champion, relative to the working directory. */
@@ -79,7 +78,7 @@ export async function fetchVersionBundle(
  *
  * @example
  * ```ts
- * import { readBundle } from "../model/io.ts";
+ * import { readBundle } from "../model/mod.ts";
  * import { exportEdgeBundle } from "./edge_bundle.ts";
  *
  * const bundle = await readBundle("out/model");

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { OptionError } from "../errors.ts";
 import { improvement, metricDirection } from "../sweep/mod.ts";
 
 /** What the gate compares. */
@@ -34,6 +35,29 @@ export type Gate =
  * stores them as strings in places) must not lose or win by rounding.
  */
 export const GATE_EPSILON = 1e-12;
+
+/**
+ * Checks a required improvement (`minDelta`): a finite number >= 0, and below
+ * `limit` when there is one (a live comparison's accuracy difference stays
+ * below 1). The one check of it: the CLI only turns `--min-delta` into a number.
+ *
+ * @example
+ * ```ts
+ * import { checkMinDelta } from "./gate.ts";
+ *
+ * checkMinDelta(0.01); // ok
+ * checkMinDelta(1, 1); // throws: minDelta 1: expected a number >= 0 and < 1
+ * ```
+ */
+export function checkMinDelta(minDelta: number, limit = Infinity): void {
+  if (!(Number.isFinite(minDelta) && minDelta >= 0 && minDelta < limit)) {
+    const range = limit === Infinity ? ">= 0" : `>= 0 and < ${limit}`;
+    throw new OptionError(
+      "minDelta",
+      (name) => `${name("minDelta")} ${minDelta}: expected a number ${range}`,
+    );
+  }
+}
 
 /**
  * Decides a promotion. "Beats" means strictly better — a tie never churns

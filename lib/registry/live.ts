@@ -11,13 +11,14 @@
  * @module
  */
 import type { ModelVersion, TrackingStore } from "../mlflow/mod.ts";
-import type { WrittenBundle } from "../model/io.ts";
+import type { WrittenBundle } from "../model/mod.ts";
 import { type Interval, newcombeInterval, wilsonInterval } from "../metrics/mod.ts";
 import { BackendError } from "../backend_http.ts";
 import { instantQuery } from "../prometheus.ts";
-import { UserError } from "../errors.ts";
+import { OptionError, UserError } from "../errors.ts";
 import { redactUri } from "../redact.ts";
 import { exportEdgeBundle, fetchVersionBundle } from "./edge_bundle.ts";
+import { checkMinDelta } from "./gate.ts";
 import { PROMOTE_TAGS } from "./tags.ts";
 import { actor, currentVersion, exclusive, modelNameFor, moveAlias, nowIso } from "./_registry.ts";
 
@@ -143,14 +144,17 @@ export function decideLive(
 
 function checkLiveOptions(o: LiveGateOptions): void {
   if (!(Number.isInteger(o.minFeedback) && o.minFeedback >= 1)) {
-    throw new UserError(`--min-feedback ${o.minFeedback}: expected a whole number >= 1`);
+    throw new OptionError(
+      "minFeedback",
+      (name) => `${name("minFeedback")} ${o.minFeedback}: expected a whole number >= 1`,
+    );
   }
-  if (!(Number.isFinite(o.minDelta) && o.minDelta >= 0 && o.minDelta < 1)) {
-    throw new UserError(`--min-delta ${o.minDelta}: expected a number >= 0 and < 1`);
-  }
+  checkMinDelta(o.minDelta, 1);
   if (!(o.confidence > 0 && o.confidence < 1)) {
-    throw new UserError(
-      `--confidence ${o.confidence}: expected a number between 0 and 1, e.g. 0.95`,
+    throw new OptionError(
+      "confidence",
+      (name) =>
+        `${name("confidence")} ${o.confidence}: expected a number between 0 and 1, e.g. 0.95`,
     );
   }
 }
@@ -185,7 +189,10 @@ export function feedbackQuery(model: string, window: string): string {
 
 function checkWindow(window: string): void {
   if (!/^(\d+(ms|s|m|h|d|w|y))+$/.test(window)) {
-    throw new UserError(`--window ${window}: expected a Prometheus duration like 7d, 24h or 1h30m`);
+    throw new OptionError(
+      "window",
+      (name) => `${name("window")} ${window}: expected a Prometheus duration like 7d, 24h or 1h30m`,
+    );
   }
 }
 
@@ -293,9 +300,11 @@ export async function promoteLive(o: LiveOptions): Promise<LiveResult> {
   const prometheusUrl = checkPrometheusUrl(o.prometheusUrl);
   const { model } = await modelNameFor(store, o.model, undefined);
   if (!await store.getRegisteredModel(model)) {
-    throw new UserError(`--live: no registered model '${model}' in ${store.uri}`, {
-      code: "NO_MODEL",
-    });
+    throw new OptionError(
+      "live",
+      (name) => `${name("live")}: no registered model '${model}' in ${store.uri}`,
+      { code: "NO_MODEL" },
+    );
   }
   const champion = await aliased(store, model, "champion", "promote a model first (mlops promote)");
   const challenger = await aliased(
@@ -384,7 +393,11 @@ async function aliased(
 ): Promise<ModelVersion> {
   const mv = await currentVersion(store, model, alias);
   if (!mv) {
-    throw new UserError(`--live: ${model} has no ${alias} alias: ${hint}`, { code: "NO_MODEL" });
+    throw new OptionError(
+      "live",
+      (name) => `${name("live")}: ${model} has no ${alias} alias: ${hint}`,
+      { code: "NO_MODEL" },
+    );
   }
   return mv;
 }
@@ -395,15 +408,21 @@ function checkPrometheusUrl(url: string): string {
   try {
     u = new URL(url);
   } catch {
-    throw new UserError(
-      `--prometheus-url ${redactUri(url)}: not a URL (expected e.g. http://127.0.0.1:9090)`,
+    throw new OptionError(
+      "prometheusUrl",
+      (name) =>
+        `${name("prometheusUrl")} ${
+          redactUri(url)
+        }: not a URL (expected e.g. http://127.0.0.1:9090)`,
     );
   }
   if (!/^https?:$/.test(u.protocol) || u.search || u.hash) {
-    throw new UserError(
-      `--prometheus-url ${
-        redactUri(url)
-      }: expected an http(s) URL without query, e.g. http://127.0.0.1:9090`,
+    throw new OptionError(
+      "prometheusUrl",
+      (name) =>
+        `${name("prometheusUrl")} ${
+          redactUri(url)
+        }: expected an http(s) URL without query, e.g. http://127.0.0.1:9090`,
     );
   }
   return url;

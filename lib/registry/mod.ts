@@ -24,7 +24,6 @@
  * @module
  */
 export {
-  checkMinDelta,
   promote,
   type PromoteOptions,
   type PromoteOutcome,
@@ -36,7 +35,7 @@ export {
   type RollbackOutcome,
   type RollbackResult,
 } from "./rollback.ts";
-export { decide, type Gate, GATE_EPSILON, type GateInput } from "./gate.ts";
+export { checkMinDelta, decide, type Gate, GATE_EPSILON, type GateInput } from "./gate.ts";
 export { bestRun, hasModel, latestSweepExperiment, metricOf } from "./candidates.ts";
 export {
   DEFAULT_EDGE_DIR,

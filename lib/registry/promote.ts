@@ -17,12 +17,13 @@ import {
   type Run,
   type TrackingStore,
 } from "../mlflow/mod.ts";
-import type { WrittenBundle } from "../model/io.ts";
-import { UserError } from "../errors.ts";
-import { METRIC_DIRECTIONS, metricDirection, SWEEP_TAGS } from "../sweep/mod.ts";
+import type { WrittenBundle } from "../model/mod.ts";
+import { OptionError, UserError } from "../errors.ts";
+import { METRIC_NAMES } from "../metrics/mod.ts";
+import { metricDirection, SWEEP_TAGS } from "../sweep/mod.ts";
 import { bestRun, latestSweepExperiment, metricOf } from "./candidates.ts";
 import { exportEdgeBundle, fetchBundle, fetchVersionBundle } from "./edge_bundle.ts";
-import { decide } from "./gate.ts";
+import { checkMinDelta, decide } from "./gate.ts";
 import { defaultModelName, metricTag, PROMOTE_TAGS } from "./tags.ts";
 import {
   actor,
@@ -120,9 +121,11 @@ export async function promote(o: PromoteOptions): Promise<PromoteResult> {
   }
   const candidate = metricOf(run, metric);
   if (candidate === undefined) {
-    throw new UserError(`--run ${run.info.runId}: the run has no metric ${metric}`, {
-      code: "BAD_METRIC",
-    });
+    throw new OptionError(
+      "run",
+      (name) => `${name("run")} ${run.info.runId}: the run has no metric ${metric}`,
+      { code: "BAD_METRIC" },
+    );
   }
   const model = o.model ?? defaultModelName(experimentName ?? run.info.experimentId);
   // One promotion at a time per model reads the champion, gates against it
@@ -133,13 +136,6 @@ export async function promote(o: PromoteOptions): Promise<PromoteResult> {
     model,
     () => gateAndMove(o, { run, experimentName, candidate, model, metric, alias, minDelta }),
   );
-}
-
-/** Checks a required improvement: a finite number >= 0. */
-export function checkMinDelta(minDelta: number): void {
-  if (!(Number.isFinite(minDelta) && minDelta >= 0)) {
-    throw new UserError(`--min-delta ${minDelta}: expected a number >= 0`, { code: "BAD_INPUT" });
-  }
 }
 
 /** What {@link gateAndMove} promotes. */
@@ -232,7 +228,7 @@ async function gateAndMove(o: PromoteOptions, c: Candidate): Promise<PromoteResu
   const sweepId = run.data.tags[SWEEP_TAGS.sweepId];
   if (sweepId) tags[SWEEP_TAGS.sweepId] = sweepId;
   const oldRun = current?.runId ? await store.getRun(current.runId).catch(() => null) : null;
-  for (const key of Object.keys(METRIC_DIRECTIONS)) {
+  for (const key of METRIC_NAMES) {
     const v = metricOf(run, key);
     if (v !== undefined) tags[metricTag("new", key)] = String(v);
     const old = current

@@ -6,8 +6,8 @@
  * @module
  */
 import type { TrackingStore } from "../mlflow/mod.ts";
-import type { WrittenBundle } from "../model/io.ts";
-import { UserError } from "../errors.ts";
+import type { WrittenBundle } from "../model/mod.ts";
+import { OptionError } from "../errors.ts";
 import { metricDirection } from "../sweep/mod.ts";
 import { exportEdgeBundle, fetchVersionBundle } from "./edge_bundle.ts";
 import { PROMOTE_TAGS } from "./tags.ts";
@@ -78,13 +78,18 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
   const alias = o.alias ?? "champion";
   const version = o.version.trim();
   if (!/^[1-9]\d*$/.test(version)) {
-    throw new UserError(`--version ${o.version}: expected a version number like 3`);
+    throw new OptionError(
+      "version",
+      (name) => `${name("version")} ${o.version}: expected a version number like 3`,
+    );
   }
   const { model, experiment: experimentName } = await modelNameFor(store, o.model, o.experiment);
   if (!await store.getRegisteredModel(model)) {
-    throw new UserError(`--version ${version}: no registered model '${model}' in ${store.uri}`, {
-      code: "NO_MODEL",
-    });
+    throw new OptionError(
+      "version",
+      (name) => `${name("version")} ${version}: no registered model '${model}' in ${store.uri}`,
+      { code: "NO_MODEL" },
+    );
   }
   return await exclusive(
     store,

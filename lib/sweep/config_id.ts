@@ -7,8 +7,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { canonicalParams } from "../forest/params.ts";
-import type { ForestParams } from "../forest/types.ts";
+import { canonicalParams, type ForestParams } from "../forest/mod.ts";
 
 export { canonicalParams };
 
@@ -29,7 +28,7 @@ export function shortHash(text: string): string {
  *
  * @example
  * ```ts
- * import { DEFAULT_PARAMS } from "../forest/params.ts";
+ * import { DEFAULT_PARAMS } from "../forest/mod.ts";
  *
  * configId({ ...DEFAULT_PARAMS, nTrees: 200 }) === configId({ ...DEFAULT_PARAMS, nTrees: 200 }); // true
  * ```

@@ -9,13 +9,15 @@
  *
  * @module
  */
-import { stratifiedKFold, subsetLabels, subsetMatrix } from "../data/split.ts";
-import type { Matrix } from "../data/types.ts";
-import { binMatrix, type BinnedMatrix } from "../forest/bin.ts";
-import { fitForest } from "../forest/fit.ts";
-import type { ForestPool } from "../forest/pool.ts";
-import type { PackedForest } from "../forest/types.ts";
-import { evaluate } from "../metrics/evaluate.ts";
+import { type Matrix, stratifiedKFold, subsetLabels, subsetMatrix } from "../data/mod.ts";
+import {
+  binMatrix,
+  type BinnedMatrix,
+  fitForest,
+  type ForestPool,
+  type PackedForest,
+} from "../forest/mod.ts";
+import { evaluate } from "../metrics/mod.ts";
 import { canonicalParams } from "./config_id.ts";
 import type { SweepConfig } from "./grid.ts";
 
@@ -85,7 +87,7 @@ export function cvTreeCount(configs: readonly SweepConfig[], k: number): number 
  *
  * @example
  * ```ts
- * import { createForestPool } from "../forest/pool.ts";
+ * import { createForestPool } from "../forest/mod.ts";
  * import { expandGrid, parseGridArgs } from "./grid.ts";
  *
  * declare const data: CvData; // { X, y, classes }

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { UserError } from "../errors.ts";
-import { DEFAULT_PARAMS, type ForestParams } from "../forest/types.ts";
+import { errorAt, OptionError, type Where } from "../errors.ts";
+import { DEFAULT_PARAMS, type ForestParams } from "../forest/mod.ts";
 import { deriveSeed, randInt, rng } from "../rng.ts";
 import { configId } from "./config_id.ts";
 import { type HyperParam, HYPERPARAMS, lookupHyperParam, parseHyperValue } from "./hyperparams.ts";
@@ -52,13 +52,15 @@ export function parseGridArgs(args: readonly string[]): Grid {
   const entries: [string, string[]][] = tokens.map((t) => {
     const eq = t.indexOf("=");
     if (eq <= 0) {
-      throw new UserError(`--grid "${t}": expected name=value[,value...], e.g. trees=100,200`, {
-        code: "BAD_GRID",
-      });
+      throw new OptionError(
+        "grid",
+        (name) => `${name("grid")} "${t}": expected name=value[,value...], e.g. trees=100,200`,
+        { code: "BAD_GRID" },
+      );
     }
     return [t.slice(0, eq), t.slice(eq + 1).split(",")];
   });
-  return buildGrid(entries, "--grid");
+  return buildGrid(entries, (name) => name("grid"));
 }
 
 /**
@@ -70,9 +72,9 @@ export function parseGridArgs(args: readonly string[]): Grid {
  * gridFromObject({ trees: [100, 200], "max-depth": [null, 10] }, "sweep.yaml: grid");
  * ```
  */
-export function gridFromObject(obj: unknown, where: string): Grid {
+export function gridFromObject(obj: unknown, where: Where): Grid {
   if (obj === null || typeof obj !== "object" || Array.isArray(obj)) {
-    throw new UserError(`${where}: expected a mapping of hyperparameter to values`, {
+    throw errorAt(where, "grid", ": expected a mapping of hyperparameter to values", {
       code: "BAD_GRID",
     });
   }
@@ -83,9 +85,9 @@ export function gridFromObject(obj: unknown, where: string): Grid {
   return buildGrid(entries, where);
 }
 
-function buildGrid(entries: [string, string[]][], where: string): Grid {
+function buildGrid(entries: [string, string[]][], where: Where): Grid {
   if (entries.length === 0) {
-    throw new UserError(`${where}: the grid is empty; give at least one name=value[,value...]`, {
+    throw errorAt(where, "grid", ": the grid is empty; give at least one name=value[,value...]", {
       code: "BAD_GRID",
     });
   }
@@ -93,11 +95,11 @@ function buildGrid(entries: [string, string[]][], where: string): Grid {
   for (const [name, raw] of entries) {
     const param = lookupHyperParam(name, where);
     if (byKey.has(param.name)) {
-      throw new UserError(`${where}: ${param.name} is given twice`, { code: "BAD_GRID" });
+      throw errorAt(where, "grid", `: ${param.name} is given twice`, { code: "BAD_GRID" });
     }
     const texts = raw.map((s) => s.trim());
     if (texts.length === 0 || texts.some((s) => s === "")) {
-      throw new UserError(`${where} ${param.name}=${raw.join(",")}: empty value`, {
+      throw errorAt(where, "grid", ` ${param.name}=${raw.join(",")}: empty value`, {
         code: "BAD_GRID",
       });
     }

@@ -7,10 +7,8 @@
  *
  * @module
  */
-import { UserError } from "../errors.ts";
-import { formatMaxFeatures } from "../forest/parse.ts";
-import { mlflowParams, PARAM_LIST, type ParamEntry } from "../forest/params.ts";
-import type { ForestParams } from "../forest/types.ts";
+import { errorAt, type Where } from "../errors.ts";
+import { type ForestParams, PARAM_LIST, type ParamEntry } from "../forest/mod.ts";
 
 /** One sweepable hyperparameter: a catalogue entry, seen through untyped values. */
 export interface HyperParam {
@@ -25,8 +23,6 @@ export interface HyperParam {
   /** The value as users write it (`none`, `sqrt`, `0.5`). */
   format(value: ForestParams[keyof ForestParams]): string;
 }
-
-export { formatMaxFeatures, mlflowParams };
 
 /** Every sweepable hyperparameter, in the order grids are expanded and shown. */
 export const HYPERPARAMS: readonly HyperParam[] = PARAM_LIST
@@ -43,15 +39,15 @@ export const HYPERPARAMS: readonly HyperParam[] = PARAM_LIST
  * lookupHyperParam("max_depth", "--grid").key; // "maxDepth"
  * ```
  */
-export function lookupHyperParam(name: string, where: string): HyperParam {
+export function lookupHyperParam(name: string, where: Where): HyperParam {
   const norm = name.trim().toLowerCase().replaceAll("_", "-");
   // Names people bring from scikit-learn (`n_estimators`) are read too.
   const found = HYPERPARAMS.find((h) => h.name === norm || h.sklearn.replaceAll("_", "-") === norm);
   if (!found) {
-    throw new UserError(
-      `${where}: unknown hyperparameter "${name}" (known: ${
-        HYPERPARAMS.map((h) => h.name).join(", ")
-      })`,
+    throw errorAt(
+      where,
+      "grid",
+      `: unknown hyperparameter "${name}" (known: ${HYPERPARAMS.map((h) => h.name).join(", ")})`,
       { code: "BAD_GRID" },
     );
   }
@@ -67,11 +63,11 @@ export function lookupHyperParam(name: string, where: string): HyperParam {
  * parseHyperValue(lookupHyperParam("max-depth", "--grid"), "none", "--grid"); // null
  * ```
  */
-export function parseHyperValue(h: HyperParam, value: string, where: string) {
+export function parseHyperValue(h: HyperParam, value: string, where: Where) {
   try {
     return h.parse(value.trim());
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    throw new UserError(`${where} ${h.name}=${value}: ${why}`, { code: "BAD_GRID" });
+    throw errorAt(where, "grid", ` ${h.name}=${value}: ${why}`, { code: "BAD_GRID" });
   }
 }

@@ -1,46 +1,35 @@
 /**
- * Which way is better, per metric: sweeps rank configurations and promotion
- * gates models by a metric name, and must know that a lower log loss wins.
+ * Ranking by a metric: sweeps rank configurations and promotion gates models
+ * by a metric name, in the direction `lib/metrics` gives it (a lower log loss
+ * wins).
  *
  * @module
  */
-import { UserError } from "../errors.ts";
-
-/** Whether larger or smaller values are better. */
-export type Direction = "max" | "min";
-
-/** Every metric `evaluate` reports, with its direction. */
-export const METRIC_DIRECTIONS: Readonly<Record<string, Direction>> = {
-  accuracy: "max",
-  precision: "max",
-  recall: "max",
-  f1: "max",
-  precision_macro: "max",
-  recall_macro: "max",
-  f1_macro: "max",
-  roc_auc: "max",
-  average_precision: "max",
-  log_loss: "min",
-};
+import { errorAt, type Where } from "../errors.ts";
+import { type Direction, isMetricName, METRIC_DIRECTIONS } from "../metrics/mod.ts";
 
 /**
  * Checks a metric name and returns its direction; the error lists the known
- * names. `flag` names the option at fault.
+ * names and starts with `where` (default: the `metric` option).
  *
  * @example
  * ```ts
  * metricDirection("log_loss"); // "min"
  * ```
  */
-export function metricDirection(name: string, flag = "--metric"): Direction {
-  const d = METRIC_DIRECTIONS[name];
-  if (!d) {
-    throw new UserError(
-      `${flag} ${name}: unknown metric (known: ${Object.keys(METRIC_DIRECTIONS).join(", ")})`,
+export function metricDirection(
+  name: string,
+  where: Where = (option) => option("metric"),
+): Direction {
+  if (!isMetricName(name)) {
+    throw errorAt(
+      where,
+      "metric",
+      ` ${name}: unknown metric (known: ${Object.keys(METRIC_DIRECTIONS).join(", ")})`,
       { code: "BAD_METRIC" },
     );
   }
-  return d;
+  return METRIC_DIRECTIONS[name];
 }
 
 /**

@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import { openStore } from "../mlflow/open.ts";
+ * import { openStore } from "../mlflow/mod.ts";
  * import { loadTrainingData } from "../train/mod.ts";
  * import { resolveSettings, runSweep } from "./mod.ts";
  *
@@ -53,7 +53,7 @@ export {
   sampleGrid,
   type SweepConfig,
 } from "./grid.ts";
-export { type HyperParam, HYPERPARAMS, mlflowParams } from "./hyperparams.ts";
+export { type HyperParam, HYPERPARAMS } from "./hyperparams.ts";
 export { canonicalParams, configId } from "./config_id.ts";
 export { formatShard, parseShard, selectShard, type Shard } from "./shard.ts";
 export {
@@ -64,5 +64,5 @@ export {
   type FoldScore,
 } from "./cv.ts";
 export { type ConfigSummary, cvResultsCsv, pickBest, summarize } from "./results.ts";
-export { type Direction, improvement, METRIC_DIRECTIONS, metricDirection } from "./metric.ts";
+export { improvement, metricDirection } from "./metric.ts";
 export { SWEEP_TAGS, type SweepSpec } from "./tracking.ts";

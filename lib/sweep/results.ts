@@ -5,12 +5,13 @@
  *
  * @module
  */
-import { csvCell } from "../data/csv.ts";
-import { UserError } from "../errors.ts";
+import { csvCell } from "../data/mod.ts";
+import { OptionError } from "../errors.ts";
 import type { ConfigScores, FoldScore } from "./cv.ts";
 import type { SweepConfig } from "./grid.ts";
 import { HYPERPARAMS } from "./hyperparams.ts";
-import { type Direction, METRIC_DIRECTIONS, metricDirection, rank } from "./metric.ts";
+import { type Direction, METRIC_DIRECTIONS, METRIC_NAMES } from "../metrics/mod.ts";
+import { metricDirection, rank } from "./metric.ts";
 
 /** A configuration's cross-validation summary. */
 export interface ConfigSummary {
@@ -75,10 +76,12 @@ export function pickBest(summaries: readonly ConfigSummary[], metric: string): C
   }
   if (!best) {
     const have = [...new Set(summaries.flatMap((s) => Object.keys(s.mean)))];
-    throw new UserError(
-      `--metric ${metric}: no configuration has this metric (they have: ${
-        have.join(", ") || "none"
-      })`,
+    throw new OptionError(
+      "metric",
+      (name) =>
+        `${name("metric")} ${metric}: no configuration has this metric (they have: ${
+          have.join(", ") || "none"
+        })`,
       { code: "BAD_METRIC" },
     );
   }
@@ -101,9 +104,7 @@ function better(a: number, b: number, dir: Direction): boolean {
  * ```
  */
 export function cvResultsCsv(summaries: readonly ConfigSummary[]): string {
-  const metrics = Object.keys(METRIC_DIRECTIONS).filter((m) =>
-    summaries.some((s) => s.mean[m] !== undefined)
-  );
+  const metrics = METRIC_NAMES.filter((m) => summaries.some((s) => s.mean[m] !== undefined));
   const k = Math.max(0, ...summaries.map((s) => s.folds.length));
   const header = [
     "config_id",

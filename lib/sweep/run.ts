@@ -13,11 +13,16 @@
  *
  * @module
  */
-import { UserError } from "../errors.ts";
-import { defaultWorkers, type ForestPool } from "../forest/pool.ts";
-import { DEFAULT_PARAMS } from "../forest/types.ts";
-import type { Run, TrackingStore } from "../mlflow/types.ts";
+import { OptionError, type OptionText } from "../errors.ts";
 import {
+  createForestPool,
+  DEFAULT_PARAMS,
+  defaultWorkers,
+  type ForestPool,
+} from "../forest/mod.ts";
+import type { Run, TrackingStore } from "../mlflow/mod.ts";
+import {
+  datasetLog,
   holdoutSplit,
   type LoadOptions,
   loadTrainingData,
@@ -25,7 +30,6 @@ import {
   trainModel,
   type TrainResult,
 } from "../train/mod.ts";
-import { datasetLog } from "../train/tracking.ts";
 import { shortHash } from "./config_id.ts";
 import { crossValidate, cvTreeCount } from "./cv.ts";
 import { type ConfigSummary, cvResultsCsv, pickBest, summarize } from "./results.ts";
@@ -44,7 +48,6 @@ import {
   sweepExperiment,
   type SweepSpec,
 } from "./tracking.ts";
-import { createForestPool } from "../forest/pool.ts";
 
 /** What is about to run, for progress bars. */
 export interface SweepPlan {
@@ -102,18 +105,21 @@ export interface SweepReport {
 const SWEEP_ID = /^[\w.-]{1,100}$/;
 
 /**
- * Checks a user-given sweep id (it becomes a tag and a run name).
+ * Checks a user-given sweep id (it becomes a tag and a run name); `option`
+ * is the option it was given as.
  *
  * @example
  * ```ts
  * checkSweepId("nightly-2024-06-01"); // ok
  * ```
  */
-export function checkSweepId(id: string, flag = "--sweep-id"): string {
+export function checkSweepId(id: string, option = "sweepId"): string {
   if (!SWEEP_ID.test(id)) {
-    throw new UserError(`${flag} ${id}: use 1-100 letters, digits, '_', '-' or '.'`, {
-      code: "BAD_SWEEP",
-    });
+    throw new OptionError(
+      option,
+      (name) => `${name(option)} ${id}: use 1-100 letters, digits, '_', '-' or '.'`,
+      { code: "BAD_SWEEP" },
+    );
   }
   return id;
 }
@@ -123,7 +129,7 @@ export function checkSweepId(id: string, flag = "--sweep-id"): string {
  *
  * @example
  * ```ts
- * import { openStore } from "../mlflow/open.ts";
+ * import { openStore } from "../mlflow/mod.ts";
  * import { loadTrainingData } from "../train/mod.ts";
  * import { resolveSettings } from "./settings.ts";
  *
@@ -141,9 +147,11 @@ export function checkSweepId(id: string, flag = "--sweep-id"): string {
 export async function runSweep(o: SweepOptions): Promise<SweepReport> {
   const { store, data, settings } = o;
   if (settings.metric === "average_precision" && data.schema.classes.length > 2) {
-    throw new UserError(
-      `--metric average_precision: only defined for two classes; ${data.schema.target} has ` +
-        `${data.schema.classes.length}`,
+    throw new OptionError(
+      "metric",
+      (name) =>
+        `${name("metric")} average_precision: only defined for two classes; ` +
+        `${data.schema.target} has ${data.schema.classes.length}`,
       { code: "BAD_METRIC" },
     );
   }
@@ -263,7 +271,7 @@ export interface CollectOptions extends SweepHooks {
  *
  * @example
  * ```ts
- * import { openStore } from "../mlflow/open.ts";
+ * import { openStore } from "../mlflow/mod.ts";
  *
  * const report = await collectSweep({ store: openStore(), sweepId: "nightly-42" });
  * report.parentRunId; // the run to promote
@@ -271,22 +279,20 @@ export interface CollectOptions extends SweepHooks {
  */
 export async function collectSweep(o: CollectOptions): Promise<SweepReport> {
   const { store } = o;
-  const sweepId = checkSweepId(o.sweepId, "--collect");
+  // The sweep being collected is the `collect` option (`mlops sweep --collect <id>`).
+  const sweepId = checkSweepId(o.sweepId, "collect");
+  const fail = (problem: OptionText, code: string) =>
+    new OptionError("collect", (name) => `${name("collect")} ${sweepId}: ${problem(name)}`, {
+      code,
+    });
   const done = await finishedChildren(store, await experimentIds(store, o.experiment), sweepId);
   if (done.size === 0) {
-    throw new UserError(`--collect ${sweepId}: no runs found for this sweep in ${store.uri}`, {
-      code: "NO_RUNS",
-    });
+    throw fail(() => `no runs found for this sweep in ${store.uri}`, "NO_RUNS");
   }
   const runs = [...done.values()];
   const spec = specOf(runs[0]);
   if (!spec) {
-    throw new UserError(
-      `--collect ${sweepId}: run ${runs[0].info.runId} has no readable sweep definition`,
-      {
-        code: "NO_RUNS",
-      },
-    );
+    throw fail(() => `run ${runs[0].info.runId} has no readable sweep definition`, "NO_RUNS");
   }
   for (const run of runs) checkSameSweep(run, spec, sweepId, store.uri);
   const found = runs
@@ -294,10 +300,11 @@ export async function collectSweep(o: CollectOptions): Promise<SweepReport> {
     .filter((x) => x.found !== null)
     .sort((a, b) => a.found!.index - b.found!.index);
   if (found.length < spec.size && !o.allowPartial) {
-    throw new UserError(
-      `--collect ${sweepId}: only ${found.length} of ${spec.size} configurations have finished; ` +
-        `rerun the missing shards, or pass --allow-partial`,
-      { code: "SWEEP_INCOMPLETE" },
+    throw fail(
+      (name) =>
+        `only ${found.length} of ${spec.size} configurations have finished; ` +
+        `rerun the missing shards, or pass ${name("allowPartial")}`,
+      "SWEEP_INCOMPLETE",
     );
   }
   const summaries = found.map((x) => summarize(x.found!, x.run.info.runId));
@@ -312,10 +319,11 @@ export async function collectSweep(o: CollectOptions): Promise<SweepReport> {
   };
   const data = await (o.load ?? loadTrainingData)(source);
   if (data.dataset.digest !== spec.datasetDigest) {
-    throw new UserError(
-      `--collect ${sweepId}: ${data.dataset.path} has changed since the sweep ` +
+    throw fail(
+      () =>
+        `${data.dataset.path} has changed since the sweep ` +
         `(digest ${data.dataset.digest}, sweep used ${spec.datasetDigest})`,
-      { code: "DATA_CHANGED" },
+      "DATA_CHANGED",
     );
   }
   const experimentId = runs[0].info.experimentId;
@@ -391,9 +399,11 @@ async function refitBest(
 function summaryOfRun(run: Run, spec: SweepSpec): ConfigSummary {
   const found = configFromRun(run, spec.axes);
   if (!found) {
-    throw new UserError(
-      `run ${run.info.runId} of this sweep has unreadable tags (mlops.config / mlops.cv_folds); ` +
-        `delete it or use another --sweep-id`,
+    throw new OptionError(
+      "sweepId",
+      (name) =>
+        `run ${run.info.runId} of this sweep has unreadable tags (mlops.config / mlops.cv_folds); ` +
+        `delete it or use another ${name("sweepId")}`,
       { code: "BAD_RUN" },
     );
   }
@@ -403,10 +413,12 @@ function summaryOfRun(run: Run, spec: SweepSpec): ConfigSummary {
 function checkSameSweep(run: Run, spec: SweepSpec, sweepId: string, uri: string): void {
   const theirs = specOf(run)?.fingerprint;
   if (theirs !== spec.fingerprint) {
-    throw new UserError(
-      `sweep ${sweepId} in ${uri} was run with other settings, grid or data ` +
+    throw new OptionError(
+      "sweepId",
+      (name) =>
+        `sweep ${sweepId} in ${uri} was run with other settings, grid or data ` +
         `(run ${run.info.runId}: ${theirs ?? "no fingerprint"}, now: ${spec.fingerprint}); ` +
-        `use another --sweep-id`,
+        `use another ${name("sweepId")}`,
       { code: "SWEEP_MISMATCH" },
     );
   }

@@ -18,8 +18,8 @@
  * @module
  */
 import { parse as parseYaml } from "yaml";
-import { UserError } from "../errors.ts";
-import { DEFAULT_PARAMS, type ForestParams } from "../forest/types.ts";
+import { errorAt, OptionError, type OptionText } from "../errors.ts";
+import { DEFAULT_PARAMS, type ForestParams } from "../forest/mod.ts";
 import {
   DEFAULT_GRID_ARGS,
   expandGrid,
@@ -88,33 +88,30 @@ export async function readSweepFile(path: string): Promise<SweepFile> {
     text = await Deno.readTextFile(path);
   } catch (e) {
     const why = e instanceof Deno.errors.NotFound ? "file not found" : (e as Error).message;
-    throw new UserError(`--config ${path}: ${why}`, { code: "BAD_SWEEP_FILE" });
+    throw fileError(path, why);
   }
   let doc: unknown;
   try {
     doc = path.toLowerCase().endsWith(".json") ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
     const first = String((e as Error).message).split("\n")[0];
-    throw new UserError(
-      `--config ${path}: not valid ${path.endsWith(".json") ? "JSON" : "YAML"}: ${first}`,
-      {
-        code: "BAD_SWEEP_FILE",
-      },
-    );
+    throw fileError(path, `not valid ${path.endsWith(".json") ? "JSON" : "YAML"}: ${first}`);
   }
   if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
-    throw new UserError(`--config ${path}: expected a mapping with keys ${FILE_KEYS.join(", ")}`, {
-      code: "BAD_SWEEP_FILE",
-    });
+    throw fileError(path, `expected a mapping with keys ${FILE_KEYS.join(", ")}`);
   }
   const unknown = Object.keys(doc).filter((k) => !FILE_KEYS.includes(k));
   if (unknown.length > 0) {
-    throw new UserError(
-      `--config ${path}: unknown key "${unknown[0]}" (known: ${FILE_KEYS.join(", ")})`,
-      { code: "BAD_SWEEP_FILE" },
-    );
+    throw fileError(path, `unknown key "${unknown[0]}" (known: ${FILE_KEYS.join(", ")})`);
   }
   return { path, ...(doc as Omit<SweepFile, "path">) };
+}
+
+/** The sweep file is the `config` option (`mlops sweep --config`). */
+function fileError(path: string, problem: string): OptionError {
+  return new OptionError("config", (name) => `${name("config")} ${path}: ${problem}`, {
+    code: "BAD_SWEEP_FILE",
+  });
 }
 
 /**
@@ -128,69 +125,73 @@ export async function readSweepFile(path: string): Promise<SweepFile> {
  * ```
  */
 export function resolveSettings(flags: SweepInputs, file: SweepFile | null): SweepSettings {
+  // Where a setting came from, naming the option it was given with.
+  const inFile = (key: string): OptionText => (name) => `${name("config")} ${file!.path}: ${key}`;
   const from = (key: keyof SweepInputs & keyof SweepFile) =>
     flags[key] !== undefined
-      ? { value: flags[key] as unknown, where: `--${key}` }
+      ? { value: flags[key] as unknown, key, where: ((name) => name(key)) as OptionText }
       : file?.[key] !== undefined
-      ? { value: file[key], where: `--config ${file.path}: ${key}` }
+      ? { value: file[key], key, where: inFile(key) }
       : null;
+  type From = NonNullable<ReturnType<typeof from>>;
+  const fail = (at: From, rest: string) => errorAt(at.where, at.key, rest, { code: "BAD_SWEEP" });
 
   const search = from("search");
   const searchValue = search ? String(search.value) : "grid";
   if (searchValue !== "grid" && searchValue !== "random") {
-    throw new UserError(`${search!.where} ${searchValue}: expected grid or random`, {
-      code: "BAD_SWEEP",
-    });
+    throw fail(search!, ` ${searchValue}: expected grid or random`);
   }
   const trialsIn = from("trials");
   let trials: number | null = null;
   if (searchValue === "random") {
     if (!trialsIn) {
-      throw new UserError(`--search random needs --trials N (how many configurations to try)`, {
-        code: "BAD_SWEEP",
-      });
+      throw new OptionError(
+        "trials",
+        (name) =>
+          `${name("search")} random needs ${name("trials")} N (how many configurations to try)`,
+        { code: "BAD_SWEEP" },
+      );
     }
-    trials = integer(trialsIn.value, 1, trialsIn.where);
+    trials = integer(trialsIn, 1);
   } else if (trialsIn) {
-    throw new UserError(`${trialsIn.where}: only applies to --search random`, {
-      code: "BAD_SWEEP",
-    });
-  }
-
-  const cvIn = from("cv");
-  const cv = cvIn
-    ? integer(cvIn.value, 2, cvIn.where, "cross-validation needs at least 2 folds")
-    : DEFAULT_CV;
-  if (cv > MAX_CV) {
-    // Fold scores travel in one MLflow tag per child run, which servers cap in size.
-    throw new UserError(`${cvIn!.where} ${cv}: at most ${MAX_CV} folds are supported`, {
-      code: "BAD_SWEEP",
-    });
-  }
-  const metricIn = from("metric");
-  const metric = metricIn ? String(metricIn.value) : DEFAULT_METRIC;
-  metricDirection(metric, metricIn?.where ?? "--metric");
-  const seedIn = from("seed");
-  const seed = seedIn ? integer(seedIn.value, 0, seedIn.where) : DEFAULT_PARAMS.seed;
-
-  let grid: Grid;
-  if (flags.grid !== undefined) grid = parseGridArgs(flags.grid);
-  else if (file?.grid !== undefined) {
-    grid = gridFromObject(file.grid, `--config ${file.path}: grid`);
-  } else grid = parseGridArgs(DEFAULT_GRID_ARGS);
-
-  return { search: searchValue, trials, cv, metric, seed, grid };
-}
-
-function integer(v: unknown, min: number, where: string, why?: string): number {
-  const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
-  if (!Number.isInteger(n) || n < min) {
-    throw new UserError(
-      `${where} ${String(v)}: expected an integer >= ${min}${why ? ` (${why})` : ""}`,
+    throw new OptionError(
+      "trials",
+      (name) => `${trialsIn.where(name)}: only applies to ${name("search")} random`,
       { code: "BAD_SWEEP" },
     );
   }
-  return n;
+
+  const cvIn = from("cv");
+  const cv = cvIn ? integer(cvIn, 2, "cross-validation needs at least 2 folds") : DEFAULT_CV;
+  if (cv > MAX_CV) {
+    // Fold scores travel in one MLflow tag per child run, which servers cap in size.
+    throw fail(cvIn!, ` ${cv}: at most ${MAX_CV} folds are supported`);
+  }
+  const metricIn = from("metric");
+  const metric = metricIn ? String(metricIn.value) : DEFAULT_METRIC;
+  metricDirection(metric, metricIn?.where);
+  const seedIn = from("seed");
+  const seed = seedIn ? integer(seedIn, 0) : DEFAULT_PARAMS.seed;
+
+  let grid: Grid;
+  if (flags.grid !== undefined) grid = parseGridArgs(flags.grid);
+  else if (file?.grid !== undefined) grid = gridFromObject(file.grid, inFile("grid"));
+  else grid = parseGridArgs(DEFAULT_GRID_ARGS);
+
+  return { search: searchValue, trials, cv, metric, seed, grid };
+
+  function integer(at: From, min: number, why?: string): number {
+    const v = at.value;
+    const n = typeof v === "number"
+      ? v
+      : typeof v === "string" && v.trim() !== ""
+      ? Number(v)
+      : NaN;
+    if (!Number.isInteger(n) || n < min) {
+      throw fail(at, ` ${String(v)}: expected an integer >= ${min}${why ? ` (${why})` : ""}`);
+    }
+    return n;
+  }
 }
 
 /**

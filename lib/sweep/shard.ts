@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { UserError } from "../errors.ts";
+import { OptionError } from "../errors.ts";
 
 /** Shard `index` (1-based) of `count`. */
 export interface Shard {
@@ -28,18 +28,22 @@ export const WHOLE: Shard = { index: 1, count: 1 };
 export function parseShard(text: string): Shard {
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
   if (!m) {
-    throw new UserError(`--shard ${text}: expected I/N, e.g. 1/4`, { code: "BAD_SHARD" });
+    throw shardError(text, "expected I/N, e.g. 1/4");
   }
   const index = Number(m[1]), count = Number(m[2]);
   if (count < 1) {
-    throw new UserError(`--shard ${text}: N must be at least 1`, { code: "BAD_SHARD" });
+    throw shardError(text, "N must be at least 1");
   }
   if (index < 1 || index > count) {
-    throw new UserError(`--shard ${text}: I must be between 1 and N (${count})`, {
-      code: "BAD_SHARD",
-    });
+    throw shardError(text, `I must be between 1 and N (${count})`);
   }
   return { index, count };
+}
+
+function shardError(text: string, problem: string): OptionError {
+  return new OptionError("shard", (name) => `${name("shard")} ${text}: ${problem}`, {
+    code: "BAD_SHARD",
+  });
 }
 
 /**

@@ -20,7 +20,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { ForestParams } from "../forest/types.ts";
+import { type ForestParams, mlflowParams } from "../forest/mod.ts";
 import {
   currentUser,
   datasetInput,
@@ -31,14 +31,17 @@ import {
   type TrackingStore,
   type TrainingRunLog,
 } from "../mlflow/mod.ts";
-import { UserError } from "../errors.ts";
-import { writeArtifacts } from "../train/artifacts.ts";
-import type { TrainResult } from "../train/mod.ts";
-import { FIT_TIME_METRIC, trainedRunContent } from "../train/tracking.ts";
+import { OptionError } from "../errors.ts";
+import {
+  FIT_TIME_METRIC,
+  trainedRunContent,
+  type TrainResult,
+  writeArtifacts,
+} from "../train/mod.ts";
 import { canonicalParams, configId } from "./config_id.ts";
 import type { FoldScore } from "./cv.ts";
 import type { SweepConfig } from "./grid.ts";
-import { lookupHyperParam, mlflowParams } from "./hyperparams.ts";
+import { lookupHyperParam } from "./hyperparams.ts";
 import type { ConfigSummary } from "./results.ts";
 
 /** Tag keys the sweep writes and reads. */
@@ -99,7 +102,7 @@ function baseTags(): Promise<Record<string, string>> {
  *
  * @example
  * ```ts
- * import type { TrackingStore } from "../mlflow/types.ts";
+ * import type { TrackingStore } from "../mlflow/mod.ts";
  *
  * declare const store: TrackingStore;
  * declare const spec: SweepSpec;
@@ -162,7 +165,7 @@ export async function startParentRun(
  *
  * @example
  * ```ts
- * import type { TrackingStore } from "../mlflow/types.ts";
+ * import type { TrackingStore } from "../mlflow/mod.ts";
  * import type { ConfigSummary } from "./results.ts";
  *
  * declare const store: TrackingStore;
@@ -237,7 +240,7 @@ export async function logChildRun(
  *
  * @example
  * ```ts
- * import type { TrackingStore } from "../mlflow/types.ts";
+ * import type { TrackingStore } from "../mlflow/mod.ts";
  *
  * declare const store: TrackingStore;
  * const done = await finishedChildren(store, ["1"], "sweep-1a2b3c");
@@ -277,7 +280,7 @@ export function specOf(run: Run): SweepSpec | null {
  *
  * @example
  * ```ts
- * import type { Run } from "../mlflow/types.ts";
+ * import type { Run } from "../mlflow/mod.ts";
  * import { summarize } from "./results.ts";
  *
  * declare const run: Run;
@@ -370,7 +373,7 @@ export async function adoptChildren(
  *
  * @example
  * ```ts
- * import type { TrackingStore } from "../mlflow/types.ts";
+ * import type { TrackingStore } from "../mlflow/mod.ts";
  * import { cvResultsCsv, pickBest, type ConfigSummary } from "./results.ts";
  *
  * declare const store: TrackingStore;
@@ -435,7 +438,7 @@ export async function failRun(store: TrackingStore, runId: string): Promise<void
  *
  * @example
  * ```ts
- * import type { TrackingStore } from "../mlflow/types.ts";
+ * import type { TrackingStore } from "../mlflow/mod.ts";
  *
  * declare const store: TrackingStore;
  * const ids = await experimentIds(store, undefined); // all
@@ -448,9 +451,11 @@ export async function experimentIds(
   if (name !== undefined) {
     const e = await store.getExperimentByName(name);
     if (!e) {
-      throw new UserError(`--experiment ${name}: no such experiment in ${store.uri}`, {
-        code: "NO_RUNS",
-      });
+      throw new OptionError(
+        "experiment",
+        (option) => `${option("experiment")} ${name}: no such experiment in ${store.uri}`,
+        { code: "NO_RUNS" },
+      );
     }
     return [e.experimentId];
   }

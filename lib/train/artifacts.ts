@@ -4,11 +4,11 @@
  *
  * @module
  */
-import { csvCell } from "../data/csv.ts";
+import { csvCell } from "../data/mod.ts";
 import { join } from "node:path";
-import { writeBundle } from "../model/io.ts";
+import { writeBundle } from "../model/mod.ts";
 import { confusionMatrixSvg, featureImportanceSvg, prCurveSvg, rocCurveSvg } from "../plot/mod.ts";
-import type { TrainResult } from "./mod.ts";
+import type { TrainResult } from "./train.ts";
 
 /** Paths written by {@link writeArtifacts}, relative to nothing (as given). */
 export interface ArtifactPaths {
@@ -70,7 +70,8 @@ export async function writeArtifacts(outDir: string, result: TrainResult): Promi
       prCurveSvg(
         evaluation.pr.recall,
         evaluation.pr.precision,
-        evaluation.metrics.average_precision,
+        // Set for binary problems, as `pr` is.
+        evaluation.metrics.average_precision!,
         { title: `Precision-recall (positive: ${classes[1]})` },
       ),
     ]);

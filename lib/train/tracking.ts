@@ -13,7 +13,7 @@ import {
   type TrainingRunLog,
 } from "../mlflow/mod.ts";
 import type { ArtifactPaths } from "./artifacts.ts";
-import type { TrainingData, TrainResult } from "./mod.ts";
+import type { TrainingData, TrainResult } from "./train.ts";
 
 /** The fit-time metric, milliseconds. */
 export const FIT_TIME_METRIC = "fit_time_ms";
