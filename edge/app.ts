@@ -138,7 +138,7 @@ export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
   app.get("/v1/ops", guarded(auth)(opsHandler(holder, monitor, deps.instanceId)));
 
   // The Open Inference Protocol (V2): KServe's, Triton's and MLServer's REST dialect.
-  const infer = guarded(auth, ready, json)(v2InferHandler({ monitor, maxBatch, body }));
+  const infer = guarded(auth, ready, json)(v2InferHandler({ monitor, maxBatch, body, challenger }));
   app.post("/v2/models/:name/infer", infer);
   app.post("/v2/models/:name/versions/:version/infer", infer);
   app.get("/v2/models/:name", guarded(ready)(v2ModelMetadata));

@@ -482,3 +482,130 @@ Deno.test("status page: with Prometheus, each model's accuracy over all instance
   );
   assert.ok(seen.some((q) => q.includes('job="mlops-edge"') && q.includes("mlops_feedback_total")));
 });
+
+/** One OIP V2 request per feature tensor for `instances` (the tiny model's x and color). */
+function inferBody(instances: { x: number; color: string }[]) {
+  return {
+    inputs: [
+      { name: "x", shape: [instances.length], datatype: "FP64", data: instances.map((i) => i.x) },
+      {
+        name: "color",
+        shape: [instances.length],
+        datatype: "BYTES",
+        data: instances.map((i) => i.color),
+      },
+    ],
+  };
+}
+
+/** An OIP answer: who answered (body and header) and its labels. */
+async function infer(
+  edge: Edge,
+  path: string,
+  instances: { x: number; color: string }[],
+  headers: Record<string, string> = {},
+) {
+  const res = await post(edge, path, inferBody(instances), headers);
+  assert.equal(res.status, 200, path);
+  const body = await res.json();
+  assert.equal(
+    res.headers.get("x-model-version"),
+    body.model_version,
+    "the header names the model whose answer the body holds",
+  );
+  assert.equal(res.headers.get("x-model-name"), body.model_name);
+  return { version: body.model_version as string, labels: body.outputs[0].data as string[] };
+}
+
+Deno.test("oip shadow: the challenger scores every infer, the client gets the champion's answer", async () => {
+  await using edge = await championAndChallenger({ mode: "shadow", share: 0.1 });
+  for (const path of ["/v2/models/tiny/infer", "/v2/models/tiny/versions/7/infer"]) {
+    const a = await infer(edge, path, [BLUE_LOW, RED_HIGH, BLUE_LOW]);
+    assert.deepEqual(a, { version: "7", labels: ["no", "yes", "no"] }, path);
+  }
+  await new Promise((r) => setTimeout(r, 20)); // the shadow scores after the answer
+  const m = await metrics(edge);
+  assert.equal(total(m, "mlops_predictions_total", CHAMPION), 6);
+  assert.equal(total(m, "mlops_predictions_total", CHALLENGER), 6, "the shadow scored both");
+  assert.equal(total(m, "mlops_predictions_total", { ...CHALLENGER, class: "yes" }), 4);
+  const ops = await (await edge.app.request("/v1/ops")).json();
+  assert.equal(ops.predictions.total, 6, "the shadow's answers are not traffic");
+
+  // A shadow that throws never fails the request; it is counted.
+  const shadow = edge.challenger!.model!;
+  shadow.predict = () => {
+    throw new Error("broken challenger");
+  };
+  const a = await infer(edge, "/v2/models/tiny/infer", [RED_HIGH]);
+  assert.deepEqual(a, { version: "7", labels: ["yes"] });
+  await new Promise((r) => setTimeout(r, 20));
+  const failed = await metrics(edge);
+  assert.equal(
+    total(failed, "mlops_validation_failures_total", { reason: "challenger_failed" }),
+    1,
+  );
+});
+
+Deno.test("oip split: the challenger answers its share of infer requests, sticky per client", async () => {
+  const share = 0.3;
+  await using edge = await championAndChallenger({ mode: "split", share });
+  // Drawn one by one without a client id.
+  const n = 1000;
+  let drawn = 0;
+  for (let i = 0; i < n; i++) {
+    const a = await infer(edge, "/v2/models/tiny/infer", [BLUE_LOW]);
+    assert.deepEqual(
+      a.labels,
+      [a.version === "8" ? "yes" : "no"],
+      "the answer is the named model's",
+    );
+    if (a.version === "8") drawn++;
+  }
+  const sd = Math.sqrt(n * share * (1 - share));
+  assert.ok(Math.abs(drawn - n * share) < 4.5 * sd, `challenger answered ${drawn} of ${n}`);
+  // Sticky per X-Client-Id, and the same choice as /v1/predict makes for that client.
+  const clients = 300;
+  let sticky = 0;
+  for (let i = 0; i < clients; i++) {
+    const h = { "x-client-id": `client-${i}` };
+    const seen = new Set<string>();
+    for (const instance of [BLUE_LOW, RED_HIGH, BLUE_LOW]) {
+      seen.add((await infer(edge, "/v2/models/tiny/infer", [instance], h)).version);
+    }
+    const v1 = await (await post(edge, "/v1/predict", BLUE_LOW, h)).json();
+    seen.add(v1.model.version);
+    assert.equal(seen.size, 1, `client-${i} met ${[...seen]}`);
+    if (seen.has("8")) sticky++;
+  }
+  const sdc = Math.sqrt(clients * share * (1 - share));
+  assert.ok(Math.abs(sticky - clients * share) < 4.5 * sdc, `${sticky} of ${clients} clients`);
+  const m = await metrics(edge);
+  assert.equal(total(m, "mlops_predictions_total", CHALLENGER), drawn + sticky * 4);
+  assert.equal(total(m, "mlops_predictions_total", CHAMPION), n + clients * 4 - drawn - sticky * 4);
+});
+
+Deno.test("oip: a version in the path is answered by that version, champion or challenger", async () => {
+  for (const [mode, share] of [["shadow", 0.1], ["split", 0], ["split", 1]] as const) {
+    const what = `${mode} ${share}`;
+    await using edge = await championAndChallenger({ mode, share });
+    for (let i = 0; i < 5; i++) {
+      const h = { "x-client-id": `c${i}` };
+      const champion = await infer(edge, "/v2/models/tiny/versions/7/infer", [BLUE_LOW], h);
+      assert.deepEqual(champion, { version: "7", labels: ["no"] }, what);
+      const challenger = await infer(edge, "/v2/models/tiny/versions/8/infer", [BLUE_LOW], h);
+      assert.deepEqual(challenger, { version: "8", labels: ["yes"] }, what);
+    }
+    const none = await post(edge, "/v2/models/tiny/versions/6/infer", inferBody([BLUE_LOW]));
+    assert.equal(none.status, 404, what);
+    assert.match((await none.json()).error, /has no version "6" here/, what);
+    const other = await post(edge, "/v2/models/other/versions/8/infer", inferBody([BLUE_LOW]));
+    assert.equal(other.status, 404, what);
+    await other.body?.cancel();
+    await new Promise((r) => setTimeout(r, 20));
+    const m = await metrics(edge);
+    // Addressed to the challenger: it answers, and nothing shadows it. Addressed to the
+    // champion: in shadow mode the challenger still scores it, as it scores every request.
+    assert.equal(total(m, "mlops_predictions_total", CHAMPION), 5, what);
+    assert.equal(total(m, "mlops_predictions_total", CHALLENGER), mode === "shadow" ? 10 : 5, what);
+  }
+});

@@ -636,6 +636,69 @@ Deno.test("openapi: the document is derived from the model", async () => {
   for (const ref of refs) assert.ok(spec.components.schemas[ref.split("/").at(-1)!], ref);
 });
 
+Deno.test("openapi: who answered (headers), split-mode stickiness and the challenger's fields", async () => {
+  await using edge = await readyEdge();
+  const spec = await (await edge.app.request("/openapi.json")).json();
+  const resolve = (o: { $ref?: string }) => {
+    if (o.$ref === undefined) return o;
+    const [, , kind, name] = o.$ref.split("/");
+    const target = spec.components[kind]?.[name];
+    assert.ok(target, o.$ref);
+    return target;
+  };
+  // Every $ref of any kind resolves.
+  for (const r of JSON.stringify(spec).match(/#\/components\/\w+\/[\w-]+/g) ?? []) {
+    resolve({ $ref: r });
+  }
+  const headerParams = (op: { parameters?: { $ref?: string }[] }) =>
+    (op.parameters ?? []).map(resolve).filter((p) => p.in === "header").map((p) => p.name);
+  let operations = 0;
+  for (const [path, methods] of Object.entries(spec.paths)) {
+    for (const [method, op] of Object.entries(methods as Record<string, Record<string, never>>)) {
+      const what = `${method.toUpperCase()} ${path}`;
+      operations++;
+      // A client may send its own request id anywhere.
+      assert.ok(headerParams(op).includes("X-Request-Id"), what);
+      // Every response, errors included, says who answered.
+      for (const [code, res] of Object.entries(op.responses as Record<string, never>)) {
+        const headers = (res as { headers?: Record<string, { $ref?: string }> }).headers ?? {};
+        for (const h of ["X-Request-Id", "X-Model-Name", "X-Model-Version"]) {
+          assert.ok(headers[h], `${what} ${code}: ${h}`);
+          assert.equal(resolve(headers[h]).schema.type, "string", `${what} ${code}: ${h}`);
+        }
+      }
+    }
+  }
+  assert.ok(operations >= 18, `${operations} operations`);
+  // X-Client-Id is read where split mode chooses a model, and only there.
+  const sticky = ["/v1/predict", "/invocations", "/v2/models/{name}/infer"];
+  for (const [path, methods] of Object.entries(spec.paths)) {
+    for (const [method, op] of Object.entries(methods as Record<string, Record<string, never>>)) {
+      assert.equal(
+        headerParams(op).includes("X-Client-Id"),
+        sticky.includes(path) && method === "post",
+        `${method} ${path}`,
+      );
+    }
+  }
+  const clientId = resolve({ $ref: "#/components/parameters/XClientId" });
+  assert.match(clientId.description, /split/);
+  assert.match(clientId.description, /API key/);
+  // The challenger in /v1/model, /readyz and feedback's answers.
+  const state = spec.components.schemas.ChallengerState;
+  assert.deepEqual(state.properties.mode.enum, ["shadow", "split"]);
+  assert.deepEqual(state.properties.status.enum, ["ready", "loading", "failed"]);
+  for (const f of ["share", "model", "reason"]) assert.ok(state.properties[f], f);
+  const ok = (path: string) =>
+    resolve(spec.paths[path].get.responses["200"].content["application/json"].schema);
+  assert.equal(ok("/v1/model").properties.challenger.$ref, "#/components/schemas/ChallengerState");
+  assert.equal(ok("/readyz").properties.challenger.$ref, "#/components/schemas/ChallengerState");
+  assert.ok(ok("/v1/status").properties.models, "champion and challenger side by side");
+  const answer = spec.components.schemas.FeedbackResponse.properties.answers.items;
+  assert.deepEqual(answer.properties.model.properties.role.enum, ["champion", "challenger"]);
+  assert.match(spec.components.schemas.ModelRef.description, /answered/);
+});
+
 Deno.test("docs: the HTML page lists endpoints and fields", async () => {
   await using edge = await readyEdge();
   const res = await edge.app.request("/docs");

@@ -31,6 +31,7 @@ import {
   promQuery,
   shippedPrometheusFiles,
   startPrometheus,
+  until,
 } from "./support/monitoring_parts.ts";
 import { needs } from "./support/parts.ts";
 import { trainedModel } from "./support/trained_model.ts";
@@ -62,14 +63,6 @@ function dashboardQueries(): { panel: string; expr: string }[] {
         }))
       )
   );
-}
-
-async function until(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 Deno.test(needs(["prometheus", "alertmanager"], {

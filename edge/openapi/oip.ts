@@ -42,7 +42,10 @@ export function oipOpenApi(
         "for numbers), or a single 2-D input `[N, features]` in the order of the model " +
         "metadata's inputs. Tensor data is row-major, flat or nested; `null` is a missing value. " +
         "Outputs: `label` (BYTES `[N]`) and `probabilities` (FP64 `[N, classes]`, columns in " +
-        "`parameters.classes` order). " + options.limits,
+        "`parameters.classes` order). With a challenger, it takes part as on /v1/predict " +
+        "(shadow: it scores every request, unseen; split: it answers its share of clients, " +
+        "sticky per API key or X-Client-Id); a version in the path pins that model, the " +
+        "challenger's included. " + options.limits,
       parameters: params,
       security: options.secured,
       requestBody: { required: true, content: json(ref("InferenceRequest"), example) },
@@ -153,8 +156,12 @@ export function oipOpenApi(
         type: "object",
         required: ["model_name", "id", "outputs"],
         properties: {
-          model_name: { type: "string" },
-          model_version: { type: "string" },
+          model_name: { type: "string", description: "The model that answered." },
+          model_version: {
+            type: "string",
+            description: "Its version (the challenger's when it answered); absent when " +
+              "unregistered.",
+          },
           id: { type: "string" },
           outputs: { type: "array", items: tensor },
         },

@@ -24,10 +24,88 @@ const IDENTITY = "Every response, errors included, carries `X-Request-Id` (yours
   "`X-Model-Name` and `X-Model-Version` (`none` when unregistered); error bodies repeat them.";
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const param = (name: string) => ({ $ref: `#/components/parameters/${name}` });
+const header = (name: string) => ({ $ref: `#/components/headers/${name}` });
 const json = (schema: JsonSchema, example?: unknown) => ({
   "application/json": example === undefined ? { schema } : { schema, example },
 });
 const error = (description: string) => ({ description, content: json(ref("Error")) });
+
+/** A served model's identity (not necessarily the one that answered: see ModelRef). */
+const SERVED = {
+  type: "object",
+  properties: { name: { type: "string" }, version: { type: ["string", "null"] } },
+};
+
+/** Where split mode picks a model per client: the unversioned scoring routes. */
+const STICKY_ROUTES = new Set(["/v1/predict", "/invocations", "/v2/models/{name}/infer"]);
+
+/** The `X-*` headers of middleware/request_id.ts, as response headers. */
+const IDENTITY_HEADERS = {
+  "X-Request-Id": {
+    description: "The request's id: yours when you sent a safe one, else a new UUID.",
+    schema: { type: "string" },
+  },
+  "X-Model-Name": {
+    description: "The model that answered (on routes that score nothing, the one served); " +
+      "absent while no model is loaded. Percent-encoded when the name has characters a header " +
+      "cannot carry.",
+    schema: { type: "string" },
+  },
+  "X-Model-Version": {
+    description: "That model's registry version, `none` when unregistered. In split mode, the " +
+      "challenger's version when it answered.",
+    schema: { type: "string" },
+  },
+};
+
+const PARAMETERS = {
+  XRequestId: {
+    name: "X-Request-Id",
+    in: "header",
+    required: false,
+    description: "Your id for this request, repeated in the response, error bodies and the " +
+      "access log; kept when it is 1–128 of `A-Z a-z 0-9 . _ : + / = @ -`, else replaced.",
+    schema: { type: "string" },
+  },
+  XClientId: {
+    name: "X-Client-Id",
+    in: "header",
+    required: false,
+    description: "Who the client is, for a challenger in split mode: a client always meets the " +
+      "same model (champion or challenger). With API keys the key decides and this header is " +
+      "ignored; without either, each request is drawn on its own.",
+    schema: { type: "string" },
+  },
+};
+
+/**
+ * Adds what every operation shares to each one: the `X-Request-Id` request
+ * header (and `X-Client-Id` where split mode reads it), and the identity
+ * headers on every response, errors included.
+ */
+function withIdentity(paths: Record<string, unknown>): Record<string, unknown> {
+  const headers = Object.fromEntries(Object.keys(IDENTITY_HEADERS).map((h) => [h, header(h)]));
+  for (
+    const [path, methods] of Object.entries(paths as Record<string, Record<string, Operation>>)
+  ) {
+    for (const [method, op] of Object.entries(methods)) {
+      const sticky = method === "post" && STICKY_ROUTES.has(path);
+      op.parameters = [
+        ...(op.parameters ?? []),
+        param("XRequestId"),
+        ...(sticky ? [param("XClientId")] : []),
+      ];
+      for (const res of Object.values(op.responses)) res.headers = headers;
+    }
+  }
+  return paths;
+}
+
+interface Operation {
+  parameters?: unknown[];
+  responses: Record<string, { headers?: unknown }>;
+}
 
 /**
  * Builds the document.
@@ -80,7 +158,7 @@ export function buildOpenApi(
         "unseen categories are accepted and counted. " + limits + " " + IDENTITY,
     },
     servers: [{ url: "/" }],
-    paths: {
+    paths: withIdentity({
       "/v1/predict": {
         post: {
           summary: "Predict one instance or a batch",
@@ -182,9 +260,10 @@ export function buildOpenApi(
         get: {
           summary: "The served model",
           description: "Name, version, schema (feature order), classes, training metrics, " +
-            "importances and provenance.",
+            "importances and provenance; with a challenger configured, `challenger` holds its " +
+            "mode, state and (once loaded) the same description of it.",
           responses: {
-            "200": { description: "Model description.", content: json({ type: "object" }) },
+            "200": { description: "Model description.", content: json(ref("ModelDescription")) },
             "503": error("No model is loaded."),
           },
         },
@@ -196,7 +275,40 @@ export function buildOpenApi(
             "latency over 24 h / 7 d and incidents (from Prometheus and Alertmanager when the " +
             "edge has PROMETHEUS_URL / ALERTMANAGER_URL), else this instance's own numbers.",
           responses: {
-            "200": { description: "Status document.", content: json({ type: "object" }) },
+            "200": {
+              description: "Status document.",
+              content: json({
+                type: "object",
+                properties: {
+                  models: {
+                    type: "array",
+                    description: "Champion and challenger side by side while a challenger is " +
+                      "served (empty otherwise).",
+                    items: {
+                      type: "object",
+                      properties: {
+                        role: { enum: ["champion", "challenger"] },
+                        name: { type: "string" },
+                        version: { type: ["string", "null"] },
+                        answers: {
+                          type: "string",
+                          description: "What it answers, in words.",
+                          examples: ["90% of clients", "none: it scores every request in shadow"],
+                        },
+                        live_accuracy: {
+                          type: "object",
+                          properties: {
+                            value: { type: ["number", "null"] },
+                            labels: { type: "integer" },
+                            window: { type: "string" },
+                          },
+                        },
+                      },
+                    },
+                  },
+                },
+              }),
+            },
           },
         },
       },
@@ -221,8 +333,23 @@ export function buildOpenApi(
       "/readyz": {
         get: {
           summary: "Readiness: 200 once a model serves, else 503 with the reason",
+          description: "Readiness is the champion's: a challenger that failed to load is " +
+            "reported under `challenger` and the edge stays ready.",
           responses: {
-            "200": { description: "Ready.", content: json({ type: "object" }) },
+            "200": {
+              description: "Ready.",
+              content: json({
+                type: "object",
+                required: ["status", "model"],
+                properties: {
+                  status: { const: "ready" },
+                  model: SERVED,
+                  loaded_at: { type: "string", format: "date-time" },
+                  load_ms: { type: "integer" },
+                  challenger: ref("ChallengerState"),
+                },
+              }),
+            },
             "503": {
               description: "Loading or failed, with the reason.",
               content: json({ type: "object" }),
@@ -242,9 +369,11 @@ export function buildOpenApi(
           },
         },
       },
-    },
+    }),
     components: {
       ...(options.auth ? { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } } : {}),
+      parameters: PARAMETERS,
+      headers: IDENTITY_HEADERS,
       schemas: {
         ...oip.schemas,
         Instance: instance,
@@ -294,6 +423,8 @@ export function buildOpenApi(
         },
         ModelRef: {
           type: "object",
+          description: "The model that answered: in split mode, the challenger for its share " +
+            "of clients (as the X-Model-* headers say).",
           properties: { name: { type: "string" }, version: { type: ["string", "null"] } },
         },
         InvocationsRequest: {
@@ -353,6 +484,63 @@ export function buildOpenApi(
                 window: { type: "integer" },
               },
             },
+            answers: {
+              type: "array",
+              description: "With a challenger that judged the same prediction (a shadow's " +
+                "answer kept in the id, or both models scoring features): every answer, the " +
+                "client's first; absent when one model answered.",
+              items: {
+                type: "object",
+                properties: {
+                  model: {
+                    type: ["object", "null"],
+                    description: "null when that model is no longer served.",
+                    properties: {
+                      name: { type: "string" },
+                      version: { type: ["string", "null"] },
+                      role: { enum: ["champion", "challenger"] },
+                    },
+                  },
+                  predicted: { type: "string" },
+                  correct: { type: "boolean" },
+                },
+              },
+            },
+          },
+        },
+        ModelDescription: {
+          type: "object",
+          properties: {
+            name: { type: "string" },
+            version: { type: ["string", "null"] },
+            classes: { type: "array", items: { type: "string" } },
+            features: { type: "array", items: { type: "object" } },
+            training: { type: "object" },
+            importances: { type: "array", items: { type: "object" } },
+            challenger: {
+              ...ref("ChallengerState"),
+              description: "Present when a challenger is configured; once it is loaded, also " +
+                "its name, version, classes, features, training and importances as above.",
+            },
+          },
+        },
+        ChallengerState: {
+          type: "object",
+          required: ["mode", "status"],
+          properties: {
+            mode: {
+              enum: ["shadow", "split"],
+              description: "shadow: scores every request, answers none; split: answers `share` " +
+                "of clients (sticky per API key or X-Client-Id).",
+            },
+            share: { type: "number", minimum: 0, maximum: 1, description: "Split mode only." },
+            status: { enum: ["ready", "loading", "failed"] },
+            model: SERVED,
+            loaded_at: { type: "string", format: "date-time" },
+            load_ms: { type: "integer" },
+            reason: { type: "string", description: "Why it is loading or not served." },
+            since: { type: "string", format: "date-time" },
+            at: { type: "string", format: "date-time" },
           },
         },
         Error: {

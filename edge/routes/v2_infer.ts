@@ -5,15 +5,24 @@
  * `[N, classes]`, columns in the order of the model metadata's
  * `parameters.classes`, also repeated in the output's `parameters`).
  *
+ * With a challenger, infer takes part like `/v1/predict`: in shadow mode the
+ * challenger scores every request (just after the answer is sent: nothing
+ * here remembers its labels), in split mode it answers its share of clients.
+ * A path naming a version is answered by that version — the champion's or
+ * the challenger's — so a client can pin a model; a pinned champion is still
+ * shadowed, a pinned challenger is not.
+ *
  * @module
  */
-import type { Handler } from "hono";
+import type { Context, Handler } from "hono";
 import type { EdgeEnv } from "../env.ts";
 import { requestIdOf } from "../middleware/request_id.ts";
 import type { BodyReader } from "../payloads/body.ts";
 import { parseInferBody } from "../payloads/oip_request.ts";
+import type { Challenger, Pick } from "../serving/challenger.ts";
+import type { ServingModel } from "../serving/serving_model.ts";
 import type { Monitor } from "../telemetry/monitor.ts";
-import { labelsOf, score } from "./_score.ts";
+import { labelsOf, pickModels, score, shadowScore } from "./_score.ts";
 import { servedAs } from "./v2_models.ts";
 
 /** Dependencies of the infer route. */
@@ -22,6 +31,8 @@ export interface V2InferDeps {
   maxBatch: number;
   /** Reads the body within its size and time limits. */
   body: BodyReader;
+  /** A second model beside the champion, or null. */
+  challenger: Challenger | null;
 }
 
 /**
@@ -38,19 +49,23 @@ export interface V2InferDeps {
  *
  * declare const app: Hono<EdgeEnv>;
  * declare const holder: ModelHolder;
- * declare const deps: V2InferDeps;
- * app.post("/v2/models/:name/infer", guarded(requireModel(holder))(v2InferHandler(deps)));
+ * declare const deps: Omit<V2InferDeps, "challenger">; // monitor, maxBatch, body
+ * app.post("/v2/models/:name/infer", guarded(requireModel(holder))(v2InferHandler({ ...deps, challenger: null })));
  * ```
  */
 export function v2InferHandler(deps: V2InferDeps): Handler<EdgeEnv> {
   return async function v2Infer(c) {
-    const model = servedAs(c, c.get("model"));
+    const { answer: model, shadow } = addressed(c, deps.challenger);
+    // A 2-D tensor's columns follow the metadata of the path's model: the
+    // champion's unless a version pins the challenger.
     const request = parseInferBody(
       await deps.body.json(c),
-      model.bundle.schema.features.map((f) => f.name),
+      (c.req.param("version") === undefined ? c.get("model") : model).bundle.schema.features
+        .map((f) => f.name),
       deps.maxBatch,
     );
     const batch = score(model, request.instances, deps.monitor);
+    if (shadow) setTimeout(shadowScore, 0, shadow, request.instances, deps.monitor);
     const K = model.classes.length;
     const outputs = request.outputs.map((name) =>
       name === "label"
@@ -71,4 +86,27 @@ export function v2InferHandler(deps: V2InferDeps): Handler<EdgeEnv> {
       outputs,
     });
   };
+}
+
+/**
+ * Who answers and who shadows: without a version in the path, split or
+ * shadow as for `/v1/predict`; a version pins the model it names — the
+ * champion (which a shadow still scores) or the challenger (which nothing
+ * shadows). Anything else is `servedAs`'s 404, which names the champion.
+ */
+function addressed(c: Context<EdgeEnv>, challenger: Challenger | null): Pick {
+  const champion = c.get("model");
+  const name = c.req.param("name"), version = c.req.param("version");
+  if (version === undefined) {
+    servedAs(c, champion);
+    return pickModels(c, challenger);
+  }
+  const other = challenger?.model;
+  const at = (m: ServingModel) => m.name === name && m.version === version;
+  if (other !== undefined && !at(champion) && at(other)) {
+    c.set("answeredBy", other);
+    return { answer: other, shadow: undefined };
+  }
+  servedAs(c, champion);
+  return { answer: champion, shadow: challenger?.mode === "shadow" ? other : undefined };
 }

@@ -213,3 +213,26 @@ export async function promQuery(
   }
   return { ok: true, result: data.result };
 }
+
+/**
+ * Polls `check` every 250 ms until it holds; throws naming `what` after `ms`.
+ *
+ * @example
+ * ```ts
+ * import { until } from "./monitoring_parts.ts";
+ *
+ * const url = "http://127.0.0.1:9090";
+ * await until("Prometheus up", 10_000, async () => (await fetch(`${url}/-/ready`)).ok);
+ * ```
+ */
+export async function until(
+  what: string,
+  ms: number,
+  check: () => Promise<boolean>,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
