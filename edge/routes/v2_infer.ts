@@ -16,7 +16,7 @@
  */
 import type { Context, Handler } from "hono";
 import type { EdgeEnv } from "../env.ts";
-import { requestIdOf } from "../middleware/request_id.ts";
+import { answer, requestIdOf } from "../middleware/request_id.ts";
 import type { BodyReader } from "../payloads/body.ts";
 import { parseInferBody } from "../payloads/oip_request.ts";
 import type { Challenger, Pick } from "../serving/challenger.ts";
@@ -78,13 +78,14 @@ export function v2InferHandler(deps: V2InferDeps): Handler<EdgeEnv> {
           data: batch.proba,
         }
     );
-    return c.json({
+    const body = JSON.stringify({
       model_name: model.name,
       ...(model.version === null ? {} : { model_version: model.version }),
       // The spec echoes the request's id; without one, the X-Request-Id.
       id: request.id ?? requestIdOf(c),
       outputs,
     });
+    return answer(c, body, model);
   };
 }
 
