@@ -105,7 +105,8 @@ export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
     app.use(cors({
       origin: config.corsOrigins.includes("*") ? "*" : [...config.corsOrigins],
       allowMethods: ["GET", "POST", "OPTIONS"],
-      allowHeaders: ["Content-Type", "Authorization", REQUEST_ID_HEADER],
+      // X-Client-Id: split mode keeps a client on one model by it.
+      allowHeaders: ["Content-Type", "Authorization", REQUEST_ID_HEADER, "X-Client-Id"],
       exposeHeaders: [REQUEST_ID_HEADER, MODEL_NAME_HEADER, MODEL_VERSION_HEADER],
       maxAge: 600,
     }));
