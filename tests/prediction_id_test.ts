@@ -58,7 +58,7 @@ Deno.test("prediction ids: the format is p1.<base64url JSON {m,a,t,k?,n}>.<HMAC-
   const B64 = { alphabet: "base64url", omitPadding: true } as const;
   const cases: [string, { version: string | null; label: string }[][], string | undefined][] = [
     ["telco-customer-churn", [[{ version: "12", label: "No" }]], undefined],
-    ["мо\u0434ель \"x\"", [[{ version: null, label: '\u00e9 "q" \u{1f600}\n' }, {
+    ['мо\u0434ель "x"', [[{ version: null, label: '\u00e9 "q" \u{1f600}\n' }, {
       version: "8",
       label: "yes",
     }]], "key:0123456789abcdef"],
