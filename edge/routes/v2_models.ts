@@ -123,9 +123,7 @@ export function addressed(
  * import type { EdgeEnv } from "../env.ts";
  * import { guarded } from "../middleware/guard.ts";
  * import { requireModel } from "../middleware/require_model.ts";
- * import { stampModel } from "../middleware/request_id.ts";
-import type { Challenger } from "../serving/challenger.ts";
-import type { ModelHolder } from "../serving/model_holder.ts";
+ * import type { ModelHolder } from "../serving/model_holder.ts";
  *
  * declare const app: Hono<EdgeEnv>;
  * declare const holder: ModelHolder;
@@ -149,9 +147,7 @@ export function v2ModelMetadata(challenger: Challenger | null): Handler<EdgeEnv>
  * ```ts
  * import type { Hono } from "hono";
  * import type { EdgeEnv } from "../env.ts";
- * import { stampModel } from "../middleware/request_id.ts";
-import type { Challenger } from "../serving/challenger.ts";
-import type { ModelHolder } from "../serving/model_holder.ts";
+ * import type { ModelHolder } from "../serving/model_holder.ts";
  *
  * declare const app: Hono<EdgeEnv>;
  * declare const holder: ModelHolder;
