@@ -304,24 +304,40 @@ async function main() {
   const bareArgs = ["run", "--allow-net", "--allow-env", "bench/edge_bare_hono.ts"];
 
   const loadBefore = await loadAverage();
-  log(`cold start × ${o.coldStarts} (after one uncounted spawn that fills Deno's caches) …`);
+  log(
+    `cold start × ${o.coldStarts}, edge and bare Hono alternating (after one uncounted spawn of each that fills Deno's caches) …`,
+  );
   await coldStart(edgeArgs, edgeEnv, body);
-  const colds = [];
-  for (let i = 0; i < o.coldStarts; i++) colds.push(await coldStart(edgeArgs, edgeEnv, body));
+  await coldStart(bareArgs, {}, body);
+  const colds = [], bareColds = [];
+  for (let i = 0; i < o.coldStarts; i++) {
+    colds.push(await coldStart(edgeArgs, edgeEnv, body));
+    // Deno's own floor, in the same conditions: a process that only starts,
+    // listens and parses one JSON body.
+    bareColds.push(await coldStart(bareArgs, {}, body));
+  }
   const firsts = colds.map((c) => c.firstPredictionMs);
+  const bareFirsts = bareColds.map((c) => c.firstPredictionMs);
   const cold = {
     min: Math.min(...firsts),
     median: median(firsts),
     max: Math.max(...firsts),
     listen_median: median(colds.map((c) => c.listenMs)),
     spawns: firsts.length,
+    bare: {
+      min: Math.min(...bareFirsts),
+      median: median(bareFirsts),
+      max: Math.max(...bareFirsts),
+    },
   };
   const coldLine = (f: (x: number) => string) =>
     `cold start, spawn → first prediction (ms) over ${cold.spawns} spawns: ` +
     `min ${f(cold.min)} · median ${f(cold.median)} · max ${f(cold.max)}` +
     ` (listening at ${f(cold.listen_median)}, median); target median ≤ 100 ${
       cold.median <= 100 ? "✓" : "✗"
-    }`;
+    }\nbare Hono, the same way: min ${f(cold.bare.min)} · median ${f(cold.bare.median)} · max ${
+      f(cold.bare.max)
+    } (Deno's own start, listen and first response: the floor under the edge's)`;
   if (o.coldOnly) {
     const report = { model, cold_start_ms: cold, load_average: [loadBefore, await loadAverage()] };
     if (o.model === undefined) {
@@ -444,8 +460,8 @@ async function main() {
     [
       "cold start (ms): min · median · max",
       `${f(cold.min)} · ${f(cold.median)} · ${f(cold.max)}`,
-      "",
-      "",
+      `${f(cold.bare.min)} · ${f(cold.bare.median)} · ${f(cold.bare.max)}`,
+      f(cold.median / cold.bare.median, 2),
       `median ≤ 100 ${ok(cold.median <= 100)}`,
     ],
     [

@@ -105,7 +105,8 @@ export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
     app.use(cors({
       origin: config.corsOrigins.includes("*") ? "*" : [...config.corsOrigins],
       allowMethods: ["GET", "POST", "OPTIONS"],
-      allowHeaders: ["Content-Type", "Authorization", REQUEST_ID_HEADER],
+      // X-Client-Id: split mode keeps a client on one model by it.
+      allowHeaders: ["Content-Type", "Authorization", REQUEST_ID_HEADER, "X-Client-Id"],
       exposeHeaders: [REQUEST_ID_HEADER, MODEL_NAME_HEADER, MODEL_VERSION_HEADER],
       maxAge: 600,
     }));
@@ -141,10 +142,11 @@ export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
   const infer = guarded(auth, ready, json)(v2InferHandler({ monitor, maxBatch, body, challenger }));
   app.post("/v2/models/:name/infer", infer);
   app.post("/v2/models/:name/versions/:version/infer", infer);
-  app.get("/v2/models/:name", guarded(ready)(v2ModelMetadata));
-  app.get("/v2/models/:name/versions/:version", guarded(ready)(v2ModelMetadata));
-  app.get("/v2/models/:name/ready", v2ModelReady(holder));
-  app.get("/v2/models/:name/versions/:version/ready", v2ModelReady(holder));
+  const metadata = guarded(ready)(v2ModelMetadata(challenger));
+  app.get("/v2/models/:name", metadata);
+  app.get("/v2/models/:name/versions/:version", metadata);
+  app.get("/v2/models/:name/ready", v2ModelReady(holder, challenger));
+  app.get("/v2/models/:name/versions/:version/ready", v2ModelReady(holder, challenger));
   app.get("/v2/health/live", v2Live);
   app.get("/v2/health/ready", v2Ready(holder));
   app.get("/v2", v2ServerMetadata);

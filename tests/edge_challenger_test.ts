@@ -602,6 +602,25 @@ Deno.test("oip: a version in the path is answered by that version, champion or c
     assert.equal(other.status, 404, what);
     await other.body?.cancel();
     await new Promise((r) => setTimeout(r, 20));
+    // Metadata and readiness by version: each model's own, and the headers name it.
+    for (const [version, classesOf] of [["7", "champion"], ["8", "challenger"]] as const) {
+      const meta = await edge.app.request(`/v2/models/tiny/versions/${version}`);
+      assert.equal(meta.status, 200, `${what} metadata ${version}`);
+      assert.equal(meta.headers.get("x-model-version"), version, what);
+      const body = await meta.json();
+      assert.equal(body.name, "tiny", what);
+      assert.deepEqual(body.versions, [version], `${what} ${classesOf}`);
+      const ready = await edge.app.request(`/v2/models/tiny/versions/${version}/ready`);
+      assert.equal(ready.status, 200, what);
+      assert.equal(ready.headers.get("x-model-version"), version, what);
+      assert.deepEqual(await ready.json(), { name: "tiny", ready: true }, what);
+    }
+    const unversioned = await edge.app.request("/v2/models/tiny");
+    assert.equal(unversioned.headers.get("x-model-version"), "7", what);
+    assert.deepEqual((await unversioned.json()).versions, ["7"], what);
+    const missing = await edge.app.request("/v2/models/tiny/versions/6/ready");
+    assert.equal(missing.status, 404, what);
+    await missing.body?.cancel();
     const m = await metrics(edge);
     // Addressed to the challenger: it answers, and nothing shadows it. Addressed to the
     // champion: in shadow mode the challenger still scores it, as it scores every request.

@@ -252,15 +252,17 @@ Deno.test("access log: each line has the request id and the model that answered"
   }
 });
 
-Deno.test("cors: browsers may send X-Request-Id and read who answered", async () => {
+Deno.test("cors: browsers may send X-Request-Id and X-Client-Id and read who answered", async () => {
   await using edge = await readyEdge({ corsOrigins: ["https://app.example"] });
   const pre = await preflight(
     edge,
     "/v1/predict",
     "https://app.example",
-    "content-type,x-request-id",
+    "content-type,x-request-id,x-client-id",
   );
   assert.match(pre.headers.get("access-control-allow-headers") ?? "", /X-Request-Id/i);
+  // Split mode keeps a browser client on one model by its X-Client-Id.
+  assert.match(pre.headers.get("access-control-allow-headers") ?? "", /X-Client-Id/i);
   assert.ok(pre.headers.get("x-request-id"));
   const ok = await post(edge, "/v1/predict", BLUE_LOW, { origin: "https://app.example" });
   const exposed = ok.headers.get("access-control-expose-headers") ?? "";

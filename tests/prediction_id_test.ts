@@ -42,6 +42,51 @@ Deno.test("prediction ids: what was issued verifies, with every claim, and each 
   assert.equal(new Set(nonces).size, 1000);
 });
 
+Deno.test("prediction ids: the format is p1.<base64url JSON {m,a,t,k?,n}>.<HMAC-SHA256 over p1.<payload>, 16 bytes>", async () => {
+  // Pinned byte for byte (ids issued by an older edge must keep verifying
+  // after an upgrade, and this one's by an older one): the payload is what
+  // JSON.stringify writes and the tag is Web Crypto's HMAC, not our own.
+  const t = 1764686500123;
+  const ids = createPredictionIds({ secrets: [NEW], ttlMs: DAY, now: () => t });
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(NEW),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const B64 = { alphabet: "base64url", omitPadding: true } as const;
+  const cases: [string, { version: string | null; label: string }[][], string | undefined][] = [
+    ["telco-customer-churn", [[{ version: "12", label: "No" }]], undefined],
+    ['мо\u0434ель "x"', [[{ version: null, label: '\u00e9 "q" \u{1f600}\n' }, {
+      version: "8",
+      label: "yes",
+    }]], "key:0123456789abcdef"],
+    ["m".repeat(600), [[{ version: "1", label: "l".repeat(900) }]], undefined],
+  ];
+  for (const [model, answers, client] of cases) {
+    for (const id of ids.issue(model, answers, client)) {
+      const [p, payload, tag] = id.split(".");
+      assert.equal(p, "p1");
+      const text = new TextDecoder().decode(Uint8Array.fromBase64(payload, B64));
+      const n = JSON.parse(text).n;
+      assert.match(n, /^[A-Za-z0-9_-]{12}$/);
+      const expected = JSON.stringify({
+        m: model,
+        a: answers[0].map((x) => [x.version, x.label]),
+        t,
+        ...(client === undefined ? {} : { k: client }),
+        n,
+      });
+      assert.equal(text, expected);
+      const mac = new Uint8Array(
+        await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`p1.${payload}`)),
+      );
+      assert.equal(tag, mac.subarray(0, 16).toBase64(B64));
+    }
+  }
+});
+
 Deno.test("prediction ids: altered, re-signed, truncated or foreign ids are refused", () => {
   const ids = createPredictionIds({ secrets: [NEW], ttlMs: DAY });
   const other = createPredictionIds({ secrets: [randomSecret()], ttlMs: DAY });

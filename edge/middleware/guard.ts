@@ -14,17 +14,17 @@
  */
 import type { Context, Env, Handler } from "hono";
 import type { EdgeEnv } from "../env.ts";
-import type { ServingModel } from "../serving/serving_model.ts";
-import { stampModel } from "./request_id.ts";
 
 /** A check before a handler: returns to pass, throws an `ApiError` to reject. */
 export type Guard<E extends Env = EdgeEnv> = (c: Context<E>) => void;
 
 /**
  * Composes guards, run in order, in front of a handler. The handler's
- * response gets the `X-Model-*` headers of the model that answered (the
- * `answeredBy` variable) when there is one; errors get them from the error
- * handler.
+ * response is returned as it is, with no promise hop after it: a route
+ * whose answer may come from another model than the one served (a
+ * challenger) says so in its own headers (`answer` in `request_id.ts`);
+ * every other response gets the served model's from `withRequestIdentity`,
+ * and errors get the answering model's from the error handler.
  *
  * @example
  * ```ts
@@ -49,13 +49,6 @@ export function guarded<E extends Env = EdgeEnv>(
   return (handler) =>
     function guardedHandler(c, next) {
       for (let i = 0; i < guards.length; i++) guards[i](c);
-      const res = handler(c, next);
-      const stamp = (r: Response | void): Response | void =>
-        r instanceof Response ? stampModel(r, answeredBy(c)) : r;
-      return res instanceof Promise ? res.then(stamp) : stamp(res as Response | void);
+      return handler(c, next);
     } as Handler<E>;
-}
-
-function answeredBy(c: Context): ServingModel | undefined {
-  return c.get("answeredBy" as never) as ServingModel | undefined;
 }

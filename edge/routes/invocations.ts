@@ -7,6 +7,7 @@
  */
 import type { Handler } from "hono";
 import type { EdgeEnv } from "../env.ts";
+import { answer } from "../middleware/request_id.ts";
 import type { BodyReader } from "../payloads/body.ts";
 import { parseInvocationsBody, parseInvocationsCsv } from "../payloads/invocations_request.ts";
 import type { Challenger } from "../serving/challenger.ts";
@@ -62,6 +63,6 @@ export function invocationsHandler(deps: InvocationsDeps): Handler<EdgeEnv> {
     // Nothing here remembers the shadow's answers, so it scores after the
     // response is on its way, adding nothing to this request's latency.
     if (shadow) setTimeout(shadowScore, 0, shadow, instances, deps.monitor);
-    return c.json({ predictions: labelsOf(model, batch) });
+    return answer(c, JSON.stringify({ predictions: labelsOf(model, batch) }), model);
   };
 }

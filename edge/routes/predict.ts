@@ -7,6 +7,7 @@
  */
 import type { Handler } from "hono";
 import type { EdgeEnv } from "../env.ts";
+import { answer } from "../middleware/request_id.ts";
 import type { BodyReader } from "../payloads/body.ts";
 import { parsePredictBody } from "../payloads/predict_request.ts";
 import type { Challenger } from "../serving/challenger.ts";
@@ -29,8 +30,6 @@ export interface PredictDeps {
   /** A second model beside the champion, or null. */
   challenger: Challenger | null;
 }
-
-const JSON_HEADERS = { "content-type": "application/json" };
 
 /**
  * The handler (guard it with `requireModel`, which sets the `model` variable).
@@ -74,7 +73,7 @@ export function predictHandler(deps: PredictDeps): Handler<EdgeEnv> {
     let json = writers.get(model);
     if (!json) writers.set(model, json = new PredictionJson(model));
     const body = instances.batch ? json.batch(batch, ids) : json.single(batch, ids);
-    return c.body(body, 200, JSON_HEADERS);
+    return answer(c, body, model);
   };
 }
 

@@ -16,14 +16,13 @@
  */
 import type { Context, Handler } from "hono";
 import type { EdgeEnv } from "../env.ts";
-import { requestIdOf } from "../middleware/request_id.ts";
+import { answer, requestIdOf } from "../middleware/request_id.ts";
 import type { BodyReader } from "../payloads/body.ts";
 import { parseInferBody } from "../payloads/oip_request.ts";
 import type { Challenger, Pick } from "../serving/challenger.ts";
-import type { ServingModel } from "../serving/serving_model.ts";
 import type { Monitor } from "../telemetry/monitor.ts";
 import { labelsOf, pickModels, score, shadowScore } from "./_score.ts";
-import { servedAs } from "./v2_models.ts";
+import { addressed, servedAs } from "./v2_models.ts";
 
 /** Dependencies of the infer route. */
 export interface V2InferDeps {
@@ -55,7 +54,7 @@ export interface V2InferDeps {
  */
 export function v2InferHandler(deps: V2InferDeps): Handler<EdgeEnv> {
   return async function v2Infer(c) {
-    const { answer: model, shadow } = addressed(c, deps.challenger);
+    const { answer: model, shadow } = pinned(c, deps.challenger);
     // A 2-D tensor's columns follow the metadata of the path's model: the
     // champion's unless a version pins the challenger.
     const request = parseInferBody(
@@ -78,13 +77,14 @@ export function v2InferHandler(deps: V2InferDeps): Handler<EdgeEnv> {
           data: batch.proba,
         }
     );
-    return c.json({
+    const body = JSON.stringify({
       model_name: model.name,
       ...(model.version === null ? {} : { model_version: model.version }),
       // The spec echoes the request's id; without one, the X-Request-Id.
       id: request.id ?? requestIdOf(c),
       outputs,
     });
+    return answer(c, body, model);
   };
 }
 
@@ -94,19 +94,16 @@ export function v2InferHandler(deps: V2InferDeps): Handler<EdgeEnv> {
  * champion (which a shadow still scores) or the challenger (which nothing
  * shadows). Anything else is `servedAs`'s 404, which names the champion.
  */
-function addressed(c: Context<EdgeEnv>, challenger: Challenger | null): Pick {
+function pinned(c: Context<EdgeEnv>, challenger: Challenger | null): Pick {
   const champion = c.get("model");
-  const name = c.req.param("name"), version = c.req.param("version");
-  if (version === undefined) {
+  if (c.req.param("version") === undefined) {
     servedAs(c, champion);
     return pickModels(c, challenger);
   }
-  const other = challenger?.model;
-  const at = (m: ServingModel) => m.name === name && m.version === version;
-  if (other !== undefined && !at(champion) && at(other)) {
-    c.set("answeredBy", other);
-    return { answer: other, shadow: undefined };
+  const model = addressed(c, champion, challenger?.model);
+  if (model !== champion) {
+    c.set("answeredBy", model);
+    return { answer: model, shadow: undefined };
   }
-  servedAs(c, champion);
-  return { answer: champion, shadow: challenger?.mode === "shadow" ? other : undefined };
+  return { answer: champion, shadow: challenger?.mode === "shadow" ? challenger.model : undefined };
 }

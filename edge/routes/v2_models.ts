@@ -9,6 +9,8 @@
 import type { Context, Handler } from "hono";
 import type { EdgeEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
+import { stampModel } from "../middleware/request_id.ts";
+import type { Challenger } from "../serving/challenger.ts";
 import type { ModelHolder } from "../serving/model_holder.ts";
 import type { ServingModel } from "../serving/serving_model.ts";
 
@@ -82,7 +84,38 @@ export function modelMetadata(model: ServingModel): Record<string, unknown> {
 }
 
 /**
- * `GET /v2/models/{name}[/versions/{version}]` (guard it with `requireModel`).
+ * The model a V2 path names: the challenger when the path's version is its
+ * own (and not also the champion's), else the champion ({@link servedAs},
+ * 404 when the path names neither).
+ *
+ * @example
+ * ```ts
+ * import type { Context } from "hono";
+ * import type { EdgeEnv } from "../env.ts";
+ * import type { ServingModel } from "../serving/serving_model.ts";
+ *
+ * declare const c: Context<EdgeEnv>; // GET /v2/models/churn/versions/8
+ * declare const challenger: ServingModel; // churn, version 8
+ * addressed(c, c.get("model"), challenger) === challenger; // true
+ * ```
+ */
+export function addressed(
+  c: Context<EdgeEnv>,
+  champion: ServingModel,
+  challenger: ServingModel | undefined,
+): ServingModel {
+  const version = c.req.param("version");
+  const at = (m: ServingModel) => m.name === c.req.param("name") && m.version === version;
+  if (version !== undefined && challenger !== undefined && !at(champion) && at(challenger)) {
+    return challenger;
+  }
+  return servedAs(c, champion);
+}
+
+/**
+ * `GET /v2/models/{name}[/versions/{version}]` (guard it with
+ * `requireModel`): the champion's metadata, or the challenger's when the
+ * path names its version.
  *
  * @example
  * ```ts
@@ -94,17 +127,21 @@ export function modelMetadata(model: ServingModel): Record<string, unknown> {
  *
  * declare const app: Hono<EdgeEnv>;
  * declare const holder: ModelHolder;
- * app.get("/v2/models/:name", guarded(requireModel(holder))(v2ModelMetadata));
+ * app.get("/v2/models/:name", guarded(requireModel(holder))(v2ModelMetadata(null)));
  * ```
  */
-export const v2ModelMetadata: Handler<EdgeEnv> = function v2ModelMetadata(c) {
-  return c.json(modelMetadata(servedAs(c, c.get("model"))));
-};
+export function v2ModelMetadata(challenger: Challenger | null): Handler<EdgeEnv> {
+  return function v2ModelMetadata(c) {
+    const model = addressed(c, c.get("model"), challenger?.model);
+    return stampModel(c.json(modelMetadata(model)), model);
+  };
+}
 
 /**
  * `GET /v2/models/{name}[/versions/{version}]/ready`: `{"name", "ready"}`,
  * 200 when it can score, 503 while loading or failed (a probe must see the
- * difference in the status). Unguarded: readiness is what it reports.
+ * difference in the status). Unguarded: readiness is what it reports. A
+ * path naming the challenger's version is the challenger's readiness.
  *
  * @example
  * ```ts
@@ -114,16 +151,16 @@ export const v2ModelMetadata: Handler<EdgeEnv> = function v2ModelMetadata(c) {
  *
  * declare const app: Hono<EdgeEnv>;
  * declare const holder: ModelHolder;
- * app.get("/v2/models/:name/ready", v2ModelReady(holder));
+ * app.get("/v2/models/:name/ready", v2ModelReady(holder, null));
  * ```
  */
-export function v2ModelReady(holder: ModelHolder): Handler<EdgeEnv> {
+export function v2ModelReady(holder: ModelHolder, challenger: Challenger | null): Handler<EdgeEnv> {
   return function v2ModelReady(c) {
     const model = holder.model;
     if (model === undefined) {
       return c.json({ name: c.req.param("name"), ready: false }, 503);
     }
-    servedAs(c, model);
-    return c.json({ name: model.name, ready: true });
+    const named = addressed(c, model, challenger?.model);
+    return stampModel(c.json({ name: named.name, ready: true }), named);
   };
 }
