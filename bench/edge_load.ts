@@ -8,6 +8,7 @@
  *   deno run -A bench/edge_load.ts --cold-only   # only the cold starts
  *   deno run -A bench/edge_load.ts --model out/model --duration 5 --connections 16 --cold-starts 20
  *   deno run -A bench/edge_load.ts --model out/model --challenger out2/model   # shadow mode on
+ *   deno run -A bench/edge_load.ts --baseline ../other-checkout   # this edge against another build of it
  *
  * Prints req/s of both and their ratio, p50/p99 latency, the cold start
  * (spawn → first successful prediction; min/median/max over the spawns,
@@ -16,6 +17,11 @@
  * start ≤ 100 ms, flat memory. The machine's load average is printed with
  * them: on a shared machine every number is worth only as much as the
  * quiet it was taken in. Needs Debian's `wrk` (`apt-get install wrk`).
+ *
+ * With `--baseline DIR`, the edge of another checkout (an older commit, a
+ * variant) is started the same way from DIR and takes part in the same
+ * alternating rounds, so a change is measured against what it changed, in
+ * the same minutes of this machine's noise.
  *
  * The edge is started exactly as `deno task serve` starts it (the command is
  * read from deno.json), but directly, so its PID is the server's own.
@@ -32,6 +38,8 @@ interface Options {
   /** A challenger bundle for the edge (CHALLENGER_MODEL_PATH), in `challengerMode`. */
   challenger?: string;
   challengerMode: string;
+  /** Another checkout whose edge runs in the same rounds. */
+  baseline?: string;
   duration: number;
   connections: number;
   threads: number;
@@ -64,6 +72,7 @@ function parseArgs(args: string[]): Options {
     if (a === "--model") o.model = next();
     else if (a === "--challenger") o.challenger = next();
     else if (a === "--challenger-mode") o.challengerMode = next();
+    else if (a === "--baseline") o.baseline = next();
     else if (a === "--duration") o.duration = Number(next());
     else if (a === "--connections") o.connections = Number(next());
     else if (a === "--threads") o.threads = Number(next());
@@ -84,11 +93,15 @@ interface Server extends AsyncDisposable {
   spawnedAt: number;
 }
 
-async function spawnServer(args: string[], env: Record<string, string>): Promise<Server> {
+async function spawnServer(
+  args: string[],
+  env: Record<string, string>,
+  cwd = ROOT,
+): Promise<Server> {
   const spawnedAt = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
     args,
-    cwd: ROOT,
+    cwd,
     env: { NO_COLOR: "1", PORT: "0", HOST: "127.0.0.1", ...env },
     stdout: "piped",
     stderr: "inherit",
@@ -352,16 +365,26 @@ async function main() {
   await using bare = await spawnServer(bareArgs, {});
   await using edge = await spawnServer(edgeArgs, edgeEnv);
   while (await postOnce(edge.url, body) !== 200) await new Promise((r) => setTimeout(r, 10));
+  await using baseline = o.baseline === undefined
+    ? undefined
+    : await spawnServer(edgeArgs, edgeEnv, o.baseline);
+  if (baseline) {
+    log(`baseline: the edge of ${o.baseline}`);
+    while (await postOnce(baseline.url, body) !== 200) await new Promise((r) => setTimeout(r, 10));
+  }
   const rssStart = await rssMiB(edge.pid);
 
   log(`warm-up, then ${o.rounds} × ${o.duration} s per server at ${o.connections} connections …`);
   await wrk(bare.url, script, o, 3);
   await wrk(edge.url, script, o, 3);
+  if (baseline) await wrk(baseline.url, script, o, 3);
   const bareRuns: WrkResult[] = [];
   const edgeRuns: WrkResult[] = [];
+  const baselineRuns: WrkResult[] = [];
   for (let r = 0; r < o.rounds; r++) {
     bareRuns.push(await wrk(bare.url, script, o, o.duration, bare.pid));
     edgeRuns.push(await wrk(edge.url, script, o, o.duration, edge.pid));
+    if (baseline) baselineRuns.push(await wrk(baseline.url, script, o, o.duration, baseline.pid));
   }
   const rssAfterRuns = await rssMiB(edge.pid);
 
@@ -398,6 +421,12 @@ async function main() {
     non2xx: edgeRuns.reduce((a, r) => a + r.non2xx + r.errors, 0),
   };
   const ratio = e.rps / b.rps;
+  const base = baselineRuns.length === 0 ? undefined : {
+    dir: o.baseline!,
+    rps: Math.max(...baselineRuns.map((r) => r.rps)),
+    cpu_us_per_request: Math.min(...baselineRuns.map((r) => r.cpuUsPerRequest)),
+    p99_ms: Math.min(...baselineRuns.map((r) => r.p99Ms)),
+  };
   const loadAfter = await loadAverage();
   const rssEnd = soak ? soak.rss.at(-1)! : rssAfterRuns;
   const report = {
@@ -415,6 +444,7 @@ async function main() {
       failed_requests: e.non2xx,
     },
     throughput_ratio: ratio,
+    ...(base ? { baseline: { ...base, throughput_ratio: e.rps / base.rps } } : {}),
     cold_start_ms: cold,
     load_average: [loadBefore, loadAfter],
     rss_mib: {
@@ -493,6 +523,19 @@ async function main() {
       perRound(bareRuns, (r) => r.p99Ms, 2)
     } ms`,
   );
+  if (base) {
+    console.log(
+      `\nthis edge vs the baseline (${base.dir}), best of the same ${o.rounds} rounds: ` +
+        `${f(e.rps)} vs ${f(base.rps)} req/s (ratio ${f(e.rps / base.rps, 2)}), ` +
+        `CPU ${f(e.cpu, 1)} vs ${f(base.cpu_us_per_request, 1)} µs per request, ` +
+        `p99 ${f(e.p99, 2)} vs ${f(base.p99_ms, 2)} ms`,
+    );
+    console.log(
+      `per round, baseline: ${perRound(baselineRuns, (r) => r.rps, 0)} req/s; p99 ${
+        perRound(baselineRuns, (r) => r.p99Ms, 2)
+      } ms`,
+    );
+  }
   console.log(`\n${coldLine((x) => f(x))}\n${loadLine(report.load_average)}`);
   if (soak) {
     console.log(
