@@ -9,14 +9,8 @@
  *
  * @module
  */
-import {
-  modelOfRun,
-  type ModelRef,
-  type ModelVersion,
-  registerModelVersion,
-  type Run,
-  type TrackingStore,
-} from "../mlflow/mod.ts";
+import { type ModelVersion, type Run, type TrackingStore } from "../mlflow/mod.ts";
+import { modelOfRun, type ModelRef, registerModelVersion } from "../mlflow/registry.ts";
 import type { WrittenBundle } from "../model/mod.ts";
 import { OptionError, UserError } from "../errors.ts";
 import { METRIC_NAMES } from "../metrics/mod.ts";
