@@ -5,13 +5,13 @@
  *
  * @module
  */
+import { openStore } from "../lib/mlflow/mod.ts";
 import {
-  openStore,
   parseLoggedModelUri,
   parseModelUri,
   resolveModel,
   resolveModelVersion,
-} from "../lib/mlflow/mod.ts";
+} from "../lib/mlflow/models.ts";
 import { type ModelBundle, readBundle } from "../lib/model/mod.ts";
 
 /**

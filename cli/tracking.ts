@@ -5,12 +5,8 @@
  *
  * @module
  */
-import {
-  checkExperimentName,
-  checkModelName,
-  logTrainingRun,
-  openStore,
-} from "../lib/mlflow/mod.ts";
+import { checkExperimentName, checkModelName, openStore } from "../lib/mlflow/mod.ts";
+import { logTrainingRun } from "../lib/mlflow/logging.ts";
 import { mlflowParams } from "../lib/forest/mod.ts";
 import { defaultModelName } from "../lib/registry/mod.ts";
 import {

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { parseCsv } from "../lib/data/csv.ts";
-import { FileStore } from "../lib/mlflow/mod.ts";
+import { FileStore } from "../lib/mlflow/transfer.ts";
 import { mlopsProcess } from "./support/cli.ts";
 import { moduleTempDir } from "./support/temp.ts";
 

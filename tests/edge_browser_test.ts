@@ -14,7 +14,7 @@ import { createEdge } from "../edge/edge.ts";
 import { readCsvFile } from "../lib/data/mod.ts";
 import { readBundle } from "../lib/model/mod.ts";
 import { type Audit, type Page, PAGE_AUDIT, startChromium } from "./support/chromium.ts";
-import { testConfig } from "./support/edge_harness.ts";
+import { readyEdge, testConfig } from "./support/edge_harness.ts";
 import { needs } from "./support/parts.ts";
 import { trainedModel } from "./support/trained_model.ts";
 
@@ -186,6 +186,45 @@ Deno.test(needs(["chromium"], {
     } finally {
       stop = true;
       await traffic;
+      await server.shutdown();
+    }
+  },
+}));
+
+Deno.test(needs(["chromium"], {
+  name:
+    "browser: the operator view asks for the API key, refuses a wrong one, shows data with the right one",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using edge = await readyEdge({ apiKeys: ["k1"] });
+    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, edge.app.fetch);
+    try {
+      await using browser = await startChromium();
+      const ops = await browser.open(`http://127.0.0.1:${server.addr.port}/ops`, 1280, 900);
+      const message = `document.getElementById("key-msg").textContent`;
+      const submit = (key: string) =>
+        ops.evaluate(`(() => {
+          document.getElementById("key").value = ${JSON.stringify(key)};
+          document.getElementById("keyform").requestSubmit();
+          return true;
+        })()`);
+      await until(ops, `/needs an API key/.test(${message})`, "the key form");
+      await submit("wrong");
+      await until(ops, `/not accepted/.test(${message})`, "the wrong key refused");
+      await submit("k1");
+      await until(
+        ops,
+        `/version 7/.test(document.getElementById("model-version").textContent)`,
+        "the model, with the key",
+      );
+      assert.equal(
+        await ops.evaluate<string>(`getComputedStyle(document.getElementById("keyform")).display`),
+        "none",
+      );
+      assert.equal(await ops.evaluate<string>(`sessionStorage.getItem("mlops-ops-key")`), "k1");
+      await ops.close();
+    } finally {
       await server.shutdown();
     }
   },

@@ -3,14 +3,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { isUserError } from "../lib/errors.ts";
-import {
-  FileStore,
-  hasErrorCode,
-  logTrainingRun,
-  MlflowError,
-  openStore,
-  resolveModel,
-} from "../lib/mlflow/mod.ts";
+import { hasErrorCode, MlflowError, openStore } from "../lib/mlflow/mod.ts";
+import { resolveModel } from "../lib/mlflow/models.ts";
+import { logTrainingRun } from "../lib/mlflow/logging.ts";
+import { FileStore } from "../lib/mlflow/transfer.ts";
 import { BUNDLE_FILE } from "../lib/model/types.ts";
 import { needs } from "./support/parts.ts";
 

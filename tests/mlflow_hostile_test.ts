@@ -6,7 +6,9 @@
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { md5Hex } from "../lib/mlflow/_ids.ts";
-import { openStore, registerModelVersion, type RestClientOptions } from "../lib/mlflow/mod.ts";
+import { openStore } from "../lib/mlflow/mod.ts";
+import { registerModelVersion } from "../lib/mlflow/registry.ts";
+import { type RestClientOptions } from "../lib/mlflow/rest_client.ts";
 import { writeBundle } from "../lib/model/io.ts";
 import { fetchBundle } from "../lib/registry/mod.ts";
 import { mlops, MLOPS_ARGV } from "./support/cli.ts";

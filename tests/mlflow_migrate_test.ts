@@ -7,7 +7,9 @@
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { defaultTrackingUri, FileStore, SqlStore, type TrackingStore } from "../lib/mlflow/mod.ts";
+import { type TrackingStore } from "../lib/mlflow/mod.ts";
+import { FileStore, SqlStore } from "../lib/mlflow/transfer.ts";
+import { defaultTrackingUri } from "../lib/mlflow/open.ts";
 import { mlopsIn } from "./support/cli.ts";
 import { cliWrites, ok } from "./support/cli_writes.ts";
 import { needs } from "./support/parts.ts";

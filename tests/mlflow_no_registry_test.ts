@@ -8,7 +8,7 @@
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { readBundle } from "../lib/model/io.ts";
-import { registryTag } from "../lib/mlflow/mod.ts";
+import { registryTag } from "../lib/mlflow/tag_registry.ts";
 import { mlops } from "./support/cli.ts";
 import { startMlflowServer } from "./support/mlflow_server.ts";
 import { withEnv } from "./support/env.ts";

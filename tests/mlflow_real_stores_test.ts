@@ -9,7 +9,7 @@
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { SqlStore } from "../lib/mlflow/mod.ts";
+import { SqlStore } from "../lib/mlflow/transfer.ts";
 import { SCHEMA_REVISION, SCHEMA_SQL } from "../lib/mlflow/_sql_schema.ts";
 import { parseMetricInt, parseMetricValue } from "../lib/mlflow/_metric_values.ts";
 import { mlopsIn } from "./support/cli.ts";

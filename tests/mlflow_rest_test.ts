@@ -1,17 +1,11 @@
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { isUserError } from "../lib/errors.ts";
-import {
-  FileStore,
-  hasErrorCode,
-  logTrainingRun,
-  MlflowUnavailableError,
-  openStore,
-  resolveModel,
-  type RestClientOptions,
-  syncStore,
-  type TrainingRunLog,
-} from "../lib/mlflow/mod.ts";
+import { hasErrorCode, MlflowUnavailableError, openStore } from "../lib/mlflow/mod.ts";
+import { resolveModel } from "../lib/mlflow/models.ts";
+import { logTrainingRun, type TrainingRunLog } from "../lib/mlflow/logging.ts";
+import { FileStore, syncStore } from "../lib/mlflow/transfer.ts";
+import { type RestClientOptions } from "../lib/mlflow/rest_client.ts";
 import { BUNDLE_FILE } from "../lib/model/types.ts";
 import { run as cli } from "../cli/main.ts";
 import { startMlflowServer } from "./support/mlflow_server.ts";

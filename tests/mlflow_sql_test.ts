@@ -8,13 +8,10 @@ import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { isUserError } from "../lib/errors.ts";
-import {
-  defaultTrackingUri,
-  FileStore,
-  openStore,
-  registerModelVersion,
-  SqlStore,
-} from "../lib/mlflow/mod.ts";
+import { openStore } from "../lib/mlflow/mod.ts";
+import { registerModelVersion } from "../lib/mlflow/registry.ts";
+import { FileStore, SqlStore } from "../lib/mlflow/transfer.ts";
+import { defaultTrackingUri } from "../lib/mlflow/open.ts";
 import { SCHEMA_REVISION, SCHEMA_SQL, SUPPORTED_REVISIONS } from "../lib/mlflow/_sql_schema.ts";
 import { mlopsIn } from "./support/cli.ts";
 import { checkStoreContract } from "./support/store_contract.ts";
@@ -178,11 +175,13 @@ Deno.test("SQLite store: other revisions, other databases, bad URIs", async () =
 Deno.test("SQLite store: processes writing at once wait for each other", async () => {
   const dir = await tmp();
   try {
-    const lib = new URL("../lib/mlflow/mod.ts", import.meta.url).href;
+    const lib = (file: string) => new URL(`../lib/mlflow/${file}`, import.meta.url).href;
     const script = join(dir, "writer.ts");
     await Deno.writeTextFile(
       script,
-      `import { openStore, registerModelVersion, ensureExperiment } from "${lib}";
+      `import { openStore } from "${lib("mod.ts")}";
+import { ensureExperiment } from "${lib("logging.ts")}";
+import { registerModelVersion } from "${lib("registry.ts")}";
 const store = openStore(Deno.args[0]);
 const exp = await ensureExperiment(store, "shared");
 for (let i = 0; i < 5; i++) {

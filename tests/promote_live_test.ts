@@ -16,7 +16,7 @@ import { openStore } from "../lib/mlflow/mod.ts";
 import { readBundle } from "../lib/model/io.ts";
 import { decideLive, PROMOTE_TAGS } from "../lib/registry/mod.ts";
 import { OptionError } from "../lib/errors.ts";
-import { cliMessage } from "../cli/options.ts";
+import { cliMessage, flagOf } from "../cli/options.ts";
 
 const tmp = await moduleTempDir("mlops-promote-live-test-");
 
@@ -193,6 +193,8 @@ Deno.test(needs(["prometheus"], {
       assert.equal(champion.tags[PROMOTE_TAGS.gate], "live");
       assert.equal(champion.tags[PROMOTE_TAGS.previous], "1");
       assert.match(champion.tags[PROMOTE_TAGS.reason], /^won in shadow \(challenger version 2/);
+      // The CLI has the gate name options by its flags, in the record too.
+      assert.match(champion.tags[PROMOTE_TAGS.reason], /lower bound is above --min-delta 0\)$/);
       assert.equal(Number(champion.tags["mlops.live.feedback"]), done.json.challenger.feedback);
       const bundle = await readBundle(out);
       assert.equal(bundle.version, "2");
@@ -294,7 +296,7 @@ Deno.test("decideLive: table", () => {
   const o = { minFeedback: 100, minDelta: 0, confidence: 0.95 };
   const cases: [string, [number, number], [number, number], Partial<typeof o>, boolean, RegExp][] =
     [
-      ["clearly better", [700, 300], [800, 200], {}, true, /lower bound is above --min-delta 0$/],
+      ["clearly better", [700, 300], [800, 200], {}, true, /lower bound is above minDelta 0$/],
       [
         "tie",
         [800, 200],
@@ -310,7 +312,7 @@ Deno.test("decideLive: table", () => {
         [800, 200],
         { minDelta: 0.07 },
         false,
-        /not above --min-delta 0\.07/,
+        /not above minDelta 0\.07/,
       ],
       [
         "champion has too little",
@@ -342,6 +344,14 @@ Deno.test("decideLive: table", () => {
     assert.equal(g.pass, pass, `${what}: ${g.reason}`);
     assert.match(g.reason, reason, what);
   }
+  // The reason names options as the caller spells them: the CLI passes its flags.
+  const greedy = decideLive(
+    { version: "1", correct: 700, incorrect: 300 },
+    { version: "2", correct: 800, incorrect: 200 },
+    { ...o, minDelta: 0.07 },
+    flagOf,
+  );
+  assert.match(greedy.reason, /the lower bound is not above --min-delta 0\.07$/);
   assert.throws(
     () =>
       decideLive({ version: "1", correct: 1, incorrect: 1 }, {

@@ -123,6 +123,8 @@ Deno.test("the gate: a worse model is refused with a distinct exit code, a bette
   assert.equal(better.json.previous_version, "1");
   const v2 = await store.getModelVersion(MODEL, "2");
   assert.equal(v2.tags[PROMOTE_TAGS.previous], "1");
+  // The gate's reason, recorded as the CLI words it: options by their flags.
+  assert.match(v2.tags[PROMOTE_TAGS.reason], /, beats it by at least --min-delta 0$/);
   assert.equal(Number(v2.tags["mlops.old.accuracy"]), weak.metrics.accuracy);
   assert.equal(Number(v2.tags["mlops.new.accuracy"]), good.metrics.accuracy);
   assert.equal((await readBundle(out)).version, "2");

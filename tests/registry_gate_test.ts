@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { decide, type GateInput } from "../lib/registry/mod.ts";
 import { OptionError } from "../lib/errors.ts";
-import { cliMessage } from "../cli/options.ts";
+import { cliMessage, flagOf } from "../cli/options.ts";
 
 const base: GateInput = {
   metric: "accuracy",
@@ -28,7 +28,7 @@ const TABLE: [string, Partial<GateInput>, boolean, string, RegExp][] = [
     "first",
     /no current champion/,
   ],
-  ["better, no min-delta", {}, true, "passed", /\+0\.05, beats it by at least --min-delta 0$/],
+  ["better, no min-delta", {}, true, "passed", /\+0\.05, beats it by at least minDelta 0$/],
   ["tie: not better", { candidate: 0.75 }, false, "rejected", /: \+0, not better$/],
   [
     "tie within epsilon (text round-trip)",
@@ -43,7 +43,7 @@ const TABLE: [string, Partial<GateInput>, boolean, string, RegExp][] = [
     { minDelta: 0.06 },
     false,
     "rejected",
-    /less than --min-delta 0\.06/,
+    /less than minDelta 0\.06/,
   ],
   ["better by exactly min-delta", { minDelta: 0.05 }, true, "passed", /beats it/],
   [
@@ -58,7 +58,7 @@ const TABLE: [string, Partial<GateInput>, boolean, string, RegExp][] = [
     { minDelta: 0.05 + 1e-9 },
     false,
     "rejected",
-    /less than --min-delta/,
+    /less than minDelta/,
   ],
   [
     "log_loss: lower wins",
@@ -79,7 +79,7 @@ const TABLE: [string, Partial<GateInput>, boolean, string, RegExp][] = [
     { metric: "log_loss", candidate: 0.44, champion: 0.45, minDelta: 0.02 },
     false,
     "rejected",
-    /less than --min-delta 0\.02/,
+    /less than minDelta 0\.02/,
   ],
   [
     "log_loss tie",
@@ -93,14 +93,14 @@ const TABLE: [string, Partial<GateInput>, boolean, string, RegExp][] = [
     { champion: null },
     false,
     "rejected",
-    /cannot compare: version 3 has no accuracy on record/,
+    /cannot compare: version 3 has no accuracy on record \(pass force to promote anyway\)$/,
   ],
   [
     "force skips the gate when worse",
     { candidate: 0.1, force: true },
     true,
     "forced",
-    /gate skipped/,
+    /gate skipped \(force\)$/,
   ],
   [
     "force with an unknown champion",
@@ -128,4 +128,16 @@ Deno.test("gate: an unknown metric is refused by name", () => {
     assert.match(cliMessage(e), /--metric auc: unknown metric/);
     return true;
   });
+});
+
+Deno.test("gate: the reason names options as the caller spells them (the CLI: flags)", () => {
+  const greedy = { ...base, minDelta: 0.06 };
+  assert.match(decide(greedy).reason, /, less than minDelta 0\.06$/);
+  assert.match(decide(greedy, flagOf).reason, /, less than --min-delta 0\.06$/);
+  assert.match(decide(base, flagOf).reason, /, beats it by at least --min-delta 0$/);
+  assert.match(decide({ ...base, force: true }, flagOf).reason, /gate skipped \(--force\)$/);
+  assert.match(
+    decide({ ...base, champion: null }, flagOf).reason,
+    /on record \(pass --force to promote anyway\)$/,
+  );
 });

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { mlops } from "./support/cli.ts";
 import { needs } from "./support/parts.ts";
-import { FileStore, logTrainingRun } from "../lib/mlflow/mod.ts";
+import { logTrainingRun } from "../lib/mlflow/logging.ts";
+import { FileStore } from "../lib/mlflow/transfer.ts";
 
 const FIXTURE = fileURLToPath(
   new URL("../../shared/fixtures/mlflow3-filestore/mlruns", import.meta.url),

@@ -5,7 +5,7 @@
  */
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
-import { FileStore } from "../lib/mlflow/mod.ts";
+import { FileStore } from "../lib/mlflow/transfer.ts";
 import { mlops } from "./support/cli.ts";
 import { trainTiny, writeTinyCsv } from "./support/tiny_csv.ts";
 import { fetchWithin, startEdgeProcess } from "./support/edge_process.ts";

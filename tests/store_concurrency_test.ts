@@ -5,7 +5,8 @@
  */
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
-import { FileStore, RestStore } from "../lib/mlflow/mod.ts";
+import { FileStore } from "../lib/mlflow/transfer.ts";
+import { RestStore } from "../lib/mlflow/rest_store.ts";
 import { readBundle } from "../lib/model/io.ts";
 import { withLock } from "../lib/mlflow/_fs.ts";
 import { GATE_EXIT_CODE } from "../cli/commands/promote.ts";

@@ -5,7 +5,7 @@
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { FileStore } from "../lib/mlflow/mod.ts";
+import { FileStore } from "../lib/mlflow/transfer.ts";
 import { mlops } from "./support/cli.ts";
 import { logTinyModelRun } from "./support/tiny_bundle.ts";
 import { moduleTempDir } from "./support/temp.ts";

@@ -8,14 +8,10 @@ import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { isUserError } from "../lib/errors.ts";
-import {
-  FileStore,
-  logTrainingRun,
-  openStore,
-  type RestClientOptions,
-  syncStore,
-  type TrackingStore,
-} from "../lib/mlflow/mod.ts";
+import { openStore, type TrackingStore } from "../lib/mlflow/mod.ts";
+import { logTrainingRun } from "../lib/mlflow/logging.ts";
+import { FileStore, syncStore } from "../lib/mlflow/transfer.ts";
+import { type RestClientOptions } from "../lib/mlflow/rest_client.ts";
 import { writeBundle } from "../lib/model/io.ts";
 import { type DropPlan, startDropProxy } from "./support/drop_proxy.ts";
 import { type MlflowTestServer, startMlflowServer } from "./support/mlflow_server.ts";

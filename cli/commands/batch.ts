@@ -13,7 +13,8 @@ import { join } from "node:path";
 import { datasetName, digestTable, readCsvFile, tableDrift } from "../../lib/data/mod.ts";
 import { UserError } from "../../lib/errors.ts";
 import { describeFsError } from "../../lib/fs_error.ts";
-import { checkExperimentName, logTrainingRun, openStore } from "../../lib/mlflow/mod.ts";
+import { checkExperimentName, openStore } from "../../lib/mlflow/mod.ts";
+import { logTrainingRun } from "../../lib/mlflow/logging.ts";
 import { predictTable } from "../../lib/model/mod.ts";
 import { networkReason } from "../../lib/net.ts";
 import {

@@ -8,14 +8,13 @@
  */
 import type { Command } from "commander";
 import { UserError } from "../../lib/errors.ts";
+import { DEFAULT_FILE_STORE, DEFAULT_SQLITE_URI } from "../../lib/mlflow/mod.ts";
 import {
-  DEFAULT_FILE_STORE,
-  DEFAULT_SQLITE_URI,
   FileStore,
   migrateFileStore,
   parseTrackingUri,
   SqlStore,
-} from "../../lib/mlflow/mod.ts";
+} from "../../lib/mlflow/transfer.ts";
 import { toJson, withJson } from "../options.ts";
 import { print } from "../output.ts";
 

@@ -25,7 +25,7 @@ import {
 import { METRIC_NAMES } from "../../lib/metrics/mod.ts";
 import { print } from "../output.ts";
 import { liveJson, liveText } from "./_promote_live.ts";
-import { withJson, withTrackingUri } from "../options.ts";
+import { flagOf, withJson, withTrackingUri } from "../options.ts";
 
 /** Exit code when the gate refuses a promotion (distinct from bad input, 2). */
 export const GATE_EXIT_CODE = 3;
@@ -161,7 +161,14 @@ export function register(program: Command): void {
         r = fromRollback(await rollback({ ...common, version: flags.version }));
       } else {
         r = fromPromote(
-          await promote({ ...common, runId: flags.run, minDelta, force: flags.force }),
+          // The gate speaks of options; here, and in the reason it records, they are flags.
+          await promote({
+            ...common,
+            runId: flags.run,
+            minDelta,
+            force: flags.force,
+            optionName: flagOf,
+          }),
         );
       }
       if (flags.json) print(JSON.stringify(jsonResult(r)));
@@ -200,6 +207,7 @@ async function live(flags: PromoteFlags, minDelta: number): Promise<void> {
     out,
     dryRun: flags.dryRun,
     reason: flags.reason,
+    optionName: flagOf,
   });
   print(flags.json ? JSON.stringify(liveJson(r)) : liveText(r));
   if (r.status === "rejected" || (r.status === "dry-run" && r.wouldBe === "rejected")) {

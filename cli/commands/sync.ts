@@ -8,12 +8,8 @@
  */
 import type { Command } from "commander";
 import { UserError } from "../../lib/errors.ts";
-import {
-  fallbackStoreUri,
-  MlflowUnavailableError,
-  openStore,
-  syncStore,
-} from "../../lib/mlflow/mod.ts";
+import { MlflowUnavailableError, openStore } from "../../lib/mlflow/mod.ts";
+import { fallbackStoreUri, syncStore } from "../../lib/mlflow/transfer.ts";
 import { toJson, withJson } from "../options.ts";
 import { print } from "../output.ts";
 

@@ -2,7 +2,9 @@
  * The operator view served at `/ops`: one self-contained HTML document whose
  * inline script polls `/v1/ops` (this instance's own numbers: traffic of the
  * last minute, class mix, drift, live accuracy, memory, rejections, unseen
- * categories) and redraws. No build step, no external assets.
+ * categories) and redraws. No build step, no external assets: the script is
+ * {@link opsScript}, TypeScript that the linter and type checker see,
+ * embedded as the JavaScript Deno transpiled it to.
  *
  * The page itself holds no data; `/v1/ops` requires the API key when keys
  * are set, and the page asks for it once (kept in the tab's session storage,
@@ -10,6 +12,7 @@
  *
  * @module
  */
+import type { StatusBody } from "../routes/ops.ts";
 import { THEME_CSS } from "./theme.ts";
 
 /** How often the page polls, in milliseconds. */
@@ -66,227 +69,352 @@ footer { color: var(--muted); font-size: 12px; margin-top: 18px; }
 }
 `;
 
-// Plain ES5-ish script: it must run in any browser without transpiling.
-const PAGE_JS = `
-(function () {
-  var POLL = ${POLL_MS};
-  var COLORS = ["var(--c0)", "var(--c1)", "var(--c2)", "var(--c3)", "var(--c4)", "var(--c5)"];
-  function $(id) { return document.getElementById(id); }
-  function el(tag, attrs, text) {
-    var e = document.createElement(tag);
-    for (var k in attrs || {}) e.setAttribute(k, attrs[k]);
+// The page runs opsScript's own source: the JavaScript Deno transpiled it to,
+// under `deno run`, `deno test` and Deploy alike, so there is nothing to build.
+const PAGE_JS = `(${opsScript.toString()})(${POLL_MS});`;
+
+// The little of the DOM opsScript uses. Deno's types have no DOM, and adding
+// lib "dom" would retype every module checked with this one.
+interface PageNode {
+  textContent: string | null;
+}
+interface PageElement extends PageNode {
+  className: string;
+  value: string;
+  clientWidth: number;
+  clientHeight: number;
+  style: { width: string; background: string; display: string };
+  firstChild: PageNode | null;
+  setAttribute(name: string, value: string | number): void;
+  appendChild(child: PageNode): void;
+  removeChild(child: PageNode): void;
+  addEventListener(type: string, listener: (event: { preventDefault(): void }) => void): void;
+}
+declare const document: {
+  getElementById(id: string): PageElement | null;
+  createElement(tag: string): PageElement;
+  createElementNS(namespace: string, tag: string): PageElement;
+  createTextNode(text: string): PageNode;
+};
+declare const sessionStorage: {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+};
+
+/**
+ * The page's script, run in the browser: polls `v1/ops` (relative, so the
+ * page works under a path prefix) every `pollMs` and redraws; asks for the
+ * API key when the edge wants one.
+ *
+ * The page embeds this function's source, so it must stand alone: browser
+ * globals, its argument and its own locals only, nothing from this module or
+ * its imports (type imports are erased, so {@link StatusBody} types what it
+ * reads).
+ */
+export function opsScript(pollMs: number): void {
+  const COLORS = ["var(--c0)", "var(--c1)", "var(--c2)", "var(--c3)", "var(--c4)", "var(--c5)"];
+  const $ = (id: string): PageElement => document.getElementById(id)!;
+  function el(tag: string, attrs?: Record<string, string>, text?: unknown): PageElement {
+    const e = document.createElement(tag);
+    for (const k in attrs || {}) e.setAttribute(k, attrs![k]);
     if (text !== undefined && text !== null) e.textContent = String(text);
     return e;
   }
-  function fmt(n, digits) {
-    if (n === null || n === undefined || !isFinite(n)) return "–";
-    return Number(n).toLocaleString(undefined, { maximumFractionDigits: digits === undefined ? 0 : digits, minimumFractionDigits: digits || 0 });
+  function fmt(n: number | null | undefined, digits?: number): string {
+    if (n === null || n === undefined || !isFinite(n)) return "\u2013";
+    return Number(n).toLocaleString(undefined, {
+      maximumFractionDigits: digits === undefined ? 0 : digits,
+      minimumFractionDigits: digits || 0,
+    });
   }
-  function ms(n) {
-    if (n === null || n === undefined) return "–";
+  function ms(n: number | null | undefined): string {
+    if (n === null || n === undefined) return "\u2013";
     return n < 1 ? fmt(n, 2) : n < 10 ? fmt(n, 1) : fmt(n, 0);
   }
-  function pct(x, digits) { return x === null || x === undefined ? "–" : fmt(x * 100, digits === undefined ? 1 : digits) + "%"; }
-  function bytes(b) { return b === null || b === undefined ? "–" : fmt(b / 1048576, 1) + " MiB"; }
-  function duration(s) {
+  function pct(x: number | null | undefined, digits?: number): string {
+    return x === null || x === undefined
+      ? "\u2013"
+      : fmt(x * 100, digits === undefined ? 1 : digits) + "%";
+  }
+  function bytes(b: number | null | undefined): string {
+    return b === null || b === undefined ? "\u2013" : fmt(b / 1048576, 1) + " MiB";
+  }
+  function duration(s: number): string {
     if (s < 60) return Math.round(s) + "s";
     if (s < 3600) return Math.floor(s / 60) + "m " + Math.round(s % 60) + "s";
     if (s < 86400) return Math.floor(s / 3600) + "h " + Math.floor((s % 3600) / 60) + "m";
     return Math.floor(s / 86400) + "d " + Math.floor((s % 86400) / 3600) + "h";
   }
-  function psiLevel(p) { return p === null ? "" : p < 0.1 ? "ok" : p < 0.2 ? "warn" : "bad"; }
-  function psiText(p) { return p === null ? "too few samples" : p < 0.1 ? "stable" : p < 0.2 ? "moderate" : "shifted"; }
-  function setKpi(id, value, unit, sub) {
-    var v = $(id + "-value");
+  function psiLevel(p: number | null): string {
+    return p === null ? "" : p < 0.1 ? "ok" : p < 0.2 ? "warn" : "bad";
+  }
+  function psiText(p: number | null): string {
+    return p === null ? "too few samples" : p < 0.1 ? "stable" : p < 0.2 ? "moderate" : "shifted";
+  }
+  function clear(e: PageElement): void {
+    while (e.firstChild) e.removeChild(e.firstChild);
+  }
+  function setKpi(id: string, value: string, unit: string, sub?: string): void {
+    const v = $(id + "-value");
     v.textContent = value;
     if (unit) v.appendChild(el("small", {}, unit));
     $(id + "-sub").textContent = sub || "";
   }
 
-  function renderChart(series) {
+  function renderChart(series: [number, number][]): void {
     // Drawn in CSS pixels at the size the layout gave the chart, so text is never stretched.
-    var svg = $("chart"), W = svg.clientWidth || 600, H = svg.clientHeight || 160, pad = 28;
+    const svg = $("chart"), W = svg.clientWidth || 600, H = svg.clientHeight || 160, pad = 28;
     svg.setAttribute("viewBox", "0 0 " + W + " " + H);
-    while (svg.firstChild) svg.removeChild(svg.firstChild);
-    var max = 1;
-    for (var i = 0; i < series.length; i++) max = Math.max(max, series[i][0]);
-    var bw = (W - pad) / Math.max(series.length, 1);
-    var ns = "http://www.w3.org/2000/svg";
-    function line(y, label) {
-      var l = document.createElementNS(ns, "line");
-      l.setAttribute("x1", pad); l.setAttribute("x2", W); l.setAttribute("y1", y); l.setAttribute("y2", y);
-      l.setAttribute("stroke", "var(--line)");
-      svg.appendChild(l);
-      var t = document.createElementNS(ns, "text");
-      t.setAttribute("x", 0); t.setAttribute("y", y + 4); t.setAttribute("class", "axis");
+    clear(svg);
+    let max = 1;
+    for (const [req] of series) max = Math.max(max, req);
+    const bw = (W - pad) / Math.max(series.length, 1);
+    const ns = "http://www.w3.org/2000/svg";
+    function svgEl(tag: string, attrs: Record<string, string | number>): PageElement {
+      const e = document.createElementNS(ns, tag);
+      for (const k in attrs) e.setAttribute(k, attrs[k]);
+      return e;
+    }
+    function line(y: number, label: string): void {
+      svg.appendChild(svgEl("line", { x1: pad, x2: W, y1: y, y2: y, stroke: "var(--line)" }));
+      const t = svgEl("text", { x: 0, y: y + 4, class: "axis" });
       t.textContent = label;
       svg.appendChild(t);
     }
-    line(6, fmt(max)); line(H - 16, "0");
-    for (var j = 0; j < series.length; j++) {
-      var req = series[j][0], err = series[j][1];
-      var h = (H - 22) * req / max, he = (H - 22) * err / max;
-      var r = document.createElementNS(ns, "rect");
-      r.setAttribute("x", pad + j * bw + 1); r.setAttribute("width", Math.max(bw - 2, 1));
-      r.setAttribute("y", H - 16 - h); r.setAttribute("height", h); r.setAttribute("rx", 1.5);
-      r.setAttribute("fill", "var(--accent)"); r.setAttribute("opacity", "0.85");
-      svg.appendChild(r);
+    line(6, fmt(max));
+    line(H - 16, "0");
+    series.forEach(([req, err], j) => {
+      const h = (H - 22) * req / max, he = (H - 22) * err / max;
+      const x = pad + j * bw + 1, width = Math.max(bw - 2, 1);
+      svg.appendChild(svgEl("rect", {
+        x,
+        width,
+        y: H - 16 - h,
+        height: h,
+        rx: 1.5,
+        fill: "var(--accent)",
+        opacity: "0.85",
+      }));
       if (err > 0) {
-        var e = document.createElementNS(ns, "rect");
-        e.setAttribute("x", pad + j * bw + 1); e.setAttribute("width", Math.max(bw - 2, 1));
-        e.setAttribute("y", H - 16 - he); e.setAttribute("height", he);
-        e.setAttribute("fill", "var(--bad)");
-        svg.appendChild(e);
+        svg.appendChild(
+          svgEl("rect", { x, width, y: H - 16 - he, height: he, fill: "var(--bad)" }),
+        );
       }
-    }
-    var t0 = document.createElementNS(ns, "text");
-    t0.setAttribute("x", pad); t0.setAttribute("y", H - 2); t0.setAttribute("class", "axis");
+    });
+    const t0 = svgEl("text", { x: pad, y: H - 2, class: "axis" });
     t0.textContent = "-" + series.length + "s";
     svg.appendChild(t0);
-    var t1 = document.createElementNS(ns, "text");
-    t1.setAttribute("x", W); t1.setAttribute("y", H - 2); t1.setAttribute("class", "axis");
-    t1.setAttribute("text-anchor", "end"); t1.textContent = "now";
+    const t1 = svgEl("text", { x: W, y: H - 2, class: "axis", "text-anchor": "end" });
+    t1.textContent = "now";
     svg.appendChild(t1);
   }
 
-  function renderMix(target, counts, classes) {
-    var box = $(target);
-    while (box.firstChild) box.removeChild(box.firstChild);
-    var total = 0;
-    for (var i = 0; i < classes.length; i++) total += counts[classes[i]] || 0;
-    var bar = el("div", { "class": "bar" });
-    var rows = el("div", { "class": "rows" });
-    for (var k = 0; k < classes.length; k++) {
-      var c = classes[k], n = counts[c] || 0, share = total ? n / total : 0;
-      var seg = el("div", { title: c });
+  function renderMix(
+    target: string,
+    counts: Record<string, number>,
+    classes: readonly string[],
+  ): void {
+    const box = $(target);
+    clear(box);
+    let total = 0;
+    for (const c of classes) total += counts[c] || 0;
+    const bar = el("div", { "class": "bar" });
+    const rows = el("div", { "class": "rows" });
+    classes.forEach((c, k) => {
+      const n = counts[c] || 0, share = total ? n / total : 0;
+      const seg = el("div", { title: c });
       seg.style.width = (share * 100) + "%";
       seg.style.background = COLORS[k % COLORS.length];
       bar.appendChild(seg);
-      var row = el("div", { "class": "row" });
-      var name = el("span");
-      var sw = el("span", { "class": "swatch" });
+      const row = el("div", { "class": "row" });
+      const name = el("span");
+      const sw = el("span", { "class": "swatch" });
       sw.style.background = COLORS[k % COLORS.length];
       name.appendChild(sw);
       name.appendChild(document.createTextNode(c));
       row.appendChild(name);
-      row.appendChild(el("span", { "class": "num" }, fmt(n) + "  ·  " + pct(share)));
+      row.appendChild(el("span", { "class": "num" }, fmt(n) + "  \u00b7  " + pct(share)));
       rows.appendChild(row);
-    }
+    });
     box.appendChild(bar);
     box.appendChild(rows);
   }
 
-  function renderDrift(drift) {
-    var body = $("drift-body");
-    while (body.firstChild) body.removeChild(body.firstChild);
-    var feats = drift.features.slice().sort(function (a, b) { return (b.psi === null ? -1 : b.psi) - (a.psi === null ? -1 : a.psi); });
-    $("drift-window").textContent = "last " + fmt(drift.window) + " instances on this instance · PSI vs training";
+  function renderDrift(drift: StatusBody["drift"]): void {
+    const body = $("drift-body");
+    clear(body);
+    const feats = drift.features.slice().sort((a, b) =>
+      (b.psi === null ? -1 : b.psi) - (a.psi === null ? -1 : a.psi)
+    );
+    $("drift-window").textContent = "last " + fmt(drift.window) +
+      " instances on this instance \u00b7 PSI vs training";
     if (feats.length === 0) {
-      var tr0 = el("tr"); tr0.appendChild(el("td", { colspan: "4", "class": "muted" }, "No feature statistics in this bundle."));
+      const tr0 = el("tr");
+      tr0.appendChild(
+        el("td", { colspan: "4", "class": "muted" }, "No feature statistics in this bundle."),
+      );
       body.appendChild(tr0);
     }
-    for (var i = 0; i < feats.length; i++) {
-      var f = feats[i], tr = el("tr");
+    for (const f of feats) {
+      const tr = el("tr");
       tr.appendChild(el("td", {}, f.name));
       tr.appendChild(el("td", { "class": "muted" }, f.kind));
-      var cell = el("td"), wrap = el("div", { "class": "psi" });
-      var track = el("div", { "class": "track" }), fill = el("div", { "class": "fill" });
+      const cell = el("td"), wrap = el("div", { "class": "psi" });
+      const track = el("div", { "class": "track" }), fill = el("div", { "class": "fill" });
       fill.style.width = Math.min(100, (f.psi || 0) / 0.3 * 100) + "%";
-      fill.style.background = f.psi === null ? "var(--line)" : f.psi < 0.1 ? "var(--ok)" : f.psi < 0.2 ? "var(--warn)" : "var(--bad)";
-      track.appendChild(fill); wrap.appendChild(track);
-      wrap.appendChild(el("span", { "class": "num" }, f.psi === null ? "–" : fmt(f.psi, 3)));
-      cell.appendChild(wrap); tr.appendChild(cell);
-      var st = el("td");
+      fill.style.background = f.psi === null
+        ? "var(--line)"
+        : f.psi < 0.1
+        ? "var(--ok)"
+        : f.psi < 0.2
+        ? "var(--warn)"
+        : "var(--bad)";
+      track.appendChild(fill);
+      wrap.appendChild(track);
+      wrap.appendChild(el("span", { "class": "num" }, f.psi === null ? "\u2013" : fmt(f.psi, 3)));
+      cell.appendChild(wrap);
+      tr.appendChild(cell);
+      const st = el("td");
       st.appendChild(el("span", { "class": "tag " + psiLevel(f.psi) }, psiText(f.psi)));
-      st.appendChild(el("span", { "class": "muted" }, "  n=" + fmt(f.n) + (f.psi === null ? " of " + fmt(f.minSamples) : "")));
+      st.appendChild(
+        el(
+          "span",
+          { "class": "muted" },
+          "  n=" + fmt(f.n) + (f.psi === null ? " of " + fmt(f.minSamples) : ""),
+        ),
+      );
       tr.appendChild(st);
       body.appendChild(tr);
     }
   }
 
-  function renderKv(id, pairs) {
-    var box = $(id);
-    while (box.firstChild) box.removeChild(box.firstChild);
-    for (var i = 0; i < pairs.length; i++) {
-      box.appendChild(el("div", {}, pairs[i][0]));
-      box.appendChild(el("div", {}, pairs[i][1]));
+  function renderKv(id: string, pairs: [string, string][]): void {
+    const box = $(id);
+    clear(box);
+    for (const [k, v] of pairs) {
+      box.appendChild(el("div", {}, k));
+      box.appendChild(el("div", {}, v));
     }
   }
 
-  function render(s) {
-    var m = s.model, t = s.traffic, acc = s.live_accuracy;
+  function render(s: StatusBody): void {
+    const m = s.model, t = s.traffic, acc = s.live_accuracy;
     $("model-name").textContent = m.name || "no model";
-    $("model-version").textContent = m.status === "ready" ? "version " + (m.version === null ? "unregistered" : m.version) : "";
-    var st = $("model-status");
-    st.className = "pill " + (m.status === "ready" ? "ok" : m.status === "loading" ? "warn" : "bad");
+    $("model-version").textContent = m.status === "ready"
+      ? "version " + (m.version === null ? "unregistered" : m.version)
+      : "";
+    const st = $("model-status");
+    st.className = "pill " +
+      (m.status === "ready" ? "ok" : m.status === "loading" ? "warn" : "bad");
     st.textContent = m.status === "ready" ? "serving" : m.status;
-    var banner = $("banner");
+    const banner = $("banner");
     banner.style.display = m.status === "ready" ? "none" : "block";
     banner.textContent = m.status === "ready" ? "" : "Not serving: " + (m.reason || m.status);
-    $("uptime").textContent = "this instance (" + s.instance + "), up " + duration(s.uptime_seconds);
+    $("uptime").textContent = "this instance (" + s.instance + "), up " +
+      duration(s.uptime_seconds);
 
-    setKpi("rps", fmt(t.rps, t.rps < 10 ? 2 : 1), "req/s", fmt(t.requests) + " in last " + t.window_seconds + "s");
+    setKpi(
+      "rps",
+      fmt(t.rps, t.rps < 10 ? 2 : 1),
+      "req/s",
+      fmt(t.requests) + " in last " + t.window_seconds + "s",
+    );
     setKpi("p50", ms(t.latency_ms.p50), "ms", "p90 " + ms(t.latency_ms.p90) + " ms");
     setKpi("p99", ms(t.latency_ms.p99), "ms", "over last " + t.window_seconds + "s");
-    setKpi("errors", pct(t.error_rate, 2), "", "5xx " + fmt(t.server_errors) + " · 4xx " + fmt(t.client_errors));
-    var trained = m.training_metrics && m.training_metrics.accuracy;
-    setKpi("accuracy", acc.accuracy === null ? "–" : pct(acc.accuracy), "",
-      acc.n + " feedback" + (trained ? " · holdout " + pct(trained) : ""));
+    setKpi(
+      "errors",
+      pct(t.error_rate, 2),
+      "",
+      "5xx " + fmt(t.server_errors) + " \u00b7 4xx " + fmt(t.client_errors),
+    );
+    const trained = m.training_metrics && m.training_metrics.accuracy;
+    setKpi(
+      "accuracy",
+      acc.accuracy === null ? "\u2013" : pct(acc.accuracy),
+      "",
+      acc.n + " feedback" + (trained ? " \u00b7 holdout " + pct(trained) : ""),
+    );
     setKpi("predictions", fmt(s.predictions.total), "", fmt(t.total_requests) + " API requests");
 
     renderChart(t.series);
-    var classes = m.classes || [];
+    const classes = m.classes || [];
     renderMix("mix-window", s.predictions.window_by_class, classes);
     renderMix("mix-total", s.predictions.total_by_class, classes);
     renderDrift(s.drift);
 
-    var unknown = [];
-    for (var f in s.unknown_categories) unknown.push([f, fmt(s.unknown_categories[f])]);
+    const unknown: [string, string][] = [];
+    for (const f in s.unknown_categories) unknown.push([f, fmt(s.unknown_categories[f])]);
     if (unknown.length === 0) unknown.push(["none seen", ""]);
     renderKv("unknown", unknown);
-    var rejected = [];
-    for (var r in s.rejected) rejected.push([r.replace(/_/g, " "), fmt(s.rejected[r])]);
+    const rejected: [string, string][] = [];
+    for (const r in s.rejected) rejected.push([r.replace(/_/g, " "), fmt(s.rejected[r])]);
     if (rejected.length === 0) rejected.push(["none", ""]);
     renderKv("rejected", rejected);
+    const at = (iso: string | null | undefined, none: string) =>
+      iso ? new Date(iso).toLocaleString() : none;
     renderKv("runtime", [
       ["resident memory", bytes(s.runtime.rss_bytes)],
       ["heap used", bytes(s.runtime.heap_used_bytes)],
-      ["event-loop lag", s.runtime.event_loop_lag_ms === null ? "–" : ms(s.runtime.event_loop_lag_ms) + " ms"],
-      ["model loaded", m.loaded_at ? new Date(m.loaded_at).toLocaleString() : "–"],
-      ["trained", m.created_at ? new Date(m.created_at).toLocaleString() : "–"],
-      ["promoted", m.promoted_at ? new Date(m.promoted_at).toLocaleString() : "not promoted"],
+      [
+        "event-loop lag",
+        s.runtime.event_loop_lag_ms === null ? "\u2013" : ms(s.runtime.event_loop_lag_ms) + " ms",
+      ],
+      ["model loaded", at(m.loaded_at, "\u2013")],
+      ["trained", at(m.created_at, "\u2013")],
+      ["promoted", at(m.promoted_at, "not promoted")],
     ]);
     $("updated").textContent = "updated " + new Date().toLocaleTimeString();
   }
 
-  var KEY = "mlops-ops-key";
-  function key() { try { return sessionStorage.getItem(KEY) || ""; } catch (e) { return ""; } }
-  function askForKey(wrong) {
-    $("keyform").style.display = "block";
-    $("key-msg").textContent = wrong ? "That key was not accepted." : "This view needs an API key of this edge.";
+  const KEY = "mlops-ops-key";
+  function key(): string {
+    try {
+      return sessionStorage.getItem(KEY) || "";
+    } catch {
+      return "";
+    }
   }
-  $("keyform").addEventListener("submit", function (ev) {
+  function askForKey(wrong: boolean): void {
+    $("keyform").style.display = "block";
+    $("key-msg").textContent = wrong
+      ? "That key was not accepted."
+      : "This view needs an API key of this edge.";
+  }
+  $("keyform").addEventListener("submit", (ev) => {
     ev.preventDefault();
-    try { sessionStorage.setItem(KEY, $("key").value.trim()); } catch (e) {}
+    try {
+      sessionStorage.setItem(KEY, $("key").value.trim());
+    } catch { /* storage refused (private mode): ask again next time */ }
     $("keyform").style.display = "none";
     poll(true);
   });
-  function poll(once) {
+  function poll(once?: boolean): void {
     // Relative URLs keep the page working when the app is mounted under a prefix.
-    var headers = key() ? { authorization: "Bearer " + key() } : {};
-    fetch("v1/ops", { cache: "no-store", headers: headers })
-      .then(function (r) {
-        if (r.status === 401 || r.status === 400) { askForKey(Boolean(key())); throw new Error("key"); }
+    const headers: Record<string, string> = key() ? { authorization: "Bearer " + key() } : {};
+    fetch("v1/ops", { cache: "no-store", headers })
+      .then((r) => {
+        if (r.status === 401 || r.status === 400) {
+          askForKey(Boolean(key()));
+          throw new Error("key");
+        }
         if (!r.ok) throw new Error("HTTP " + r.status);
-        return r.json();
+        return r.json() as Promise<StatusBody>;
       })
-      .then(function (s) { render(s); $("conn").className = "pill ok"; $("conn").textContent = "live"; })
-      .catch(function () { $("conn").className = "pill bad"; $("conn").textContent = "offline"; })
-      .then(function () { if (!once) setTimeout(poll, POLL); });
+      .then((s) => {
+        render(s);
+        $("conn").className = "pill ok";
+        $("conn").textContent = "live";
+      })
+      .catch(() => {
+        $("conn").className = "pill bad";
+        $("conn").textContent = "offline";
+      })
+      .then(() => {
+        if (!once) setTimeout(poll, pollMs);
+      });
   }
   poll();
-})();
-`;
+}
 
 function kpi(id: string, label: string): string {
   return `<div class="panel kpi"><div class="label">${label}</div>` +

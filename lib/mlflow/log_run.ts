@@ -153,7 +153,8 @@ export function paramText(v: ParamValue): string {
  *
  * @example
  * ```ts
- * import { logTrainingRun, openStore } from "./mod.ts";
+ * import { openStore } from "./mod.ts";
+ * import { logTrainingRun } from "./log_run.ts";
  *
  * const logged = await logTrainingRun(openStore(), {
  *   experiment: "churn",
@@ -290,7 +291,8 @@ export interface RunContent {
  *
  * @example
  * ```ts
- * import { logToRun, openStore } from "./mod.ts";
+ * import { openStore } from "./mod.ts";
+ * import { logToRun } from "./log_run.ts";
  *
  * declare const runId: string;
  * const store = openStore();
@@ -349,7 +351,8 @@ export async function logToRun(
  *
  * @example
  * ```ts
- * import { ensureExperiment, openStore } from "./mod.ts";
+ * import { openStore } from "./mod.ts";
+ * import { ensureExperiment } from "./log_run.ts";
  *
  * const experimentId = await ensureExperiment(openStore(), "churn");
  * ```
@@ -375,7 +378,8 @@ export async function ensureExperiment(store: TrackingStore, name: string): Prom
  *
  * @example
  * ```ts
- * import { openStore, registerModelVersion } from "./mod.ts";
+ * import { openStore } from "./mod.ts";
+ * import { registerModelVersion } from "./log_run.ts";
  *
  * const mv = await registerModelVersion(openStore(), {
  *   name: "churn",

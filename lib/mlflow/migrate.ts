@@ -47,7 +47,8 @@ export const RETIRED_SUFFIX = ".migrated";
  *
  * @example
  * ```ts
- * import { FileStore, SqlStore } from "./mod.ts";
+ * import { FileStore } from "./file_store.ts";
+ * import { SqlStore } from "./sql_store.ts";
  * import { migrateFileStore } from "./migrate.ts";
  *
  * const report = await migrateFileStore(new FileStore("./mlruns"), new SqlStore("sqlite:///mlflow.db"));

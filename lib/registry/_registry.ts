@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { currentUser, hasErrorCode, type ModelVersion, type TrackingStore } from "../mlflow/mod.ts";
+import { hasErrorCode, type ModelVersion, type TrackingStore } from "../mlflow/mod.ts";
+import { currentUser } from "../mlflow/logging.ts";
 import { OptionError, UserError } from "../errors.ts";
 import { latestSweepExperiment, metricOf } from "./candidates.ts";
 import { defaultModelName, metricTag } from "./tags.ts";

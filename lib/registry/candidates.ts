@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { modelOfRun, type Run, type TrackingStore } from "../mlflow/mod.ts";
+import { type Run, type TrackingStore } from "../mlflow/mod.ts";
+import { modelOfRun } from "../mlflow/registry.ts";
 import { OptionError, UserError } from "../errors.ts";
 import type { Direction } from "../metrics/mod.ts";
 import { metricDirection, SWEEP_TAGS } from "../sweep/mod.ts";

@@ -6,7 +6,8 @@
  * @module
  */
 import { type ModelBundle, readBundle, writeBundle, type WrittenBundle } from "../model/mod.ts";
-import { checkAlias, resolveModel, type TrackingStore } from "../mlflow/mod.ts";
+import { checkAlias, type TrackingStore } from "../mlflow/mod.ts";
+import { resolveModel } from "../mlflow/models.ts";
 
 /** Default edge bundle directory of the champion, relative to the working directory. */
 export const DEFAULT_EDGE_DIR = "edge/model";

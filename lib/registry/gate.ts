@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { OptionError } from "../errors.ts";
+import { OptionError, type OptionNamer } from "../errors.ts";
 import { improvement, metricDirection } from "../sweep/mod.ts";
 
 /** What the gate compares. */
@@ -21,11 +21,15 @@ export interface GateInput {
   minDelta: number;
   /** The candidate's run, named in the reason. */
   runId: string;
-  /** Skip the comparison (`--force`). */
+  /** Skip the comparison. */
   force?: boolean;
 }
 
-/** The gate's verdict. */
+/**
+ * The gate's verdict. Its `reason` names options (`minDelta`, `force`) as
+ * {@link decide}'s `name` spells them: as this API does by default, as flags
+ * in the CLI.
+ */
 export type Gate =
   | { pass: true; kind: "first" | "passed" | "forced"; reason: string }
   | { pass: false; kind: "rejected"; reason: string };
@@ -64,6 +68,8 @@ export function checkMinDelta(minDelta: number, limit = Infinity): void {
  * the champion — and by at least `minDelta`, both within
  * {@link GATE_EPSILON}. The first model of an alias always passes; a
  * champion with no value of the metric cannot be beaten without `force`.
+ * The reason names the options it mentions `name(option)`, as an
+ * `OptionError` does (default: as they are called here).
  *
  * @example
  * ```ts
@@ -78,9 +84,10 @@ export function checkMinDelta(minDelta: number, limit = Infinity): void {
  *   runId: "abc",
  * });
  * g.pass; // true: 0.05 lower is 0.05 better
+ * g.reason; // "log_loss 0.4 of run abc vs version 3's 0.45: +0.05, beats it by at least minDelta 0.01"
  * ```
  */
-export function decide(g: GateInput): Gate {
+export function decide(g: GateInput, name: OptionNamer = (o) => o): Gate {
   const fmt = (v: number) => Number(v.toFixed(6)).toString();
   const cand = `${g.metric} ${fmt(g.candidate)} of run ${g.runId}`;
   if (g.currentVersion === null) {
@@ -90,14 +97,19 @@ export function decide(g: GateInput): Gate {
     g.champion === null ? "(unknown)" : fmt(g.champion)
   }`;
   if (g.force) {
-    return { pass: true, kind: "forced", reason: `${cand} vs ${champ}; gate skipped (--force)` };
+    return {
+      pass: true,
+      kind: "forced",
+      reason: `${cand} vs ${champ}; gate skipped (${name("force")})`,
+    };
   }
   if (g.champion === null) {
     return {
       pass: false,
       kind: "rejected",
-      reason:
-        `cannot compare: version ${g.currentVersion} has no ${g.metric} on record (pass --force to promote anyway)`,
+      reason: `cannot compare: version ${g.currentVersion} has no ${g.metric} on record (pass ${
+        name("force")
+      } to promote anyway)`,
     };
   }
   const delta = improvement(g.candidate, g.champion, metricDirection(g.metric));
@@ -106,9 +118,9 @@ export function decide(g: GateInput): Gate {
     return {
       pass: true,
       kind: "passed",
-      reason: `${verdict}, beats it by at least --min-delta ${g.minDelta}`,
+      reason: `${verdict}, beats it by at least ${name("minDelta")} ${g.minDelta}`,
     };
   }
-  const why = delta <= GATE_EPSILON ? "not better" : `less than --min-delta ${g.minDelta}`;
+  const why = delta <= GATE_EPSILON ? "not better" : `less than ${name("minDelta")} ${g.minDelta}`;
   return { pass: false, kind: "rejected", reason: `not promoted: ${verdict}, ${why}` };
 }

@@ -15,7 +15,7 @@ import type { WrittenBundle } from "../model/mod.ts";
 import { type Interval, newcombeInterval, wilsonInterval } from "../metrics/mod.ts";
 import { BackendError } from "../backend_http.ts";
 import { instantQuery } from "../prometheus.ts";
-import { OptionError, UserError } from "../errors.ts";
+import { OptionError, type OptionNamer, UserError } from "../errors.ts";
 import { redactUri } from "../redact.ts";
 import { exportEdgeBundle, fetchVersionBundle } from "./edge_bundle.ts";
 import { checkMinDelta } from "./gate.ts";
@@ -67,6 +67,7 @@ export interface LiveComparison {
 /** The live gate's verdict. */
 export interface LiveGate {
   pass: boolean;
+  /** Why; names `minDelta` as {@link decideLive}'s `name` spells it. */
   reason: string;
   comparison: LiveComparison;
 }
@@ -80,7 +81,9 @@ export interface LiveGateOptions {
 
 /**
  * The live gate, pure: enough feedback on both models, then the lower bound
- * of the accuracy difference strictly above `minDelta`.
+ * of the accuracy difference strictly above `minDelta`. The reason names
+ * the options it mentions `name(option)`, as an `OptionError` does (default:
+ * as they are called here; the CLI passes its flags).
  *
  * @example
  * ```ts
@@ -98,6 +101,7 @@ export function decideLive(
   champion: FeedbackCount,
   challenger: FeedbackCount,
   o: LiveGateOptions,
+  name: OptionNamer = (option) => option,
 ): LiveGate {
   checkLiveOptions(o);
   const side = (c: FeedbackCount, role: LiveModel["role"]): LiveModel => {
@@ -132,13 +136,15 @@ export function decideLive(
     return {
       pass: true,
       comparison,
-      reason: `${verdict}; the lower bound is above --min-delta ${o.minDelta}`,
+      reason: `${verdict}; the lower bound is above ${name("minDelta")} ${o.minDelta}`,
     };
   }
   return {
     pass: false,
     comparison,
-    reason: `not promoted: ${verdict}; the lower bound is not above --min-delta ${o.minDelta}`,
+    reason: `not promoted: ${verdict}; the lower bound is not above ${
+      name("minDelta")
+    } ${o.minDelta}`,
   };
 }
 
@@ -241,6 +247,11 @@ export interface LiveOptions extends Partial<LiveGateOptions> {
   dryRun?: boolean;
   /** Why, in the user's words; recorded on the version. */
   reason?: string;
+  /**
+   * How the gate's reason (returned and recorded on the version) names
+   * options; default as this API does, the CLI passes its flags.
+   */
+  optionName?: OptionNamer;
   /** Clock (tests). */
   now?: () => Date;
 }
@@ -330,7 +341,12 @@ export async function promoteLive(o: LiveOptions): Promise<LiveResult> {
       );
     }
   }
-  const g = decideLive(counts.get(champion.version)!, counts.get(challenger.version)!, gate);
+  const g = decideLive(
+    counts.get(champion.version)!,
+    counts.get(challenger.version)!,
+    gate,
+    o.optionName,
+  );
   const base: Omit<LiveOutcome, "reason"> = {
     model,
     previousVersion: champion.version,

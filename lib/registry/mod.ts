@@ -46,7 +46,7 @@ export {
 } from "./edge_bundle.ts";
 export { defaultModelName, metricTag, PROMOTE_TAGS } from "./tags.ts";
 export { type AliasOutcome, CONFLICT_EXIT_CODE } from "./_registry.ts";
-export { registerModelVersion } from "../mlflow/mod.ts";
+export { registerModelVersion } from "../mlflow/registry.ts";
 export {
   decideLive,
   DEFAULT_PROMETHEUS_URL,

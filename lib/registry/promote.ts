@@ -9,16 +9,10 @@
  *
  * @module
  */
-import {
-  modelOfRun,
-  type ModelRef,
-  type ModelVersion,
-  registerModelVersion,
-  type Run,
-  type TrackingStore,
-} from "../mlflow/mod.ts";
+import { type ModelVersion, type Run, type TrackingStore } from "../mlflow/mod.ts";
+import { modelOfRun, type ModelRef, registerModelVersion } from "../mlflow/registry.ts";
 import type { WrittenBundle } from "../model/mod.ts";
-import { OptionError, UserError } from "../errors.ts";
+import { OptionError, type OptionNamer, UserError } from "../errors.ts";
 import { METRIC_NAMES } from "../metrics/mod.ts";
 import { metricDirection, SWEEP_TAGS } from "../sweep/mod.ts";
 import { bestRun, latestSweepExperiment, metricOf } from "./candidates.ts";
@@ -60,6 +54,11 @@ export interface PromoteOptions {
   reason?: string;
   /** Skip the gate. */
   force?: boolean;
+  /**
+   * How the gate's reason (returned and recorded on the version) names
+   * options; default as this API does, the CLI passes its flags.
+   */
+  optionName?: OptionNamer;
   /** Clock (tests). */
   now?: () => Date;
 }
@@ -191,7 +190,7 @@ async function gateAndMove(o: PromoteOptions, c: Candidate): Promise<PromoteResu
     minDelta,
     runId: run.info.runId,
     force: o.force,
-  });
+  }, o.optionName);
   if (!gate.pass) {
     return o.dryRun
       ? {

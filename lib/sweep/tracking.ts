@@ -21,16 +21,15 @@
  */
 import { join } from "node:path";
 import { type ForestParams, mlflowParams } from "../forest/mod.ts";
+import { type Run, type TrackingStore } from "../mlflow/mod.ts";
 import {
   currentUser,
   datasetInput,
   ensureExperiment,
   logToRun,
-  type Run,
   sourceTags,
-  type TrackingStore,
   type TrainingRunLog,
-} from "../mlflow/mod.ts";
+} from "../mlflow/logging.ts";
 import { OptionError } from "../errors.ts";
 import {
   FIT_TIME_METRIC,

@@ -6,12 +6,8 @@
  * @module
  */
 import { dirname } from "node:path";
-import {
-  type Run,
-  type RunContent,
-  signatureFromSchema,
-  type TrainingRunLog,
-} from "../mlflow/mod.ts";
+import { type Run } from "../mlflow/mod.ts";
+import { type RunContent, signatureFromSchema, type TrainingRunLog } from "../mlflow/logging.ts";
 import type { ArtifactPaths } from "./artifacts.ts";
 import type { TrainingData, TrainResult } from "./train.ts";
 

@@ -23,7 +23,8 @@
  * @module
  */
 import { run } from "../../cli/main.ts";
-import { ensureExperiment, FileStore } from "../../lib/mlflow/mod.ts";
+import { ensureExperiment } from "../../lib/mlflow/logging.ts";
+import { FileStore } from "../../lib/mlflow/transfer.ts";
 import { withLock } from "../../lib/mlflow/_fs.ts";
 
 /** A job of this worker. */
