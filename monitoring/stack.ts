@@ -2,7 +2,7 @@
  * What `deno task monitor` runs, decided from the environment, as data: the
  * services in start order and the files they need. Pure, so tests check the
  * plan (and `promtool check config` the Prometheus file) without starting
- * anything; `monitor.ts` carries it out.
+ * anything; `run_stack.ts` carries it out.
  *
  * @module
  */
@@ -59,7 +59,7 @@ export interface MonitorPlan {
   notes: string[];
 }
 
-/** What the plan cannot know by itself (probed by `monitor.ts`). */
+/** What the plan cannot know by itself (probed by `run_stack.ts`). */
 export interface PlanFacts {
   /** An edge already answers at EDGE_URL: use it, start none. */
   edgeRunning: boolean;

@@ -8,7 +8,7 @@ import { strict as assert } from "node:assert";
 import { parse } from "yaml";
 import { needs, PARTS } from "./support/parts.ts";
 import { metricNames } from "./support/promql.ts";
-import { monitorPlan } from "../monitoring/monitor.ts";
+import { monitorPlan } from "../monitoring/run_stack.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const p = (rel: string) => decodeURIComponent(new URL(rel, ROOT).pathname);

@@ -256,9 +256,9 @@ Deno.test("monitoring: grafana provisioning, compose and otel collector configs 
   assert.equal(jobs.get("mlops-edge-otlp")!.honor_labels, true);
 });
 
-Deno.test("monitoring: monitor.ts explains the apt-get install when binaries are missing", async () => {
+Deno.test("monitoring: run_stack.ts explains the apt-get install when binaries are missing", async () => {
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-check", "--allow-read", "--allow-env", p("monitoring/monitor.ts")],
+    args: ["run", "--no-check", "--allow-read", "--allow-env", p("monitoring/run_stack.ts")],
     env: { PROMETHEUS_BIN: "/nonexistent/prometheus", ALERTMANAGER_BIN: "/nonexistent/am" },
   }).output();
   const err = new TextDecoder().decode(stderr);

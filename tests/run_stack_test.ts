@@ -101,7 +101,7 @@ async function runMonitor(env: Record<string, string>) {
       "--allow-write",
       "--allow-env",
       "--allow-net",
-      `${ROOT}monitoring/monitor.ts`,
+      `${ROOT}monitoring/run_stack.ts`,
     ],
     cwd: ROOT,
     env: { NO_COLOR: "1", PATH: "/usr/bin:/bin", ...env },
