@@ -8,6 +8,7 @@
 import { strict as assert } from "node:assert";
 import { createEdge, type Edge } from "../edge/edge.ts";
 import { post, preflight, readyEdge, testConfig } from "./support/edge_harness.ts";
+import { parsePrometheusText } from "./support/prometheus_text.ts";
 import { tinyBundle } from "./support/tiny_bundle.ts";
 
 const BLUE_LOW = { x: 1, color: "blue" };
@@ -297,4 +298,50 @@ Deno.test("request id: model names a header cannot carry are percent-encoded, ne
       assert.deepEqual((await res.json()).model, { name, version });
     }
   }
+});
+
+Deno.test("route labels: the access log and the request metrics name every request's route alike", async () => {
+  // Two homes for one idea (request_metrics resolves labels from the route
+  // table outside Hono; the access log and errors read Hono's routePath):
+  // this keeps them saying the same thing.
+  const lines: string[] = [];
+  const original = console.log;
+  console.log = (line: string) => lines.push(line);
+  const calls: Call[] = [
+    ...ROUTES,
+    ["GET /nope", get("/nope")],
+    ["POST /v2/models/other/infer", (e, h) => post(e, "/v2/models/other/infer", {}, h)],
+    [
+      "HEAD /healthz",
+      (e, h) => Promise.resolve(e.app.request("/healthz", { method: "HEAD", headers: h })),
+    ],
+  ];
+  let text: string;
+  try {
+    await using edge = await readyEdge({ accessLog: true });
+    for (const [, run] of calls) await (await run(edge, {})).body?.cancel();
+    const logged = lines.length;
+    text = await (await edge.app.request("/metrics")).text();
+    lines.length = logged; // the scrape's own line is not one of the calls
+  } finally {
+    console.log = original;
+  }
+  const fromLog = new Map<string, number>();
+  for (const l of lines.map((x) => JSON.parse(x))) {
+    const key = `${l.method} ${l.route}`;
+    fromLog.set(key, (fromLog.get(key) ?? 0) + 1);
+  }
+  const fromMetrics = new Map<string, number>();
+  const family = parsePrometheusText(text).get("mlops_http_requests_total");
+  for (const s of family?.samples ?? []) {
+    const key = `${s.labels.method} ${s.labels.route}`;
+    fromMetrics.set(key, (fromMetrics.get(key) ?? 0) + s.value);
+  }
+  assert.equal(lines.length, calls.length);
+  assert.deepEqual(
+    [...fromMetrics].sort(),
+    [...fromLog].sort(),
+    "routes in mlops_http_requests_total vs the access log",
+  );
+  assert.ok(fromLog.has("GET unmatched") && fromLog.has("POST /v2/models/:name/infer"));
 });
