@@ -188,8 +188,10 @@ Deno.test("1,000 classes of 48 rows: memory grows with rows × trees, not rows �
   const growth = many.peak - two.peak;
   const built = await builtBytes(many.summary);
   // Twice what is built, plus per-thread split scratch (255 bins × K float64, a few MiB)
-  // and allocator noise.
-  const budget = 2 * built + 16 * 2 ** 20;
+  // and noise: the two peaks come from two processes whose V8 heaps grow on their own
+  // schedules (growth is 2–6 MiB alone, and was 36 MiB once under the parallel suite).
+  // The regressions this guards against cost 125 and 185 MiB.
+  const budget = 2 * built + 48 * 2 ** 20;
   console.log(
     `1,000 classes: peak RSS ${mib(many.peak)} MiB, with 2 classes ${mib(two.peak)} MiB; built ${
       mib(built)
