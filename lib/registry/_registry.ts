@@ -7,7 +7,8 @@
  */
 import { hasErrorCode, type ModelVersion, type TrackingStore } from "../mlflow/mod.ts";
 import { currentUser } from "../mlflow/logging.ts";
-import { OptionError, UserError } from "../errors.ts";
+import { UserError } from "../errors.ts";
+import { namedExperiment } from "../sweep/mod.ts";
 import { latestSweepExperiment, metricOf } from "./candidates.ts";
 import { defaultModelName, metricTag } from "./tags.ts";
 
@@ -130,22 +131,6 @@ export function tagMetric(
   const t = mv.tags[metricTag(which, metric)];
   const v = t === undefined ? NaN : Number(t);
   return Number.isFinite(v) ? v : undefined;
-}
-
-/** The experiment named `name`, or a "no such experiment" error. */
-export async function namedExperiment(
-  store: TrackingStore,
-  name: string,
-): Promise<{ experimentId: string; name: string }> {
-  const e = await store.getExperimentByName(name);
-  if (!e) {
-    throw new OptionError(
-      "experiment",
-      (option) => `${option("experiment")} ${name}: no such experiment in ${store.uri}`,
-      { code: "NO_RUNS" },
-    );
-  }
-  return { experimentId: e.experimentId, name: e.name };
 }
 
 /** The name of experiment `id`, or null. */

@@ -14,7 +14,7 @@ import { modelOfRun, type ModelRef, registerModelVersion } from "../mlflow/regis
 import type { WrittenBundle } from "../model/mod.ts";
 import { OptionError, type OptionNamer, UserError } from "../errors.ts";
 import { METRIC_NAMES } from "../metrics/mod.ts";
-import { metricDirection, SWEEP_TAGS } from "../sweep/mod.ts";
+import { metricDirection, namedExperiment, SWEEP_TAGS } from "../sweep/mod.ts";
 import { bestRun, latestSweepExperiment, metricOf } from "./candidates.ts";
 import { exportEdgeBundle, fetchBundle, fetchVersionBundle } from "./edge_bundle.ts";
 import { checkMinDelta, decide } from "./gate.ts";
@@ -26,7 +26,6 @@ import {
   exclusive,
   experimentNameOf,
   moveAlias,
-  namedExperiment,
   nowIso,
   tagMetric,
   versionMetric,

@@ -65,4 +65,4 @@ export {
 } from "./cv.ts";
 export { type ConfigSummary, cvResultsCsv, pickBest, summarize } from "./results.ts";
 export { improvement, metricDirection } from "./metric.ts";
-export { SWEEP_TAGS, type SweepSpec } from "./tracking.ts";
+export { namedExperiment, SWEEP_TAGS, type SweepSpec } from "./tracking.ts";

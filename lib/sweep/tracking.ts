@@ -447,16 +447,33 @@ export async function experimentIds(
   store: TrackingStore,
   name: string | undefined,
 ): Promise<string[]> {
-  if (name !== undefined) {
-    const e = await store.getExperimentByName(name);
-    if (!e) {
-      throw new OptionError(
-        "experiment",
-        (option) => `${option("experiment")} ${name}: no such experiment in ${store.uri}`,
-        { code: "NO_RUNS" },
-      );
-    }
-    return [e.experimentId];
-  }
+  if (name !== undefined) return [(await namedExperiment(store, name)).experimentId];
   return (await store.listExperiments()).map((e) => e.experimentId);
+}
+
+/**
+ * The experiment named `name`, or a "no such experiment" error naming the
+ * `experiment` option (the CLI words it as its flag).
+ *
+ * @example
+ * ```ts
+ * import type { TrackingStore } from "../mlflow/mod.ts";
+ *
+ * declare const store: TrackingStore;
+ * const { experimentId } = await namedExperiment(store, "churn");
+ * ```
+ */
+export async function namedExperiment(
+  store: TrackingStore,
+  name: string,
+): Promise<{ experimentId: string; name: string }> {
+  const e = await store.getExperimentByName(name);
+  if (!e) {
+    throw new OptionError(
+      "experiment",
+      (option) => `${option("experiment")} ${name}: no such experiment in ${store.uri}`,
+      { code: "NO_RUNS" },
+    );
+  }
+  return { experimentId: e.experimentId, name: e.name };
 }
