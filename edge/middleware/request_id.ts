@@ -141,14 +141,25 @@ export function modelRef(model: ServingModel): { name: string; version: string }
  */
 export function stampModel(res: Response, model: ServingModel | undefined): Response {
   if (model !== undefined) {
-    res.headers.set(MODEL_NAME_HEADER, headerValue(model.name));
-    res.headers.set(MODEL_VERSION_HEADER, headerValue(model.version ?? UNREGISTERED));
+    const [name, version] = modelHeaderValues(model);
+    res.headers.set(MODEL_NAME_HEADER, name);
+    res.headers.set(MODEL_VERSION_HEADER, version);
   }
   return res;
 }
 
 /** Each model's two header values, worked out once. */
 const modelHeaders = new WeakMap<ServingModel, readonly [string, string]>();
+
+/** `model`'s `X-Model-Name` and `X-Model-Version` values. */
+function modelHeaderValues(model: ServingModel): readonly [string, string] {
+  let values = modelHeaders.get(model);
+  if (values === undefined) {
+    values = [headerValue(model.name), headerValue(model.version ?? UNREGISTERED)];
+    modelHeaders.set(model, values);
+  }
+  return values;
+}
 
 /**
  * A 200 JSON response of `json` (already serialized) with every identity
@@ -168,11 +179,7 @@ const modelHeaders = new WeakMap<ServingModel, readonly [string, string]>();
  * ```
  */
 export function answer(c: Context, json: string, model: ServingModel): Response {
-  let values = modelHeaders.get(model);
-  if (values === undefined) {
-    values = [headerValue(model.name), headerValue(model.version ?? UNREGISTERED)];
-    modelHeaders.set(model, values);
-  }
+  const values = modelHeaderValues(model);
   // Set one by one: Deno converts a `headers` init (record or pairs) through
   // WebIDL at about 5 µs a response, where four `set`s take under one.
   const res = new Response(json);
