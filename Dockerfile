@@ -64,6 +64,17 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["deno", "run", "--cached-only", "--allow-net=127.0.0.1", "--allow-env=BOT_PORT", "/app/lib/healthcheck.ts", "BOT_PORT"]
 ENTRYPOINT ["/tini", "--", "deno", "run", "--cached-only", "--allow-net", "--allow-env", "--allow-read", "--allow-write", "--allow-sys", "/app/bot/main.ts"]
 
+# ---- the edge's bundle (built here, copied into the edge image) -------------------------
+# `deno task build:edge` (deno bundle) fetches the bundler itself from npm and resolves the
+# whole import map, so it runs in a stage of its own: none of that reaches the edge image.
+FROM base AS edge-bundle
+USER root
+COPY lib/ lib/
+COPY edge/ edge/
+RUN --mount=type=secret,id=deno_cert \
+    if [ -f /run/secrets/deno_cert ]; then export DENO_CERT=/run/secrets/deno_cert; fi; \
+    deno task build:edge
+
 # ---- edge (default) --------------------------------------------------------------------
 FROM base AS edge
 COPY lib/ lib/
@@ -71,6 +82,12 @@ COPY edge/ edge/
 RUN --mount=type=secret,id=deno_cert,uid=1993 \
     if [ -f /run/secrets/deno_cert ]; then export DENO_CERT=/run/secrets/deno_cert; fi; \
     deno install --entrypoint edge/main.ts lib/healthcheck.ts
+# The edge runs as one bundled module (stage edge-bundle): a cold start then loads one file
+# instead of ~100 modules and their npm packages (edge/README.md, "Cold start").
+COPY --from=edge-bundle /app/edge/main.bundle.js edge/main.bundle.js
+# Importing it once runs nothing (import.meta.main is false) but leaves V8's code cache for it
+# in DENO_DIR, so every container's first start skips compiling it (~150 → ~105 ms here).
+RUN ["deno", "eval", "await import('/app/edge/main.bundle.js')"]
 # The model: baked in from MODEL_DIR (a folder holding model.mlops.json: what `mlops
 # promote` exports to edge/model/, or `mlops train --out out` writes to out/model/), or,
 # when that folder holds no bundle, mounted at run time (-v ./model:/app/edge/model:ro) or
@@ -81,4 +98,4 @@ ENV PORT=8000 HOST=0.0.0.0
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["deno", "run", "--cached-only", "--allow-net=127.0.0.1", "--allow-env=PORT", "/app/lib/healthcheck.ts", "PORT"]
-ENTRYPOINT ["/tini", "--", "deno", "run", "--cached-only", "--allow-read", "--allow-env", "--allow-net", "--allow-sys", "/app/edge/main.ts"]
+ENTRYPOINT ["/tini", "--", "deno", "run", "--cached-only", "--allow-read", "--allow-env", "--allow-net", "--allow-sys", "/app/edge/main.bundle.js"]

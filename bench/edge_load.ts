@@ -23,8 +23,11 @@
  * alternating rounds, so a change is measured against what it changed, in
  * the same minutes of this machine's noise.
  *
- * The edge is started exactly as `deno task serve` starts it (the command is
- * read from deno.json), but directly, so its PID is the server's own.
+ * The edge is measured as it is deployed: `deno task serve:bundle` builds
+ * the one-file bundle the container image and Deno Deploy run, once, and the
+ * edge is started as that task starts it (the command is read from
+ * deno.json), but directly, so its PID is the server's own. Its cold start
+ * from the sources (`deno task serve`) is measured alongside.
  *
  * @module
  */
@@ -137,12 +140,39 @@ async function spawnServer(
   };
 }
 
-/** `deno task serve`, as arguments to `deno`. */
-async function serveArgs(): Promise<string[]> {
-  const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
-  const task: string = config.tasks.serve;
-  const parts = task.split(/\s+/);
-  if (parts[0] !== "deno") throw new Error(`unexpected serve task: ${task}`);
+/**
+ * The edge as deployed, as arguments to `deno`: `deno task serve:bundle`
+ * (the container image and Deno Deploy run the bundle), whose build step runs
+ * here once, in `root`. A checkout without that task (an older `--baseline`)
+ * is run as `deno task serve`.
+ */
+async function deployedArgs(root = ROOT): Promise<string[]> {
+  const tasks = await tasksOf(root);
+  const bundled = tasks["serve:bundle"];
+  if (bundled === undefined) return serveArgs(root);
+  const [build, run] = bundled.split("&&").map((s) => s.trim());
+  const built = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", ...build.split(/\s+/).slice(2)],
+    cwd: root,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!built.success) throw new Error(`${build} failed in ${root}`);
+  return denoArgs(run);
+}
+
+/** `deno task serve` (the edge from its sources), as arguments to `deno`. */
+async function serveArgs(root = ROOT): Promise<string[]> {
+  return denoArgs((await tasksOf(root)).serve);
+}
+
+async function tasksOf(root: string): Promise<Record<string, string>> {
+  return JSON.parse(await Deno.readTextFile(`${root}/deno.json`)).tasks;
+}
+
+function denoArgs(command: string): string[] {
+  const parts = command.split(/\s+/);
+  if (parts[0] !== "deno" || parts[1] !== "run") throw new Error(`unexpected task: ${command}`);
   return parts.slice(1);
 }
 
@@ -305,7 +335,9 @@ async function main() {
     `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\n` +
       `wrk.headers["Content-Type"] = "application/json"\n`,
   );
-  const edgeArgs = await serveArgs();
+  log("building the edge as deployed (deno task build:edge) …");
+  const edgeArgs = await deployedArgs();
+  const sourceArgs = await serveArgs();
   const edgeEnv: Record<string, string> = { MODEL_PATH: model };
   if (o.challenger) {
     Object.assign(edgeEnv, {
@@ -318,37 +350,41 @@ async function main() {
 
   const loadBefore = await loadAverage();
   log(
-    `cold start × ${o.coldStarts}, edge and bare Hono alternating (after one uncounted spawn of each that fills Deno's caches) …`,
+    `cold start × ${o.coldStarts}: the edge as deployed, from its sources and bare Hono, alternating (after one uncounted spawn of each that fills Deno's caches) …`,
   );
   await coldStart(edgeArgs, edgeEnv, body);
+  await coldStart(sourceArgs, edgeEnv, body);
   await coldStart(bareArgs, {}, body);
-  const colds = [], bareColds = [];
+  const colds = [], sourceColds = [], bareColds = [];
   for (let i = 0; i < o.coldStarts; i++) {
     colds.push(await coldStart(edgeArgs, edgeEnv, body));
+    sourceColds.push(await coldStart(sourceArgs, edgeEnv, body));
     // Deno's own floor, in the same conditions: a process that only starts,
     // listens and parses one JSON body.
     bareColds.push(await coldStart(bareArgs, {}, body));
   }
+  const spread = (xs: number[]) => ({
+    min: Math.min(...xs),
+    median: median(xs),
+    max: Math.max(...xs),
+  });
   const firsts = colds.map((c) => c.firstPredictionMs);
-  const bareFirsts = bareColds.map((c) => c.firstPredictionMs);
   const cold = {
-    min: Math.min(...firsts),
-    median: median(firsts),
-    max: Math.max(...firsts),
+    ...spread(firsts),
     listen_median: median(colds.map((c) => c.listenMs)),
     spawns: firsts.length,
-    bare: {
-      min: Math.min(...bareFirsts),
-      median: median(bareFirsts),
-      max: Math.max(...bareFirsts),
-    },
+    source: spread(sourceColds.map((c) => c.firstPredictionMs)),
+    bare: spread(bareColds.map((c) => c.firstPredictionMs)),
   };
   const coldLine = (f: (x: number) => string) =>
     `cold start, spawn → first prediction (ms) over ${cold.spawns} spawns: ` +
     `min ${f(cold.min)} · median ${f(cold.median)} · max ${f(cold.max)}` +
     ` (listening at ${f(cold.listen_median)}, median); target median ≤ 100 ${
       cold.median <= 100 ? "✓" : "✗"
-    }\nbare Hono, the same way: min ${f(cold.bare.min)} · median ${f(cold.bare.median)} · max ${
+    }\nthe edge from its sources (deno task serve), the same way: min ${
+      f(cold.source.min)
+    } · median ${f(cold.source.median)} · max ${f(cold.source.max)}` +
+    `\nbare Hono, the same way: min ${f(cold.bare.min)} · median ${f(cold.bare.median)} · max ${
       f(cold.bare.max)
     } (Deno's own start, listen and first response: the floor under the edge's)`;
   if (o.coldOnly) {
@@ -367,7 +403,7 @@ async function main() {
   while (await postOnce(edge.url, body) !== 200) await new Promise((r) => setTimeout(r, 10));
   await using baseline = o.baseline === undefined
     ? undefined
-    : await spawnServer(edgeArgs, edgeEnv, o.baseline);
+    : await spawnServer(await deployedArgs(o.baseline), edgeEnv, o.baseline);
   if (baseline) {
     log(`baseline: the edge of ${o.baseline}`);
     while (await postOnce(baseline.url, body) !== 200) await new Promise((r) => setTimeout(r, 10));
@@ -488,7 +524,7 @@ async function main() {
       `≤ 2 ${ok(e.p99 <= 2)}`,
     ],
     [
-      "cold start (ms): min · median · max",
+      "cold start, as deployed (ms): min · median · max",
       `${f(cold.min)} · ${f(cold.median)} · ${f(cold.max)}`,
       `${f(cold.bare.min)} · ${f(cold.bare.median)} · ${f(cold.bare.max)}`,
       f(cold.median / cold.bare.median, 2),

@@ -53,7 +53,13 @@ import type { Monitor } from "./telemetry/monitor.ts";
 /** The settings the app itself reads. */
 export type AppConfig = Pick<
   EdgeConfig,
-  "maxBatch" | "maxBodyBytes" | "bodyTimeoutMs" | "apiKeys" | "corsOrigins" | "accessLog"
+  | "maxBatch"
+  | "maxBodyBytes"
+  | "bodyTimeoutMs"
+  | "loadWaitMs"
+  | "apiKeys"
+  | "corsOrigins"
+  | "accessLog"
 >;
 
 /** The stateful parts the routes share. */
@@ -115,7 +121,7 @@ export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
   app.notFound(notFoundHandler(holder));
 
   const auth = apiKeyAuth<EdgeEnv>(config.apiKeys);
-  const ready = requireModel(holder);
+  const ready = requireModel(holder, config.loadWaitMs);
   const json = requireContentType<EdgeEnv>("application/json");
   const jsonOrCsv = requireContentType<EdgeEnv>("application/json", "text/csv");
   const { maxBatch } = config;

@@ -12,6 +12,7 @@
  * | `MAX_BATCH` | `1000` | Most instances accepted in one request. |
  * | `MAX_BODY_BYTES` | `1048576` | Largest request body (413 above). |
  * | `BODY_TIMEOUT_MS` | `10000` | Time a request body has to arrive (408 after; see edge/README.md). |
+ * | `LOAD_WAIT_MS` | `10000` | How long a scoring request that arrives while the model loads waits for it (503 after; 0: at once). |
  * | `API_KEYS` | — | Comma-separated bearer keys guarding predict and feedback. |
  * | `CORS_ORIGINS` | — | `*` or comma-separated origins; unset sends no CORS headers. |
  * | `OTEL_DENO` | `false` | Also export metrics over OTLP through Deno's built-in OpenTelemetry. |
@@ -71,6 +72,8 @@ export interface EdgeConfig {
   maxBodyBytes: number;
   /** Time a request body has to arrive once its route reads it, in milliseconds. */
   bodyTimeoutMs: number;
+  /** How long a request that needs the model waits for it while it loads, in milliseconds. */
+  loadWaitMs: number;
   /** Bearer keys; empty means predict and feedback are open. */
   apiKeys: readonly string[];
   /** Allowed CORS origins (`["*"]` for any); empty means no CORS headers. */
@@ -120,6 +123,7 @@ export const DEFAULTS: Omit<EdgeConfig, "model"> = {
   maxBatch: 1000,
   maxBodyBytes: 1024 * 1024,
   bodyTimeoutMs: 10_000,
+  loadWaitMs: 10_000,
   apiKeys: [],
   corsOrigins: [],
   otel: false,
@@ -158,6 +162,7 @@ export function configFromEnv(env: EnvReader): EdgeConfig {
     maxBatch: int(env, "MAX_BATCH", DEFAULTS.maxBatch, 1, 1_000_000),
     maxBodyBytes: int(env, "MAX_BODY_BYTES", DEFAULTS.maxBodyBytes, 64, 1 << 30),
     bodyTimeoutMs: int(env, "BODY_TIMEOUT_MS", DEFAULTS.bodyTimeoutMs, 100, 600_000),
+    loadWaitMs: int(env, "LOAD_WAIT_MS", DEFAULTS.loadWaitMs, 0, 600_000),
     apiKeys: apiKeys(env("API_KEYS")),
     corsOrigins: list(env("CORS_ORIGINS")),
     otel: bool(env, "OTEL_DENO"),

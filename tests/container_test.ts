@@ -184,6 +184,18 @@ Deno.test(needs([...PARTS], {
       assert.equal(health.code, 0, `healthcheck: ${health.stdout}${health.stderr}`);
       const uid = await podman(["exec", c.id, "deno", "eval", "console.log(Deno.uid())"]);
       assert.equal(uid.stdout.trim(), "1993");
+      // The image ships V8's code cache for the bundle it runs (a faster first start).
+      const cached = await podman([
+        "exec",
+        c.id,
+        "deno",
+        "eval",
+        `import { DatabaseSync } from "node:sqlite";
+         const db = new DatabaseSync("/deno-dir/v8_code_cache_v2", { readOnly: true });
+         console.log(db.prepare("select count(*) as n from codecache where specifier = ?")
+           .get("file:///app/edge/main.bundle.js").n);`,
+      ]);
+      assert.equal(cached.stdout.trim(), "1", cached.stderr);
     } finally {
       await podman(["rmi", "-f", tag], { check: false });
       await Deno.remove(tmp, { recursive: true }).catch(() => {});

@@ -97,6 +97,10 @@ Deno.test({
       // deno deploy uploads what git does not ignore: the script un-ignored the bundle.
       const [rev1] = await standIn.revisions();
       assert.equal(rev1, "rev_1");
+      // What went up runs the edge as one bundled module (edge/README.md, "Cold start").
+      const deployed = JSON.parse(await Deno.readTextFile(join(repo, "deno.json")));
+      assert.equal(deployed.deploy.runtime.entrypoint, "./edge/main.bundle.js");
+      assert.ok((await Deno.stat(join(repo, "edge/main.bundle.js"))).size > 10_000);
 
       // 2. A deployment that fails its smoke test (a broken bundle) is rolled back.
       await Deno.writeTextFile(join(repo, "edge/model/model.mlops.json"), '{"format": "broken"');

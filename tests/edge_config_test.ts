@@ -24,6 +24,7 @@ Deno.test("config: every variable is read", () => {
     MAX_MODEL_BYTES: "4096",
     MAX_BODY_BYTES: "2048",
     BODY_TIMEOUT_MS: "2500",
+    LOAD_WAIT_MS: "0",
     API_KEYS: " a1 , b2= ,",
     CORS_ORIGINS: "https://x.example,https://y.example",
     OTEL_DENO: "true",
@@ -43,6 +44,7 @@ Deno.test("config: every variable is read", () => {
   assert.equal(c.maxModelBytes, 4096);
   assert.equal(c.maxBodyBytes, 2048);
   assert.equal(c.bodyTimeoutMs, 2500);
+  assert.equal(c.loadWaitMs, 0);
   assert.deepEqual(c.apiKeys, ["a1", "b2="]);
   assert.deepEqual(c.corsOrigins, ["https://x.example", "https://y.example"]);
   assert.equal(c.otel, true);
@@ -75,6 +77,7 @@ Deno.test("config: bad values are user errors naming the variable, never a key",
     [{ MAX_MODEL_BYTES: "64k" }, /^MAX_MODEL_BYTES must be an integer in \[1024,/],
     [{ BODY_TIMEOUT_MS: "0" }, /^BODY_TIMEOUT_MS must be an integer in \[100,/],
     [{ BODY_TIMEOUT_MS: "30s" }, /^BODY_TIMEOUT_MS must be an integer/],
+    [{ LOAD_WAIT_MS: "-1" }, /^LOAD_WAIT_MS must be an integer in \[0,/],
     [{ OTEL_DENO: "maybe" }, /^OTEL_DENO must be true or false/],
     [{ MODEL_PATH: "a", MODEL_URL: "https://b" }, /not both/],
     [{ MODEL_URL: "not a url" }, /MODEL_URL is not a valid URL/],

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { createEdge } from "../edge/edge.ts";
-import { serializeBundle } from "../lib/model/mod.ts";
+import { UserError } from "../lib/errors.ts";
+import { type ModelBundle, serializeBundle } from "../lib/model/mod.ts";
 import { post, preflight, readyEdge, testConfig } from "./support/edge_harness.ts";
 import { tinyBundle } from "./support/tiny_bundle.ts";
 
@@ -470,7 +471,8 @@ Deno.test("model: describes identity, schema, classes and training", async () =>
 });
 
 Deno.test("health: /healthz is always up; /readyz and scoring wait for the model", async () => {
-  await using edge = createEdge(testConfig());
+  // LOAD_WAIT_MS=0: scoring turns a request away at once while the model loads.
+  await using edge = createEdge(testConfig({ loadWaitMs: 0 }));
   assert.equal((await edge.app.request("/healthz")).status, 200);
   const loading = await edge.app.request("/readyz");
   assert.equal(loading.status, 503);
@@ -485,6 +487,63 @@ Deno.test("health: /healthz is always up; /readyz and scoring wait for the model
   assert.equal(ready.status, "ready");
   assert.deepEqual(ready.model, { name: "tiny", version: "7" });
   assert.equal((await edge.app.request("/ping")).status, 200);
+});
+
+/** A bundle load that finishes (or fails) when the test says so. */
+function gatedLoad() {
+  const gate = Promise.withResolvers<ModelBundle>();
+  return { bundle: () => gate.promise, open: gate.resolve, fail: gate.reject };
+}
+
+Deno.test("health: a request that arrives while the model loads waits for it (LOAD_WAIT_MS)", async () => {
+  await using edge = createEdge(testConfig({ loadWaitMs: 5_000 }));
+  const { bundle, open } = gatedLoad();
+  const loaded = edge.holder.load(bundle);
+  const t0 = performance.now();
+  const early = post(edge, "/v1/predict", BLUE_LOW);
+  const model = edge.app.request("/v1/model");
+  // Probes do not wait: they say how loading stands.
+  assert.equal((await edge.app.request("/readyz")).status, 503);
+  await new Promise((r) => setTimeout(r, 50));
+  open(tinyBundle());
+  await loaded;
+  const res = await early;
+  assert.equal(res.status, 200, await res.clone().text());
+  assert.equal((await res.json()).label, "no");
+  assert.equal(res.headers.get("x-model-version"), "7");
+  assert.equal((await model).status, 200);
+  const waited = performance.now() - t0;
+  assert.ok(waited >= 45 && waited < 2_000, `answered after ${waited.toFixed(0)} ms`);
+});
+
+Deno.test("health: a waiting request gets the load's failure, or 503 once LOAD_WAIT_MS passes", async () => {
+  {
+    await using edge = createEdge(testConfig({ loadWaitMs: 5_000 }));
+    const { bundle, fail } = gatedLoad();
+    const loaded = edge.holder.load(bundle);
+    const early = post(edge, "/v1/predict", BLUE_LOW);
+    fail(new UserError("model bundle x is corrupted (checksum mismatch)"));
+    await loaded;
+    const res = await early;
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get("retry-after"), "30");
+    assert.match((await res.json()).message, /checksum mismatch/);
+  }
+  {
+    await using edge = createEdge(testConfig({ loadWaitMs: 100 }));
+    const { bundle, open } = gatedLoad();
+    const loaded = edge.holder.load(bundle);
+    const t0 = performance.now();
+    const res = await post(edge, "/v1/predict", BLUE_LOW);
+    const waited = performance.now() - t0;
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get("retry-after"), "1");
+    assert.match((await res.json()).message, /still loading/);
+    assert.ok(waited >= 95 && waited < 2_000, `gave up after ${waited.toFixed(0)} ms`);
+    open(tinyBundle());
+    await loaded;
+    assert.equal((await post(edge, "/v1/predict", BLUE_LOW)).status, 200);
+  }
 });
 
 Deno.test("health: a missing bundle fails /readyz with the path; /healthz stays up", async () => {

@@ -1,8 +1,10 @@
 /**
  * Guards: the checks a route makes before its handler runs (auth, a loaded
- * model, the content type). A guard is synchronous; it passes by returning
- * and rejects by throwing an {@link ApiError}, which the app's error handler
- * renders.
+ * model, the content type). A guard passes by returning and rejects by
+ * throwing an `ApiError`, which the app's error handler renders. It is
+ * synchronous, except that it may return a promise when it has to wait
+ * (`requireModel` while the model loads): the rest of the route then runs
+ * once that settles, and only that request pays the promise.
  *
  * Why not Hono middleware: Hono's `compose` runs every layer in an async
  * frame of its own, awaited whether the layer is async or not. A route with
@@ -12,11 +14,11 @@
  *
  * @module
  */
-import type { Context, Env, Handler } from "hono";
+import type { Context, Env, Handler, Next } from "hono";
 import type { EdgeEnv } from "../env.ts";
 
-/** A check before a handler: returns to pass, throws an `ApiError` to reject. */
-export type Guard<E extends Env = EdgeEnv> = (c: Context<E>) => void;
+/** A check before a handler: returns to pass, throws an `ApiError` to reject, or returns a promise of either. */
+export type Guard<E extends Env = EdgeEnv> = (c: Context<E>) => void | Promise<void>;
 
 /**
  * Composes guards, run in order, in front of a handler. The handler's
@@ -46,9 +48,19 @@ export type Guard<E extends Env = EdgeEnv> = (c: Context<E>) => void;
 export function guarded<E extends Env = EdgeEnv>(
   ...guards: Guard<E>[]
 ): (handler: Handler<E>) => Handler<E> {
-  return (handler) =>
-    function guardedHandler(c, next) {
-      for (let i = 0; i < guards.length; i++) guards[i](c);
+  return (handler) => {
+    const from = (i: number, c: Context<E>, next: Next): ReturnType<Handler<E>> => {
+      for (; i < guards.length; i++) {
+        const wait = guards[i](c);
+        if (wait !== undefined) {
+          const rest = i + 1;
+          return wait.then(() => from(rest, c, next)) as ReturnType<Handler<E>>;
+        }
+      }
       return handler(c, next);
+    };
+    return function guardedHandler(c, next) {
+      return from(0, c, next);
     } as Handler<E>;
+  };
 }

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { after } from "../../lib/timer.ts";
 
 interface Pending {
   readonly due: number;
@@ -26,7 +27,7 @@ export class Deadlines {
   readonly #ticks: number;
   /** In insertion order, which is also deadline order: every entry waits as long. */
   readonly #pending = new Set<Pending>();
-  #timer: ReturnType<typeof setInterval> | undefined;
+  #ticking = false;
   /** Ticks so far; it only advances while work is pending. */
   #now = 0;
 
@@ -60,7 +61,7 @@ export class Deadlines {
     return new Promise<T>((resolve, reject) => {
       const entry: Pending = { due: this.#now + this.#ticks, expire: () => reject(expire()) };
       this.#pending.add(entry);
-      if (this.#timer === undefined) this.#timer = setInterval(() => this.#tick(), this.#tickMs);
+      if (!this.#ticking) this.#schedule();
       work.then((value) => {
         this.#pending.delete(entry);
         resolve(value);
@@ -83,10 +84,14 @@ export class Deadlines {
       this.#pending.delete(entry);
       entry.expire();
     }
-    // Runs only while work is pending.
-    if (this.#pending.size === 0) {
-      clearInterval(this.#timer);
-      this.#timer = undefined;
-    }
+    // Ticks only while work is pending.
+    if (this.#pending.size === 0) this.#ticking = false;
+    else this.#schedule();
+  }
+
+  /** The next tick, by {@link after}: the first request pays no timer set-up. */
+  #schedule(): void {
+    this.#ticking = true;
+    after(this.#tickMs, () => this.#tick());
   }
 }

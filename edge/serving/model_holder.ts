@@ -8,6 +8,7 @@
  * @module
  */
 import { isUserError } from "../../lib/errors.ts";
+import { after } from "../../lib/timer.ts";
 import type { ModelBundle } from "../../lib/model/mod.ts";
 import { ServingModel } from "./serving_model.ts";
 
@@ -20,6 +21,8 @@ export type ModelState =
 /** The current model, for routes and readiness probes. */
 export class ModelHolder {
   #state: ModelState = { status: "loading", since: new Date().toISOString() };
+  /** Settles when the state leaves `loading`; made for the first waiter. */
+  #left: PromiseWithResolvers<void> | null = null;
 
   /** The current state; `ready` carries the model. */
   get state(): ModelState {
@@ -29,6 +32,27 @@ export class ModelHolder {
   /** The model if one is ready. */
   get model(): ServingModel | undefined {
     return this.#state.status === "ready" ? this.#state.model : undefined;
+  }
+
+  /**
+   * The state once it is no longer `loading`, or as it is after `ms`,
+   * whichever comes first: at once when nothing is loading. The state only
+   * reads `loading` before the first model is served (a reload keeps the old
+   * model until the new one is ready), so only a fresh process makes anyone wait.
+   *
+   * @example
+   * ```ts
+   * const holder = new ModelHolder();
+   * const state = await holder.settled(10_000); // "ready", "failed", or still "loading" after 10 s
+   * ```
+   */
+  settled(ms: number): Promise<ModelState> {
+    if (this.#state.status !== "loading" || !(ms > 0)) return Promise.resolve(this.#state);
+    const left = (this.#left ??= Promise.withResolvers()).promise;
+    return new Promise((resolve) => {
+      left.then(() => resolve(this.#state));
+      after(ms, () => resolve(this.#state));
+    });
   }
 
   /**
@@ -57,6 +81,8 @@ export class ModelHolder {
     } catch (e) {
       this.#state = { status: "failed", reason: reasonOf(e), at: new Date().toISOString() };
     }
+    this.#left?.resolve();
+    this.#left = null;
     return this.#state;
   }
 }

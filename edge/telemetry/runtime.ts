@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { after } from "../../lib/timer.ts";
 
 /** Memory in bytes, or null where the runtime does not report it. */
 export interface MemorySnapshot {
@@ -31,9 +32,13 @@ export function memorySnapshot(): MemorySnapshot | null {
   }
 }
 
-/** Samples event-loop lag with a self-rescheduling, unref'd timer. */
+/**
+ * Samples event-loop lag with a self-rescheduling timer ({@link after}, so
+ * that starting it costs a cold start nothing).
+ */
 export class EventLoopLag implements Disposable {
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Bumped by every start and stop: a sample of an older run is dropped. */
+  #run = 0;
   #last = 0;
 
   /** Lag of the most recent sample, in seconds. */
@@ -42,8 +47,9 @@ export class EventLoopLag implements Disposable {
   }
 
   /**
-   * Starts sampling every `intervalMs`; the timer never keeps the process
-   * alive. Dispose (or call `stop`) to end it.
+   * Starts sampling every `intervalMs`. While it runs, the pending sample
+   * keeps the process alive (a server's is anyway); dispose (or call
+   * `stop`) to end it, and the process may exit one interval later.
    *
    * @example
    * ```ts
@@ -52,29 +58,24 @@ export class EventLoopLag implements Disposable {
    * ```
    */
   start(intervalMs = 500): this {
-    this.stop();
-    const tick = (expected: number) => {
-      this.#last = Math.max(0, performance.now() - expected) / 1000;
-      this.#schedule(intervalMs, tick);
+    const run = ++this.#run;
+    const sample = () => {
+      const expected = performance.now() + intervalMs;
+      after(intervalMs, () => {
+        if (run !== this.#run) return;
+        this.#last = Math.max(0, performance.now() - expected) / 1000;
+        sample();
+      });
     };
-    this.#schedule(intervalMs, tick);
+    sample();
     return this;
   }
 
   stop(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#run++;
   }
 
   [Symbol.dispose](): void {
     this.stop();
-  }
-
-  #schedule(intervalMs: number, tick: (expected: number) => void): void {
-    const expected = performance.now() + intervalMs;
-    const timer = setTimeout(() => tick(expected), intervalMs);
-    // A probe must never keep the process alive (tests, graceful shutdown).
-    if (typeof Deno.unrefTimer === "function") Deno.unrefTimer(timer);
-    this.#timer = timer;
   }
 }

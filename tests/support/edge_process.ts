@@ -1,6 +1,7 @@
 /**
  * Runs the real entry point (`edge/main.ts`, with the same permissions as
- * `deno task serve`) in a child process on a free loopback port.
+ * `deno task serve`; or the bundle `deno task build:edge` writes) in a child
+ * process on a free loopback port.
  *
  * @module
  */
@@ -39,6 +40,8 @@ export async function startEdgeProcess(
   options: {
     maxOpenFiles?: number; /** Extra `deno run` flags, e.g. `--allow-write=<kv file>`. */
     flags?: string[];
+    /** The module to run instead of `edge/main.ts`, e.g. a bundle of it. */
+    entry?: string;
   } = {},
 ): Promise<EdgeProcess> {
   const t0 = performance.now();
@@ -50,7 +53,7 @@ export async function startEdgeProcess(
     "--allow-net",
     "--allow-sys",
     ...(options.flags ?? []),
-    `${ROOT}edge/main.ts`,
+    options.entry ?? `${ROOT}edge/main.ts`,
   ];
   // A file-descriptor limit, as a service manager would set one: bash sets
   // it and execs, so the pid is the edge's.
