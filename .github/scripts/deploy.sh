@@ -57,7 +57,9 @@ case "$APP" in
     # The edge goes up as one bundled module (edge/README.md, "Cold start"): a new
     # isolate loads one file instead of ~100.
     deno task build:edge >&2 || finish failed "deno task build:edge failed (see the log above)" 1
-    jq '.deploy.runtime.entrypoint = "./edge/main.bundle.js"' deno.json >"$OUT_DIR/deno.json"
+    # deno.json excludes the generated file from fmt, lint and check; here it must go up.
+    jq '.deploy.runtime.entrypoint = "./edge/main.bundle.js" | .exclude -= ["edge/main.bundle.js"]' \
+      deno.json >"$OUT_DIR/deno.json"
     cp "$OUT_DIR/deno.json" deno.json
     # deno deploy uploads only what git does not ignore, and .gitignore keeps local
     # bundles (the model's and the code's) out of commits; in this throwaway checkout

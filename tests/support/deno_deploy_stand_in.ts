@@ -4,7 +4,8 @@
  * documented flags (`--json --non-interactive --org --app --prod [root]`),
  * refuses what the real one refuses in non-interactive mode (no token: exit 3,
  * no org or app: exit 2, with the `{error: {code, message}}` envelope on
- * stderr), uploads what git does not ignore (as the real one does) into a new
+ * stderr), uploads what git does not ignore (as the real one does), nor
+ * deno.json's top-level `exclude` (which it may also honour), into a new
  * revision folder, runs `deploy.runtime.entrypoint` from deno.json there on a
  * fixed loopback port, stopping the previous revision (with the app's
  * environment variables from `STAND_IN_APP_ENV`, a JSON object, as the
@@ -144,7 +145,11 @@ async function main(args: string[]): Promise<void> {
     stdout: "piped",
   }).output();
   if (!ls.success) fail(1, "GENERIC", "not a git checkout");
+  const excluded = ((config.exclude ?? []) as string[]).map((e) => e.replace(/^\.\//, ""));
+  const skip = (rel: string) =>
+    excluded.some((e) => e.endsWith("/") ? rel.startsWith(e) : rel === e);
   for (const rel of new TextDecoder().decode(ls.stdout).split("\0").filter(Boolean)) {
+    if (skip(rel)) continue;
     const from = join(root, rel), to = join(revDir, rel);
     await Deno.mkdir(dirname(to), { recursive: true });
     const info = await Deno.lstat(from);
