@@ -121,6 +121,8 @@ export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
   app.notFound(notFoundHandler(holder));
 
   const auth = apiKeyAuth<EdgeEnv>(config.apiKeys);
+  // Last in every chain: it may wait for a loading model, which a request
+  // the cheap checks refuse should not.
   const ready = requireModel(holder, config.loadWaitMs);
   const json = requireContentType<EdgeEnv>("application/json");
   const jsonOrCsv = requireContentType<EdgeEnv>("application/json", "text/csv");
@@ -129,15 +131,15 @@ export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
 
   app.post(
     "/v1/predict",
-    guarded(auth, ready, json)(predictHandler({ monitor, ids, maxBatch, body, challenger })),
+    guarded(auth, json, ready)(predictHandler({ monitor, ids, maxBatch, body, challenger })),
   );
   app.post(
     "/invocations",
-    guarded(auth, ready, jsonOrCsv)(invocationsHandler({ monitor, maxBatch, body, challenger })),
+    guarded(auth, jsonOrCsv, ready)(invocationsHandler({ monitor, maxBatch, body, challenger })),
   );
   app.post(
     "/v1/feedback",
-    guarded(auth, ready, json)(feedbackHandler({ monitor, ids, replay, body, challenger })),
+    guarded(auth, json, ready)(feedbackHandler({ monitor, ids, replay, body, challenger })),
   );
   app.get("/v1/model", guarded(ready)(modelHandler(challenger)));
   app.get("/v1/status", publicStatusHandler(deps.board));
@@ -145,7 +147,7 @@ export function createApp(config: AppConfig, deps: AppDeps): Hono<EdgeEnv> {
   app.get("/v1/ops", guarded(auth)(opsHandler(holder, monitor, deps.instanceId)));
 
   // The Open Inference Protocol (V2): KServe's, Triton's and MLServer's REST dialect.
-  const infer = guarded(auth, ready, json)(v2InferHandler({ monitor, maxBatch, body, challenger }));
+  const infer = guarded(auth, json, ready)(v2InferHandler({ monitor, maxBatch, body, challenger }));
   app.post("/v2/models/:name/infer", infer);
   app.post("/v2/models/:name/versions/:version/infer", infer);
   const metadata = guarded(ready)(v2ModelMetadata(challenger));

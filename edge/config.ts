@@ -12,7 +12,7 @@
  * | `MAX_BATCH` | `1000` | Most instances accepted in one request. |
  * | `MAX_BODY_BYTES` | `1048576` | Largest request body (413 above). |
  * | `BODY_TIMEOUT_MS` | `10000` | Time a request body has to arrive (408 after; see edge/README.md). |
- * | `LOAD_WAIT_MS` | `10000` | How long a scoring request that arrives while the model loads waits for it (503 after; 0: at once). |
+ * | `LOAD_WAIT_MS` | `10000` | How long a request that needs the model (scoring, `/v1/model`, `/v2/models/…`) waits for one that loads (503 after; 0: at once). |
  * | `API_KEYS` | — | Comma-separated bearer keys guarding predict and feedback. |
  * | `CORS_ORIGINS` | — | `*` or comma-separated origins; unset sends no CORS headers. |
  * | `OTEL_DENO` | `false` | Also export metrics over OTLP through Deno's built-in OpenTelemetry. |

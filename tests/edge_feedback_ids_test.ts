@@ -8,7 +8,7 @@
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { writeBundle } from "../lib/model/io.ts";
-import { fetchWithin, startEdgeProcess } from "./support/edge_process.ts";
+import { fetchWithin, startEdgeProcess, waitReady } from "./support/edge_process.ts";
 import { tinyBundle } from "./support/tiny_bundle.ts";
 
 const BLUE_LOW = { x: 1, color: "blue" }; // → "no"
@@ -55,22 +55,12 @@ async function feedback(
   return { status: res.status, body: await res.json() };
 }
 
-async function ready(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const res = await fetchWithin(`${url}/readyz`);
-    await res.body?.cancel();
-    if (res.status === 200) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`${url} never became ready`);
-}
-
 Deno.test("feedback ids: two processes sharing a secret and a KV file judge each other's predictions once", async () => {
   await withStore(async (model, kv) => {
     const { env, flags } = edgeEnv(model, kv, { PREDICTION_ID_SECRETS: NEW, API_KEYS: "k1,k2" });
     await using a = await startEdgeProcess(env, 20_000, { flags });
     await using b = await startEdgeProcess(env, 20_000, { flags });
-    await Promise.all([ready(a.url), ready(b.url)]);
+    await Promise.all([waitReady(a), waitReady(b)]);
     const k1 = { authorization: "Bearer k1" }, k2 = { authorization: "Bearer k2" };
 
     const fromA = await predict(a.url, k1);
@@ -96,7 +86,7 @@ Deno.test("feedback ids: two processes sharing a secret and a KV file judge each
     await using c = await startEdgeProcess(
       { MODEL_PATH: model, PREDICTION_ID_SECRETS: stranger, API_KEYS: "k1" },
     );
-    await ready(c.url);
+    await waitReady(c);
     const foreign = await predict(c.url, k1);
     const refused = await feedback(a.url, foreign, k1);
     assert.equal(refused.status, 404);
@@ -131,7 +121,7 @@ Deno.test("feedback ids: an id expires after PREDICTION_ID_TTL, on every process
     });
     await using a = await startEdgeProcess(env, 20_000, { flags });
     await using b = await startEdgeProcess(env, 20_000, { flags });
-    await Promise.all([ready(a.url), ready(b.url)]);
+    await Promise.all([waitReady(a), waitReady(b)]);
     const early = await predict(a.url);
     assert.equal((await feedback(b.url, early)).status, 200, "within the TTL");
     const late = await predict(a.url);
@@ -152,7 +142,7 @@ Deno.test("feedback ids: rotation — ids signed with the old secret count while
     await using before = await startEdgeProcess(old.env, 20_000, { flags: old.flags });
     await using during = await startEdgeProcess(rotated.env, 20_000, { flags: rotated.flags });
     await using after = await startEdgeProcess(dropped.env, 20_000, { flags: dropped.flags });
-    await Promise.all([ready(before.url), ready(during.url), ready(after.url)]);
+    await Promise.all([waitReady(before), waitReady(during), waitReady(after)]);
     const signedOld = await predict(before.url);
     const signedOld2 = await predict(before.url);
     const signedNew = await predict(during.url);
@@ -169,7 +159,7 @@ Deno.test("feedback ids: without PREDICTION_ID_SECRETS a warning says feedback s
   await withStore(async (model) => {
     await using a = await startEdgeProcess({ MODEL_PATH: model });
     await using b = await startEdgeProcess({ MODEL_PATH: model });
-    await Promise.all([ready(a.url), ready(b.url)]);
+    await Promise.all([waitReady(a), waitReady(b)]);
     assert.match(a.output(), /PREDICTION_ID_SECRETS is not set/);
     const id = await predict(a.url);
     assert.equal((await feedback(b.url, id)).status, 404);

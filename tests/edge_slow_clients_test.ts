@@ -8,7 +8,12 @@
  */
 import { strict as assert } from "node:assert";
 import { serializeBundle } from "../lib/model/mod.ts";
-import { type EdgeProcess, fetchWithin, startEdgeProcess } from "./support/edge_process.ts";
+import {
+  type EdgeProcess,
+  fetchWithin,
+  startEdgeProcess,
+  waitReady,
+} from "./support/edge_process.ts";
 import { tinyBundle } from "./support/tiny_bundle.ts";
 
 const encoder = new TextEncoder();
@@ -63,17 +68,6 @@ async function readUntil(
   return text;
 }
 
-/** Waits until the edge serves its model. */
-async function ready(edge: EdgeProcess): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    const res = await fetchWithin(`${edge.url}/readyz`);
-    await res.body?.cancel();
-    if (res.status === 200) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`edge never became ready:\n${edge.output()}`);
-}
-
 async function predictOk(edge: EdgeProcess): Promise<void> {
   const res = await fetchWithin(`${edge.url}/v1/predict`, {
     method: "POST",
@@ -95,7 +89,7 @@ Deno.test({
       MAX_BODY_BYTES: String(maxBody),
       BODY_TIMEOUT_MS: "3000",
     });
-    await ready(edge);
+    await waitReady(edge);
     await predictOk(edge);
     const before = await edge.rssMiB();
 
@@ -159,7 +153,7 @@ Deno.test({
 Deno.test("process: large, chunked and trickled bodies arrive whole", async () => {
   await using model = await tinyModelDir();
   await using edge = await startEdgeProcess({ MODEL_PATH: model.path, MAX_BATCH: "2000" });
-  await ready(edge);
+  await waitReady(edge);
   // Over the one-shot reader's threshold: unused fields pad each instance.
   const instances = Array.from({ length: 2000 }, (_, i) => ({
     x: i % 10,
@@ -222,7 +216,7 @@ Deno.test({
     await using edge = await startEdgeProcess({ MODEL_PATH: model.path }, 20_000, {
       maxOpenFiles: 256,
     });
-    await ready(edge);
+    await waitReady(edge);
     const conns: Deno.TcpConn[] = [];
     try {
       for (let i = 0; i < 300; i++) {
@@ -257,7 +251,7 @@ Deno.test({
       tinyBundle({ name: "ti\x1b]0;pwn\x07ny\x1b[2J", version: "7\x1b[31m" }),
     );
     await using edge = await startEdgeProcess({ MODEL_PATH: model.path });
-    await ready(edge);
+    await waitReady(edge);
     const out = edge.output();
     assert.match(out, /serving ti\\u001b\]0;pwn\\u0007ny\\u001b\[2J 7\\u001b\[31m/);
     // deno-lint-ignore no-control-regex

@@ -57,7 +57,7 @@ export function oipOpenApi(
         "408": error("The body did not arrive within the server's body timeout."),
         "413": error("Body or batch over the limit."),
         "415": error("Content-Type is not application/json."),
-        "503": error("No model is loaded."),
+        "503": error("No model is loaded (after waiting up to LOAD_WAIT_MS for one that loads)."),
       },
     },
   });
@@ -68,7 +68,7 @@ export function oipOpenApi(
       responses: {
         "200": { description: "Inputs and outputs.", content: json(ref("ModelMetadata")) },
         "404": notServed,
-        "503": error("No model is loaded."),
+        "503": error("No model is loaded (after waiting up to LOAD_WAIT_MS for one that loads)."),
       },
     },
   });

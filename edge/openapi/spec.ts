@@ -138,7 +138,9 @@ export function buildOpenApi(
     "408": error("The body did not arrive within the server's body timeout."),
     "413": error("Body or batch over the limit."),
     "415": error("Content-Type is not supported."),
-    "503": error("No model is loaded; see /readyz for the reason."),
+    "503": error(
+      "No model is loaded; see /readyz for the reason. While the first model loads, the request waits for it (LOAD_WAIT_MS) before this.",
+    ),
   };
 
   const oip = oipOpenApi(model, { secured, auth: options.auth, limits });
@@ -264,7 +266,9 @@ export function buildOpenApi(
             "mode, state and (once loaded) the same description of it.",
           responses: {
             "200": { description: "Model description.", content: json(ref("ModelDescription")) },
-            "503": error("No model is loaded."),
+            "503": error(
+              "No model is loaded (after waiting up to LOAD_WAIT_MS for one that loads).",
+            ),
           },
         },
       },

@@ -49,6 +49,6 @@ export type { FeatureDrift } from "./drift.ts";
  * ```
  */
 export async function parseCsvLazily(text: string, source?: string): Promise<RawTable> {
-  const { parseCsv } = await import("./csv.ts");
+  const { parseCsv } = await import("./csv_text.ts");
   return parseCsv(text, source);
 }

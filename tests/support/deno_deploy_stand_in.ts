@@ -145,6 +145,7 @@ async function main(args: string[]): Promise<void> {
     stdout: "piped",
   }).output();
   if (!ls.success) fail(1, "GENERIC", "not a git checkout");
+  // Files and folders ("dir/"), which is all deno.json lists; not globs.
   const excluded = ((config.exclude ?? []) as string[]).map((e) => e.replace(/^\.\//, ""));
   const skip = (rel: string) =>
     excluded.some((e) => e.endsWith("/") ? rel.startsWith(e) : rel === e);

@@ -87,6 +87,18 @@ export async function startEdgeProcess(
   };
 }
 
+/** Resolves once `edge` serves its model (`/readyz` 200); rejects after `timeoutMs`. */
+export async function waitReady(edge: EdgeProcess, timeoutMs = 10_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const res = await fetchWithin(`${edge.url}/readyz`);
+    await res.body?.cancel();
+    if (res.status === 200) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`edge never became ready within ${timeoutMs} ms:\n${edge.output()}`);
+}
+
 /** Resident memory of process `pid` in MiB, from `/proc/<pid>/status`. */
 export async function rssMiB(pid: number): Promise<number> {
   const status = await Deno.readTextFile(`/proc/${pid}/status`);
