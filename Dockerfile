@@ -77,9 +77,9 @@ RUN --mount=type=secret,id=deno_cert \
 
 # ---- edge (default) --------------------------------------------------------------------
 FROM base AS edge
-COPY lib/ lib/
-COPY edge/ edge/
-# The edge runs the bundle, which needs no package; only the healthcheck is cached here.
+# The edge runs the bundle, which needs no other file and no package: of the sources only
+# the healthcheck (self-contained) is copied and cached here.
+COPY lib/healthcheck.ts lib/healthcheck.ts
 RUN ["deno", "install", "--entrypoint", "lib/healthcheck.ts"]
 # The edge runs as one bundled module (stage edge-bundle): a cold start then loads one file
 # instead of ~100 modules and their npm packages (edge/README.md, "Cold start").

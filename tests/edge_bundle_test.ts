@@ -81,7 +81,7 @@ Deno.test("the bundled edge needs no file but itself and answers as the sources 
     const env = { MODEL_PATH: join(dir, "model"), PREDICTION_ID_SECRETS: "s".repeat(32) };
     await using bundled = await startEdgeProcess(env, 20_000, { entry: bundle });
     await using source = await startEdgeProcess(env);
-    await Promise.all([waitReady(bundled), waitReady(source)]);
+    await Promise.all([waitReady(bundled, 10_000), waitReady(source, 10_000)]);
 
     const rows = [{ x: 1, color: "blue" }, { x: 9, color: "red" }];
     const requests: [string, RequestInit][] = [

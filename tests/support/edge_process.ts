@@ -88,7 +88,7 @@ export async function startEdgeProcess(
 }
 
 /** Resolves once `edge` serves its model (`/readyz` 200); rejects after `timeoutMs`. */
-export async function waitReady(edge: EdgeProcess, timeoutMs = 10_000): Promise<void> {
+export async function waitReady(edge: EdgeProcess, timeoutMs = 5_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
     const res = await fetchWithin(`${edge.url}/readyz`);
